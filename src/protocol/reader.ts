@@ -191,7 +191,8 @@ export class Reader {
       if (known(tag, field)) {
         if (field.offset !== end) throw new ProtocolDecodeError(`tagged field ${tag} has trailing bytes`)
       } else {
-        ;(unknown ??= []).push({ tag, data: this.buffer.subarray(this.offset, end) })
+        if (unknown === undefined) unknown = []
+        unknown.push({ tag, data: this.buffer.subarray(this.offset, end) })
       }
       this.offset = end
     }

@@ -181,7 +181,11 @@ export class Writer {
     return this
   }
 
-  writeNullableArray<T>(compact: boolean, items: readonly T[] | null, write: (w: Writer, item: T) => void): this {
+  writeNullableArray<T>(
+    compact: boolean,
+    items: readonly T[] | null,
+    write: (w: Writer, item: T) => void
+  ): this {
     if (items === null) return this.writeArrayLength(compact, null)
     return this.writeArray(compact, items, write)
   }

@@ -1,0 +1,7 @@
+export * from './api-descriptor.js'
+export * from './decode-error.js'
+export * from './frame.js'
+export * from './messages/index.js'
+export * from './reader.js'
+export * from './records/record-batch-header.js'
+export * from './writer.js'
