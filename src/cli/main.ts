@@ -1,0 +1,39 @@
+/** Entry point of the `samsa` command (bin/samsa.js): dispatches to a subcommand and sets the exit code. */
+
+import { BROKER_USAGE, runBroker } from './broker-command.js'
+
+const USAGE = `Usage: samsa <command> [options]
+
+Commands:
+  broker    run a broker
+
+${BROKER_USAGE}`
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv
+  switch (command) {
+    case 'broker':
+      return runBroker(rest)
+    case undefined:
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`)
+      return command === undefined ? 1 : 0
+    default:
+      process.stderr.write(`samsa: unknown command ${command}\n${USAGE}\n`)
+      return 1
+  }
+}
+
+process.on('uncaughtException', (err) => {
+  process.stderr.write(`samsa: uncaught exception: ${err.stack ?? err.message}\n`)
+  process.exit(1)
+})
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`samsa: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`)
+    process.exit(1)
+  }
+)

@@ -1,0 +1,186 @@
+/**
+ * Cluster metadata behind narrow interfaces. A single broker is a cluster of one: it still has brokers,
+ * topics with ids, and partitions with replicas, an ISR, a leader and epochs. The embedded implementation
+ * (file-metadata-store.ts) persists to the data directory; a multi-broker implementation on etcd fits the same
+ * shape: every write is a conditional update (compare-and-swap on an expected epoch, count or absence), every
+ * committed change is published as a delta carrying a monotonically increasing metadata version (etcd's
+ * revision), and readers take an image at some version and then follow deltas instead of polling.
+ *
+ * Writers: only the controller calls the mutating methods. Readers: brokers keep a MetadataCache.
+ */
+
+/** Kafka Uuid in its base64url text form (see kafka-uuid.ts). */
+export type TopicId = string
+
+export interface BrokerEndpoint {
+  /** Listener name, e.g. PLAINTEXT. */
+  readonly name: string
+  readonly host: string
+  readonly port: number
+  /** Kafka's SecurityProtocol id: 0 PLAINTEXT, 1 SSL, 2 SASL_PLAINTEXT, 3 SASL_SSL. */
+  readonly securityProtocol: number
+}
+
+export interface BrokerRegistration {
+  readonly nodeId: number
+  /** Advertised host and port of the listener clients use (the first listener). */
+  readonly host: string
+  readonly port: number
+  readonly rack: string | null
+  readonly listeners: readonly BrokerEndpoint[]
+  /** Bumped on every registration, so a restarted broker is told apart from its previous life. */
+  readonly brokerEpoch: bigint
+  /** Fenced brokers are known but not live: they lead nothing and get no new replicas. */
+  readonly fenced: boolean
+}
+
+export interface PartitionRegistration {
+  readonly partitionIndex: number
+  /** The assignment; replicas[0] is the preferred leader. */
+  readonly replicas: readonly number[]
+  readonly isr: readonly number[]
+  /** -1 when no replica can lead (offline partition). */
+  readonly leader: number
+  /** Bumped on every leader change; fences zombie leaders and followers. */
+  readonly leaderEpoch: number
+  /** Bumped on every change of this registration; AlterPartition's optimistic-concurrency token. */
+  readonly partitionEpoch: number
+}
+
+export interface TopicRegistration {
+  readonly name: string
+  readonly topicId: TopicId
+  /** Indexed by partition index (0..n-1, no gaps). */
+  readonly partitions: readonly PartitionRegistration[]
+}
+
+/** Topic config overrides: only what was set explicitly; defaults live in the broker config. */
+export type TopicConfigs = Readonly<Record<string, string>>
+
+/** A consistent view of the whole metadata at `version`. */
+export interface MetadataImage {
+  readonly clusterId: string
+  readonly version: bigint
+  readonly brokers: ReadonlyMap<number, BrokerRegistration>
+  readonly topics: ReadonlyMap<TopicId, TopicRegistration>
+  readonly topicConfigs: ReadonlyMap<TopicId, TopicConfigs>
+}
+
+/** Committed changes, in commit order; `version` is the metadata version the change produced. */
+export type MetadataDelta =
+  | { readonly type: 'broker-registered'; readonly version: bigint; readonly broker: BrokerRegistration }
+  | { readonly type: 'broker-fenced'; readonly version: bigint; readonly broker: BrokerRegistration }
+  | {
+      readonly type: 'topic-created'
+      readonly version: bigint
+      readonly topic: TopicRegistration
+      readonly configs: TopicConfigs
+    }
+  | {
+      readonly type: 'topic-deleted'
+      readonly version: bigint
+      readonly topicId: TopicId
+      readonly name: string
+    }
+  | {
+      readonly type: 'partitions-created'
+      readonly version: bigint
+      readonly topicId: TopicId
+      readonly partitions: readonly PartitionRegistration[]
+    }
+  | {
+      readonly type: 'partition-changed'
+      readonly version: bigint
+      readonly topicId: TopicId
+      readonly partition: PartitionRegistration
+    }
+  | {
+      readonly type: 'topic-configs-changed'
+      readonly version: bigint
+      readonly topicId: TopicId
+      readonly configs: TopicConfigs
+    }
+
+export type MetadataListener = (delta: MetadataDelta) => void
+export type Unsubscribe = () => void
+
+/** Change notifications. Listeners run synchronously after a change is durable, in version order. */
+export interface MetadataChangeStream {
+  subscribe(listener: MetadataListener): Unsubscribe
+}
+
+export interface NewTopic {
+  readonly name: string
+  readonly topicId: TopicId
+  readonly partitions: readonly NewPartition[]
+  readonly configs: TopicConfigs
+}
+
+/** A partition as the controller places it; it starts at leaderEpoch 0 and partitionEpoch 0. */
+export interface NewPartition {
+  readonly replicas: readonly number[]
+  readonly isr: readonly number[]
+  readonly leader: number
+}
+
+/** A leader/ISR (or reassignment) change; omitted fields keep their value. */
+export interface PartitionChange {
+  readonly leader?: number
+  readonly isr?: readonly number[]
+  readonly replicas?: readonly number[]
+}
+
+export interface BrokerRegistrationRequest {
+  readonly nodeId: number
+  readonly host: string
+  readonly port: number
+  readonly rack: string | null
+  readonly listeners: readonly BrokerEndpoint[]
+}
+
+/** Brokers: registration makes a broker live; fencing (or, on etcd, an expired lease) takes it out. */
+export interface BrokerRegistry {
+  registerBroker(request: BrokerRegistrationRequest): Promise<BrokerRegistration>
+  fenceBroker(nodeId: number): Promise<void>
+}
+
+/**
+ * Topics and partitions. Failures are KafkaErrors with Kafka's codes: TOPIC_ALREADY_EXISTS when the name is
+ * taken, UNKNOWN_TOPIC_ID when the id is gone, INVALID_PARTITIONS when the partition count moved under the
+ * caller, INVALID_UPDATE_VERSION when the expected partition epoch is stale.
+ */
+export interface TopicStore {
+  createTopic(topic: NewTopic): Promise<TopicRegistration>
+  deleteTopic(topicId: TopicId): Promise<void>
+  /** Appends partitions; conditional on the topic still having `expectedPartitionCount` partitions. */
+  createPartitions(
+    topicId: TopicId,
+    expectedPartitionCount: number,
+    partitions: readonly NewPartition[]
+  ): Promise<readonly PartitionRegistration[]>
+  /**
+   * Compare-and-swap on the partition epoch. The store bumps partitionEpoch, and leaderEpoch too when the
+   * leader changes, so two controllers racing on the same partition cannot both win.
+   */
+  alterPartition(
+    topicId: TopicId,
+    partitionIndex: number,
+    expectedPartitionEpoch: number,
+    change: PartitionChange
+  ): Promise<PartitionRegistration>
+}
+
+export interface TopicConfigStore {
+  /**
+   * Sets (string) or removes (null) overrides, key by key, as IncrementalAlterConfigs does; keys not named
+   * keep their value, so concurrent changes to different keys do not conflict. Returns the new overrides.
+   */
+  alterTopicConfigs(topicId: TopicId, changes: Readonly<Record<string, string | null>>): Promise<TopicConfigs>
+}
+
+export interface MetadataStore extends BrokerRegistry, TopicStore, TopicConfigStore, MetadataChangeStream {
+  readonly clusterId: string
+  /** The current image; a reader then applies deltas with a greater version. */
+  image(): Promise<MetadataImage>
+  close(): Promise<void>
+}

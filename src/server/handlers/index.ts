@@ -1,0 +1,11 @@
+/**
+ * The handlers the broker registers by default. Add one line per API as its handler lands; handlers that need
+ * storage or cluster metadata are created here from the services KafkaServer passes in.
+ */
+
+import type { ApiHandler } from '../api-registry.js'
+import { apiVersionsHandler } from './api-versions.js'
+
+export function defaultHandlers(): ApiHandler[] {
+  return [apiVersionsHandler]
+}

@@ -1,0 +1,231 @@
+/**
+ * One client connection: frames requests, runs them through the RequestProcessor concurrently, and writes the
+ * responses strictly in request order. Reading pauses while too many requests are in flight or too many
+ * response bytes wait in the socket's write buffer, so a client that never reads cannot make the broker buffer
+ * without limit. Owned by SocketServer; all methods run on the event loop.
+ */
+
+import type { Socket } from 'node:net'
+import { ProtocolDecodeError } from '../protocol/decode-error.js'
+import type { Logger } from './logger.js'
+import { InvalidReceiveError, RequestFrameDecoder } from './request-frame-decoder.js'
+
+/** Response frame chunks (already size-prefixed), or null when the request gets no response (acks=0). */
+export type RequestOutcome = readonly Buffer[] | null
+
+export interface ConnectionInfo {
+  readonly connectionId: string
+  readonly listenerName: string
+  readonly clientAddress: string
+  readonly clientPort: number
+}
+
+export interface RequestProcessor {
+  process(payload: Buffer, connection: ConnectionInfo): Promise<RequestOutcome>
+}
+
+/** Thrown by a processor when Kafka's answer to a request is to close the connection. */
+export class CloseConnectionError extends Error {
+  override readonly name = 'CloseConnectionError'
+}
+
+export interface ConnectionLimits {
+  readonly maxRequestBytes: number
+  /** Requests read but whose response is not yet handed to the socket. */
+  readonly maxInFlightRequests: number
+  /** Response bytes the socket may hold unsent before reading pauses. */
+  readonly maxQueuedResponseBytes: number
+}
+
+const SMALL_RESPONSE_BYTES = 4096
+
+interface Slot {
+  done: boolean
+  outcome: RequestOutcome
+  /** Set when this request's answer is to close the connection once earlier responses are written. */
+  closeReason: string | null
+}
+
+export class KafkaConnection {
+  private readonly decoder: RequestFrameDecoder
+  private readonly slots: Slot[] = []
+  private paused = false
+  /** No more requests are read once set; the socket closes after the responses before it are written. */
+  private closing = false
+  private closed = false
+  /** The client shut down its sending side; close once its last requests are answered. */
+  private peerEnded = false
+  private readonly closedPromise: Promise<void>
+
+  constructor(
+    private readonly socket: Socket,
+    readonly info: ConnectionInfo,
+    private readonly processor: RequestProcessor,
+    private readonly limits: ConnectionLimits,
+    private readonly logger: Logger
+  ) {
+    this.decoder = new RequestFrameDecoder(limits.maxRequestBytes)
+    this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()))
+    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    socket.on('drain', () => this.pump())
+    // The server allows half-open sockets so that a client that shuts down its side still gets its answers.
+    socket.once('end', () => {
+      this.peerEnded = true
+      this.pump()
+    })
+    socket.on('error', (err) =>
+      this.logger.debug({ err, connectionId: info.connectionId }, 'connection error')
+    )
+    socket.once('close', () => {
+      this.closed = true
+      this.slots.length = 0
+    })
+  }
+
+  /** Resolves when the socket has fully closed. */
+  get whenClosed(): Promise<void> {
+    return this.closedPromise
+  }
+
+  get inFlightRequests(): number {
+    return this.slots.length
+  }
+
+  /** Graceful close: stop reading, finish and write in-flight requests, then close the socket. */
+  close(): Promise<void> {
+    if (!this.closing) this.beginClose(null)
+    return this.closedPromise
+  }
+
+  destroy(): void {
+    this.socket.destroy()
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.closing) return
+    this.decoder.push(chunk)
+    this.pump()
+  }
+
+  private canDispatch(): boolean {
+    return (
+      this.slots.length < this.limits.maxInFlightRequests &&
+      this.socket.writableLength < this.limits.maxQueuedResponseBytes
+    )
+  }
+
+  /** Dispatches buffered frames while under the limits, and pauses or resumes reading accordingly. */
+  private pump(): void {
+    while (!this.closing && this.canDispatch()) {
+      let payload: Buffer | null
+      try {
+        payload = this.decoder.next()
+      } catch (err) {
+        if (!(err instanceof InvalidReceiveError)) throw err
+        this.logger.warn({ connectionId: this.info.connectionId, reason: err.message }, 'closing connection')
+        // Responses to the requests before the bad frame are still written, then the connection closes.
+        this.slots.push({ done: true, outcome: null, closeReason: err.message })
+        this.closing = true
+        this.socket.pause()
+        this.flush()
+        return
+      }
+      if (payload === null) {
+        // Every request the client sent before shutting down its side has been dispatched.
+        if (this.peerEnded) this.beginClose(null)
+        break
+      }
+      this.dispatch(payload)
+    }
+    if (this.closing) return
+    const shouldPause = !this.canDispatch()
+    if (shouldPause && !this.paused) {
+      this.paused = true
+      this.socket.pause()
+    } else if (!shouldPause && this.paused) {
+      this.paused = false
+      this.socket.resume()
+    }
+  }
+
+  private dispatch(payload: Buffer): void {
+    const slot: Slot = { done: false, outcome: null, closeReason: null }
+    this.slots.push(slot)
+    this.processor.process(payload, this.info).then(
+      (outcome) => {
+        slot.outcome = outcome
+        this.complete(slot)
+      },
+      (err: unknown) => {
+        slot.closeReason = this.describeFailure(err)
+        this.complete(slot)
+      }
+    )
+  }
+
+  private describeFailure(err: unknown): string {
+    const log = { connectionId: this.info.connectionId, clientAddress: this.info.clientAddress, err }
+    if (err instanceof ProtocolDecodeError || err instanceof CloseConnectionError) {
+      this.logger.warn(log, 'closing connection after invalid request')
+    } else {
+      this.logger.error(log, 'request failed, closing connection')
+    }
+    return err instanceof Error ? err.message : String(err)
+  }
+
+  private complete(slot: Slot): void {
+    slot.done = true
+    if (this.closed) return
+    this.flush()
+    this.pump()
+  }
+
+  /** Writes the completed responses at the head of the queue, in request order. */
+  private flush(): void {
+    let corked = false
+    while (this.slots.length > 0 && this.slots[0]!.done) {
+      const slot = this.slots.shift()!
+      if (slot.closeReason !== null) {
+        this.slots.length = 0
+        if (corked) this.socket.uncork()
+        this.beginClose(slot.closeReason)
+        return
+      }
+      if (slot.outcome === null) continue
+      if (!corked) {
+        // Corking turns the chunk list into one writev, so record bytes are never copied into a single buffer.
+        this.socket.cork()
+        corked = true
+      }
+      this.write(slot.outcome)
+    }
+    if (corked) this.socket.uncork()
+    if (this.closing && this.slots.length === 0) this.endSocket()
+  }
+
+  private write(chunks: readonly Buffer[]): void {
+    let total = 0
+    for (const c of chunks) total += c.length
+    if (total <= SMALL_RESPONSE_BYTES) {
+      // Small responses are joined: one write entry costs more memory than copying a few hundred bytes.
+      this.socket.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total))
+      return
+    }
+    for (const chunk of chunks) this.socket.write(chunk)
+  }
+
+  private beginClose(reason: string | null): void {
+    this.closing = true
+    if (reason !== null) {
+      // Kafka drops the requests behind a bad one; the client sees the connection close.
+      this.slots.length = 0
+    }
+    this.socket.pause()
+    if (this.slots.length === 0) this.endSocket()
+  }
+
+  private endSocket(): void {
+    if (this.socket.destroyed || this.socket.writableEnded) return
+    this.socket.end(() => this.socket.destroy())
+  }
+}

@@ -1,0 +1,132 @@
+/**
+ * The broker: wires configuration, logging, the API registry, the request pipeline and the socket server, and
+ * runs the lifecycle of the components that own state (storage, cluster metadata, coordinators).
+ */
+
+import type { EndPoint } from '../config/end-point.js'
+import type { KafkaConfig } from '../config/kafka-config.js'
+import { type ApiHandler, ApiRegistry } from './api-registry.js'
+import { defaultHandlers } from './handlers/index.js'
+import type { ConnectionLimits } from './kafka-connection.js'
+import type { Logger } from './logger.js'
+import type { BrokerServices } from './request-context.js'
+import { RequestPipeline } from './request-pipeline.js'
+import { SocketServer } from './socket-server.js'
+
+/**
+ * Something with state the broker must start before serving and stop after the last request (LogManager,
+ * the metadata cache, group and transaction coordinators). Started in order, shut down in reverse.
+ */
+export interface BrokerComponent {
+  readonly name: string
+  startup(): Promise<void>
+  shutdown(): Promise<void>
+}
+
+export interface KafkaServerOptions {
+  readonly config: KafkaConfig
+  readonly logger: Logger
+  /** Defaults to defaultHandlers(). */
+  readonly handlers?: readonly ApiHandler[]
+  readonly components?: readonly BrokerComponent[]
+  readonly limits?: Partial<Omit<ConnectionLimits, 'maxRequestBytes'>>
+  /** How long shutdown waits for in-flight requests before closing connections forcibly. */
+  readonly shutdownGraceMs?: number
+}
+
+const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 64
+const DEFAULT_MAX_QUEUED_RESPONSE_BYTES = 1024 * 1024
+const DEFAULT_SHUTDOWN_GRACE_MS = 30_000
+
+type State = 'new' | 'starting' | 'running' | 'stopping' | 'stopped'
+
+export class KafkaServer {
+  readonly config: KafkaConfig
+  readonly logger: Logger
+  readonly apiRegistry: ApiRegistry
+  private readonly components: readonly BrokerComponent[]
+  private readonly socketServer: SocketServer
+  private readonly shutdownGraceMs: number
+  private state: State = 'new'
+  private started: BrokerComponent[] = []
+  private stopping: Promise<void> | null = null
+
+  constructor(options: KafkaServerOptions) {
+    this.config = options.config
+    this.logger = options.logger
+    this.apiRegistry = new ApiRegistry(options.handlers ?? defaultHandlers())
+    this.components = options.components ?? []
+    this.shutdownGraceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS
+    const services: BrokerServices = {
+      config: this.config,
+      logger: this.logger,
+      apiRegistry: this.apiRegistry
+    }
+    this.socketServer = new SocketServer({
+      listeners: this.config.listeners,
+      limits: {
+        maxRequestBytes: this.config.socketRequestMaxBytes,
+        maxInFlightRequests: options.limits?.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT_REQUESTS,
+        maxQueuedResponseBytes: options.limits?.maxQueuedResponseBytes ?? DEFAULT_MAX_QUEUED_RESPONSE_BYTES
+      },
+      processor: new RequestPipeline(services),
+      logger: this.logger
+    })
+  }
+
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new Error(`cannot start a broker that is ${this.state}`)
+    this.state = 'starting'
+    this.logger.info({ nodeId: this.config.nodeId, logDirs: this.config.logDirs }, 'starting broker')
+    for (const c of this.components) {
+      await c.startup()
+      this.started.push(c)
+      this.logger.info({ component: c.name }, 'component started')
+    }
+    await this.socketServer.startup()
+    this.state = 'running'
+    this.logger.info({ nodeId: this.config.nodeId, listeners: this.boundEndPoints }, 'started')
+  }
+
+  /** Listeners with their bound ports. */
+  get boundEndPoints(): readonly EndPoint[] {
+    return this.socketServer.boundEndPoints
+  }
+
+  /**
+   * What Metadata should tell clients: `advertised.listeners`, with port 0 replaced by the port the listener of
+   * the same name bound, and a wildcard host replaced by the bound host.
+   */
+  advertisedEndPoints(): EndPoint[] {
+    return this.config.advertisedListeners.map((a) => {
+      const bound = this.boundEndPoints.find((b) => b.listenerName === a.listenerName)
+      if (!bound) return a
+      const host =
+        a.host === '' || a.host === '0.0.0.0' || a.host === '::' ? bound.host || '127.0.0.1' : a.host
+      return { ...a, host, port: a.port === 0 ? bound.port : a.port }
+    })
+  }
+
+  /** Stops accepting, finishes in-flight requests, then shuts components down in reverse order. Idempotent. */
+  shutdown(): Promise<void> {
+    this.stopping ??= this.doShutdown()
+    return this.stopping
+  }
+
+  private async doShutdown(): Promise<void> {
+    this.state = 'stopping'
+    this.logger.info('shutting down')
+    await this.socketServer.shutdown(this.shutdownGraceMs)
+    for (const c of this.started.reverse()) {
+      try {
+        await c.shutdown()
+        this.logger.info({ component: c.name }, 'component stopped')
+      } catch (err) {
+        this.logger.error({ err, component: c.name }, 'component failed to shut down')
+      }
+    }
+    this.started = []
+    this.state = 'stopped'
+    this.logger.info('shutdown complete')
+  }
+}

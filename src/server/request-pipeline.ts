@@ -1,0 +1,69 @@
+/**
+ * Turns one request frame into its response frame: peek the header, find the handler for the API key and
+ * version, decode, run the handler, encode. Stateless apart from its services; safe to share between
+ * connections.
+ */
+
+import { ProtocolDecodeError, UnsupportedApiVersionError } from '../protocol/decode-error.js'
+import { ErrorCode } from '../protocol/error-codes.js'
+import { decodeRequestFrame, encodeResponseFrame } from '../protocol/index.js'
+import type { ApiVersionsResponse } from '../protocol/messages/api-versions.js'
+import { NO_RESPONSE } from './api-registry.js'
+import {
+  CloseConnectionError,
+  type ConnectionInfo,
+  type RequestOutcome,
+  type RequestProcessor
+} from './kafka-connection.js'
+import { type BrokerServices, RequestContext } from './request-context.js'
+
+const API_VERSIONS_KEY = 18
+/** api key, api version and correlation id: the part of the request header that every version shares. */
+const FIXED_HEADER_BYTES = 8
+
+export class RequestPipeline implements RequestProcessor {
+  constructor(private readonly broker: BrokerServices) {}
+
+  async process(payload: Buffer, connection: ConnectionInfo): Promise<RequestOutcome> {
+    if (payload.length < FIXED_HEADER_BYTES) {
+      throw new ProtocolDecodeError(`request of ${payload.length} bytes is shorter than a request header`)
+    }
+    const apiKey = payload.readInt16BE(0)
+    const apiVersion = payload.readInt16BE(2)
+    const correlationId = payload.readInt32BE(4)
+    const handler = this.broker.apiRegistry.handlerFor(apiKey, apiVersion)
+    if (!handler) {
+      if (apiKey === API_VERSIONS_KEY) return this.unsupportedApiVersions(correlationId)
+      // Kafka closes the connection when it cannot parse a request of an unknown key or version.
+      throw new CloseConnectionError(`unsupported api key ${apiKey} version ${apiVersion}`)
+    }
+    let decoded: ReturnType<typeof decodeRequestFrame>
+    try {
+      decoded = decodeRequestFrame(payload)
+    } catch (err) {
+      if (err instanceof UnsupportedApiVersionError) throw new CloseConnectionError(err.message)
+      throw err
+    }
+    const { header, body } = decoded
+    const ctx = new RequestContext(header, connection, this.broker)
+    const response = await handler.handle(body, ctx)
+    if (response === NO_RESPONSE) return null
+    return encodeResponseFrame(apiKey, apiVersion, correlationId, response)
+  }
+
+  /**
+   * A client may open with an ApiVersions version newer than ours. Kafka then answers with a v0 body (which
+   * every client can parse) carrying UNSUPPORTED_VERSION and the ApiVersions range it does support, and the
+   * client retries with a version in that range (KIP-511).
+   */
+  private unsupportedApiVersions(correlationId: number): RequestOutcome {
+    const own = this.broker.apiRegistry.get(API_VERSIONS_KEY)
+    const body: ApiVersionsResponse = {
+      errorCode: ErrorCode.UNSUPPORTED_VERSION,
+      apiKeys: own
+        ? [{ apiKey: API_VERSIONS_KEY, minVersion: own.minVersion, maxVersion: own.maxVersion }]
+        : []
+    }
+    return encodeResponseFrame(API_VERSIONS_KEY, 0, correlationId, body)
+  }
+}
