@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util'
 import { ConfigError } from '../config/config-error.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import { loadKafkaConfig } from '../config/load-config.js'
-import { KafkaServer } from '../server/kafka-server.js'
+import { createBroker } from '../server/broker.js'
 import { createLogger, LOG_LEVELS, type LogLevel } from '../server/logger.js'
 
 export const BROKER_USAGE = `Usage: samsa broker [server.properties] [--override key=value ...] [--log-level level]
@@ -62,7 +62,7 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   if (config.ignoredKeys.length > 0)
     logger.info({ keys: config.ignoredKeys }, 'configurations accepted but ignored')
 
-  const server = new KafkaServer({ config, logger })
+  const server = createBroker(config, logger)
   const stopped = new Promise<number>((resolve) => {
     let signalled = false
     const onSignal = (signal: NodeJS.Signals) => {

@@ -1,0 +1,140 @@
+import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
+import type { FetchDataInfo, LogAppendInfo, UnifiedLog } from '../storage/unified-log.js'
+import type { PartitionRegistration, TopicId } from './metadata-store.js'
+
+/** Which offset bounds what a fetch may read: Kafka's FetchIsolation. */
+export type FetchIsolation = 'log-end' | 'high-watermark' | 'txn-committed'
+
+export interface PartitionReadResult {
+  info: FetchDataInfo
+  highWatermark: number
+  lastStableOffset: number
+  logStartOffset: number
+  logEndOffset: number
+}
+
+/**
+ * One topic-partition on this broker: its log and its replica state (replicas, ISR, leader, leader epoch)
+ * as the controller last published it. Kafka's `Partition`.
+ *
+ * A single broker is a cluster of one: the ISR is this broker alone, so the high watermark advances to the
+ * log end offset as soon as an append returns. The follower-fetch path will advance it from follower
+ * fetch positions instead; the code path (append, then maybe-advance the high watermark) is the same.
+ *
+ * Ownership: one event loop; the log serialises its own mutations.
+ */
+export class Partition {
+  private state: PartitionRegistration
+
+  constructor(
+    readonly topic: string,
+    readonly topicId: TopicId,
+    readonly localBrokerId: number,
+    readonly log: UnifiedLog,
+    state: PartitionRegistration,
+    private readonly onHighWatermarkChange: (p: Partition) => void
+  ) {
+    this.state = state
+  }
+
+  get partitionIndex(): number {
+    return this.state.partitionIndex
+  }
+  get leaderEpoch(): number {
+    return this.state.leaderEpoch
+  }
+  get leaderId(): number {
+    return this.state.leader
+  }
+  get registration(): PartitionRegistration {
+    return this.state
+  }
+  get isLeader(): boolean {
+    return this.state.leader === this.localBrokerId
+  }
+  get highWatermark(): number {
+    return this.log.highWatermark
+  }
+
+  updateRegistration(state: PartitionRegistration): void {
+    this.state = state
+  }
+
+  /**
+   * Checks the client's view of the leader epoch (KIP-320): an older epoch is FENCED_LEADER_EPOCH, a newer
+   * one UNKNOWN_LEADER_EPOCH (this broker has not caught up yet). -1 means the client does not know.
+   */
+  checkLeaderEpoch(currentLeaderEpoch: number): void {
+    if (currentLeaderEpoch < 0) return
+    if (currentLeaderEpoch < this.state.leaderEpoch) {
+      throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `epoch ${currentLeaderEpoch} is fenced`)
+    }
+    if (currentLeaderEpoch > this.state.leaderEpoch) {
+      throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH, `epoch ${currentLeaderEpoch} is not known yet`)
+    }
+  }
+
+  private requireLeader(): void {
+    if (!this.isLeader) {
+      throw new KafkaError(
+        ErrorCode.NOT_LEADER_OR_FOLLOWER,
+        `broker ${this.localBrokerId} is not the leader of ${this.topic}-${this.partitionIndex}`
+      )
+    }
+  }
+
+  /** Appends a client's batches as leader. acks=-1 requires min.insync.replicas in the ISR. */
+  async appendRecordsToLeader(records: Buffer, requiredAcks: number): Promise<LogAppendInfo> {
+    this.requireLeader()
+    const minIsr = this.log.config.minInsyncReplicas
+    if (requiredAcks === -1 && this.state.isr.length < minIsr) {
+      throw new KafkaError(
+        ErrorCode.NOT_ENOUGH_REPLICAS,
+        `the ISR of ${this.topic}-${this.partitionIndex} has ${this.state.isr.length} replicas, below ${minIsr}`
+      )
+    }
+    const info = await this.log.append(records, { leaderEpoch: this.state.leaderEpoch })
+    this.maybeIncrementHighWatermark()
+    return info
+  }
+
+  /**
+   * The high watermark is the smallest log end offset across the ISR. With this broker as the only ISR
+   * member, that is its own log end offset.
+   */
+  maybeIncrementHighWatermark(): void {
+    const onlyLocal = this.state.isr.length === 1 && this.state.isr[0] === this.localBrokerId
+    if (!onlyLocal) return
+    const leo = this.log.logEndOffset
+    if (leo > this.log.highWatermark) {
+      this.log.highWatermark = leo
+      this.onHighWatermarkChange(this)
+    }
+  }
+
+  /** Reads whole batches from `fetchOffset`, bounded by the isolation level's upper offset. */
+  async read(
+    fetchOffset: number,
+    maxBytes: number,
+    isolation: FetchIsolation,
+    minOneMessage: boolean
+  ): Promise<PartitionReadResult> {
+    const log = this.log
+    const highWatermark = log.highWatermark
+    const lastStableOffset = highWatermark
+    const maxOffset =
+      isolation === 'log-end'
+        ? log.logEndOffset
+        : isolation === 'txn-committed'
+          ? lastStableOffset
+          : highWatermark
+    const info = await log.read(fetchOffset, maxBytes, { maxOffset, minOneMessage })
+    return {
+      info,
+      highWatermark,
+      lastStableOffset,
+      logStartOffset: log.logStartOffset,
+      logEndOffset: log.logEndOffset
+    }
+  }
+}

@@ -1,0 +1,187 @@
+import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
+import type { LogConfig } from '../storage/log-config.js'
+import type { LogManager } from '../storage/log-manager.js'
+import type { LogAppendInfo } from '../storage/unified-log.js'
+import { DelayedOperationPurgatory } from './delayed-operation-purgatory.js'
+import type { MetadataCache } from './metadata-cache.js'
+import type { MetadataDelta, TopicRegistration, Unsubscribe } from './metadata-store.js'
+import { Partition } from './partition.js'
+
+export interface ReplicaManagerOptions {
+  localBrokerId: number
+  logManager: LogManager
+  metadataCache: MetadataCache
+  /** The log config of a topic: broker defaults with the topic's overrides. */
+  logConfigFor: (topic: TopicRegistration) => LogConfig
+  onError?: (err: unknown, what: string) => void
+}
+
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}-${partition}`
+}
+
+/**
+ * The partitions this broker hosts (Kafka's ReplicaManager): it follows the metadata cache, opening or
+ * creating a log for each partition with a local replica and deleting the logs of deleted topics; it
+ * appends produced records as leader and wakes fetches waiting in the purgatory when a high watermark moves.
+ *
+ * Ownership: one per broker, on its event loop.
+ */
+export class ReplicaManager {
+  readonly fetchPurgatory = new DelayedOperationPurgatory()
+  private readonly partitions = new Map<string, Partition>()
+  private readonly opening = new Map<string, Promise<Partition>>()
+  private unsubscribe: Unsubscribe | null = null
+  private readonly background = new Set<Promise<unknown>>()
+
+  constructor(private readonly opts: ReplicaManagerOptions) {}
+
+  get localBrokerId(): number {
+    return this.opts.localBrokerId
+  }
+
+  /** Opens the partitions of every known topic and deletes stray logs of topics that no longer exist. */
+  async startup(): Promise<void> {
+    const cache = this.opts.metadataCache
+    this.unsubscribe = cache.subscribe((delta) => this.onDelta(delta))
+    const known = new Set<string>()
+    for (const topic of cache.topics()) {
+      for (const p of topic.partitions) {
+        known.add(partitionKey(topic.name, p.partitionIndex))
+        if (p.replicas.includes(this.localBrokerId)) await this.open(topic, p.partitionIndex)
+      }
+    }
+    for (const log of this.opts.logManager.allLogs) {
+      const { topic, partition } = log.topicPartition
+      if (!known.has(partitionKey(topic, partition))) await this.opts.logManager.deleteLog(topic, partition)
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    this.unsubscribe?.()
+    this.fetchPurgatory.shutdown()
+    await Promise.allSettled([...this.background])
+  }
+
+  /**
+   * The local partition, opened if the metadata has just created it. UNKNOWN_TOPIC_OR_PARTITION when the
+   * metadata does not know it; NOT_LEADER_OR_FOLLOWER when this broker holds no replica of it.
+   */
+  async getPartition(topicName: string, partitionIndex: number): Promise<Partition> {
+    const key = partitionKey(topicName, partitionIndex)
+    const existing = this.partitions.get(key)
+    if (existing) return existing
+    const topic = this.opts.metadataCache.topicByName(topicName)
+    const registration = topic?.partitions[partitionIndex]
+    if (topic === undefined || registration === undefined) {
+      throw new KafkaError(
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        `${topicName}-${partitionIndex} does not exist`
+      )
+    }
+    if (!registration.replicas.includes(this.localBrokerId)) {
+      throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `no replica of ${key} on this broker`)
+    }
+    return this.open(topic, partitionIndex)
+  }
+
+  /** The local partition if it is already open (synchronous, for the delayed-fetch checks). */
+  onlinePartition(topicName: string, partitionIndex: number): Partition | undefined {
+    return this.partitions.get(partitionKey(topicName, partitionIndex))
+  }
+
+  async appendRecords(
+    topic: string,
+    partitionIndex: number,
+    records: Buffer,
+    requiredAcks: number
+  ): Promise<LogAppendInfo> {
+    const partition = await this.getPartition(topic, partitionIndex)
+    return partition.appendRecordsToLeader(records, requiredAcks)
+  }
+
+  private open(topic: TopicRegistration, partitionIndex: number): Promise<Partition> {
+    const key = partitionKey(topic.name, partitionIndex)
+    const existing = this.partitions.get(key)
+    if (existing) return Promise.resolve(existing)
+    let pending = this.opening.get(key)
+    if (pending === undefined) {
+      pending = (async () => {
+        const log = await this.opts.logManager.getOrCreateLog(
+          topic.name,
+          partitionIndex,
+          this.opts.logConfigFor(topic)
+        )
+        const registration = topic.partitions[partitionIndex]!
+        const partition = new Partition(
+          topic.name,
+          topic.topicId,
+          this.localBrokerId,
+          log,
+          registration,
+          (p) => this.fetchPurgatory.checkAndComplete(partitionKey(p.topic, p.partitionIndex))
+        )
+        this.partitions.set(key, partition)
+        partition.maybeIncrementHighWatermark()
+        return partition
+      })()
+      this.opening.set(key, pending)
+      pending.then(
+        () => this.opening.delete(key),
+        () => this.opening.delete(key)
+      )
+    }
+    return pending
+  }
+
+  private track(what: string, work: Promise<unknown>): void {
+    const p = work.catch((err: unknown) => this.opts.onError?.(err, what))
+    this.background.add(p)
+    p.finally(() => this.background.delete(p))
+  }
+
+  private onDelta(delta: MetadataDelta): void {
+    const cache = this.opts.metadataCache
+    switch (delta.type) {
+      case 'topic-created':
+      case 'partitions-created': {
+        const topic = delta.type === 'topic-created' ? delta.topic : cache.topicById(delta.topicId)
+        if (topic === undefined) return
+        for (const p of topic.partitions) {
+          if (p.replicas.includes(this.localBrokerId))
+            this.track('open partition', this.open(topic, p.partitionIndex))
+        }
+        return
+      }
+      case 'topic-deleted': {
+        for (const [key, partition] of this.partitions) {
+          if (partition.topicId !== delta.topicId) continue
+          this.partitions.delete(key)
+          this.track('delete log', this.opts.logManager.deleteLog(partition.topic, partition.partitionIndex))
+        }
+        return
+      }
+      case 'partition-changed': {
+        const topic = cache.topicById(delta.topicId)
+        const partition =
+          topic && this.partitions.get(partitionKey(topic.name, delta.partition.partitionIndex))
+        if (partition) {
+          partition.updateRegistration(delta.partition)
+          partition.maybeIncrementHighWatermark()
+        }
+        return
+      }
+      case 'topic-configs-changed': {
+        const topic = cache.topicById(delta.topicId)
+        if (topic === undefined) return
+        const config = this.opts.logConfigFor(topic)
+        for (const partition of this.partitions.values()) {
+          if (partition.topicId === delta.topicId) partition.log.updateConfig(config)
+        }
+        return
+      }
+      default:
+        return
+    }
+  }
+}

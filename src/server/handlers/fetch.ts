@@ -1,0 +1,186 @@
+/**
+ * Fetch (key 1): reads whole record batches from partition leaders, up to the high watermark (or the last
+ * stable offset for read_committed). A fetch that finds fewer than min.bytes waits in the replica manager's
+ * purgatory until appends bring enough bytes or max.wait.ms passes; appends wake it, no timer polls.
+ */
+
+import type { FetchIsolation, Partition } from '../../cluster/partition.js'
+import { partitionKey } from '../../cluster/replica-manager.js'
+import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
+import type {
+  FetchRequest,
+  FetchResponse,
+  FetchResponseFetchableTopicResponse,
+  FetchResponsePartitionData
+} from '../../protocol/messages/fetch.js'
+import type { ApiHandler } from '../api-registry.js'
+import type { RequestContext } from '../request-context.js'
+import type { HandlerDeps } from './handler-deps.js'
+
+const EMPTY = Buffer.alloc(0)
+const READ_COMMITTED = 1
+const TOPIC_IDS_VERSION = 13
+
+interface FetchTarget {
+  topic: string | undefined
+  topicId: string | undefined
+  /** Index into the response's topic list, to keep the request's order. */
+  topicSlot: number
+  partition: number
+  fetchOffset: number
+  partitionMaxBytes: number
+  currentLeaderEpoch: number
+}
+
+interface ReadOutcome {
+  data: FetchResponsePartitionData[]
+  bytes: number
+  failed: boolean
+}
+
+export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, FetchResponse> {
+  function errorData(partition: number, err: unknown): FetchResponsePartitionData {
+    return {
+      partitionIndex: partition,
+      errorCode: errorCodeOf(err),
+      highWatermark: -1n,
+      lastStableOffset: -1n,
+      logStartOffset: -1n,
+      abortedTransactions: null,
+      preferredReadReplica: -1,
+      records: EMPTY
+    }
+  }
+
+  async function readOne(
+    target: FetchTarget,
+    maxBytes: number,
+    minOneMessage: boolean,
+    isolation: FetchIsolation
+  ): Promise<{ data: FetchResponsePartitionData; bytes: number }> {
+    if (target.topic === undefined) {
+      return { data: errorData(target.partition, new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID)), bytes: 0 }
+    }
+    try {
+      const partition: Partition = await deps.replicaManager.getPartition(target.topic, target.partition)
+      if (!partition.isLeader) {
+        throw new KafkaError(
+          ErrorCode.NOT_LEADER_OR_FOLLOWER,
+          `not the leader of ${target.topic}-${target.partition}`
+        )
+      }
+      partition.checkLeaderEpoch(target.currentLeaderEpoch)
+      const limit = Math.min(maxBytes, target.partitionMaxBytes)
+      const result = await partition.read(target.fetchOffset, limit, isolation, minOneMessage)
+      const records = result.info.records
+      return {
+        data: {
+          partitionIndex: target.partition,
+          errorCode: ErrorCode.NONE,
+          highWatermark: BigInt(result.highWatermark),
+          lastStableOffset: BigInt(result.lastStableOffset),
+          logStartOffset: BigInt(result.logStartOffset),
+          abortedTransactions: isolation === 'txn-committed' ? [] : null,
+          preferredReadReplica: -1,
+          records
+        },
+        bytes: records.length
+      }
+    } catch (err) {
+      return { data: errorData(target.partition, err), bytes: 0 }
+    }
+  }
+
+  async function readAll(targets: readonly FetchTarget[], maxBytes: number, isolation: FetchIsolation) {
+    const data: FetchResponsePartitionData[] = []
+    let bytes = 0
+    let failed = false
+    for (const target of targets) {
+      const remaining = Math.max(0, maxBytes - bytes)
+      const one = await readOne(target, remaining, bytes === 0, isolation)
+      data.push(one.data)
+      bytes += one.bytes
+      if (one.data.errorCode !== ErrorCode.NONE) failed = true
+    }
+    return { data, bytes, failed } satisfies ReadOutcome
+  }
+
+  /** Waits until appends to the fetched partitions could bring `needed` more bytes, or the deadline. */
+  function waitForData(targets: readonly FetchTarget[], needed: number, maxWaitMs: number): Promise<void> {
+    const watched = targets.flatMap((t) => {
+      const p = t.topic === undefined ? undefined : deps.replicaManager.onlinePartition(t.topic, t.partition)
+      return p ? [{ partition: p, sizeAtStart: p.log.size, epochAtStart: p.leaderEpoch }] : []
+    })
+    return new Promise((resolve) => {
+      deps.replicaManager.fetchPurgatory.tryCompleteElseWatch(
+        {
+          deadline: Date.now() + maxWaitMs,
+          tryComplete: () => {
+            let grown = 0
+            for (const w of watched) {
+              // A leadership change must answer now, so that the client learns the new leader.
+              if (!w.partition.isLeader || w.partition.leaderEpoch !== w.epochAtStart) return true
+              grown += w.partition.log.size - w.sizeAtStart
+            }
+            return grown >= needed
+          },
+          onComplete: () => resolve()
+        },
+        watched.map((w) => partitionKey(w.partition.topic, w.partition.partitionIndex))
+      )
+    })
+  }
+
+  return {
+    apiKey: 1,
+    minVersion: 4,
+    maxVersion: 17,
+    async handle(request: FetchRequest, ctx: RequestContext): Promise<FetchResponse> {
+      const version = ctx.apiVersion
+      const useTopicIds = version >= TOPIC_IDS_VERSION
+      const isolation: FetchIsolation =
+        request.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark'
+      const maxBytes = request.maxBytes ?? Number.MAX_SAFE_INTEGER
+      if ((request.sessionId ?? 0) !== 0 && (request.sessionEpoch ?? -1) > 0) {
+        // Samsa answers every fetch with session id 0 (no session created), so no client holds a session here.
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND,
+          sessionId: 0,
+          responses: []
+        }
+      }
+
+      const responses: FetchResponseFetchableTopicResponse[] = []
+      const targets: FetchTarget[] = []
+      for (const t of request.topics) {
+        const name = useTopicIds ? deps.metadataCache.topicById(t.topicId ?? '')?.name : t.topic
+        const topicSlot = responses.length
+        responses.push({ topic: t.topic ?? name ?? '', topicId: t.topicId, partitions: [] })
+        for (const p of t.partitions) {
+          targets.push({
+            topic: name,
+            topicId: t.topicId,
+            topicSlot,
+            partition: p.partition,
+            fetchOffset: Number(p.fetchOffset),
+            partitionMaxBytes: p.partitionMaxBytes,
+            currentLeaderEpoch: p.currentLeaderEpoch ?? -1
+          })
+        }
+      }
+
+      let outcome = await readAll(targets, maxBytes, isolation)
+      const mustAnswerNow =
+        request.maxWaitMs <= 0 || targets.length === 0 || outcome.bytes >= request.minBytes || outcome.failed
+      if (!mustAnswerNow) {
+        await waitForData(targets, request.minBytes - outcome.bytes, request.maxWaitMs)
+        outcome = await readAll(targets, maxBytes, isolation)
+      }
+      targets.forEach((target, i) => {
+        responses[target.topicSlot]!.partitions.push(outcome.data[i]!)
+      })
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses }
+    }
+  }
+}

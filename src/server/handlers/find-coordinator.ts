@@ -1,0 +1,62 @@
+/**
+ * FindCoordinator (key 10): which broker coordinates a group (key type 0) or a transactional id (key
+ * type 1). One key up to v3, a batch from v4 (KIP-699). Where the coordinator is depends on who leads the
+ * key's `__consumer_offsets` / `__transaction_state` partition, which the broker supplies as a lookup.
+ */
+
+import { ErrorCode, errorInfo } from '../../protocol/error-codes.js'
+import type {
+  FindCoordinatorRequest,
+  FindCoordinatorResponse,
+  FindCoordinatorResponseCoordinator
+} from '../../protocol/messages/find-coordinator.js'
+import type { ApiHandler } from '../api-registry.js'
+
+export interface CoordinatorNode {
+  readonly nodeId: number
+  readonly host: string
+  readonly port: number
+}
+
+export const GROUP_KEY_TYPE = 0
+export const TRANSACTION_KEY_TYPE = 1
+
+/** The node coordinating the key, or an error code (e.g. COORDINATOR_NOT_AVAILABLE while unelected). */
+export type CoordinatorLookup = (keyType: number, key: string) => CoordinatorNode | number
+
+const BATCHED_VERSION = 4
+
+export function createFindCoordinatorHandler(
+  lookup: CoordinatorLookup
+): ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse> {
+  const find = (keyType: number, key: string): FindCoordinatorResponseCoordinator => {
+    let found: CoordinatorNode | number
+    if (keyType !== GROUP_KEY_TYPE && keyType !== TRANSACTION_KEY_TYPE) found = ErrorCode.INVALID_REQUEST
+    else if (keyType === TRANSACTION_KEY_TYPE && key === '') found = ErrorCode.INVALID_REQUEST
+    else found = lookup(keyType, key)
+    if (typeof found === 'number') {
+      return { key, nodeId: -1, host: '', port: -1, errorCode: found, errorMessage: errorInfo(found).message }
+    }
+    return { key, ...found, errorCode: ErrorCode.NONE, errorMessage: null }
+  }
+  return {
+    apiKey: 10,
+    minVersion: 0,
+    maxVersion: 6,
+    handle(request, ctx) {
+      const keyType = request.keyType ?? GROUP_KEY_TYPE
+      if (ctx.apiVersion >= BATCHED_VERSION) {
+        return { throttleTimeMs: 0, coordinators: (request.coordinatorKeys ?? []).map((k) => find(keyType, k)) }
+      }
+      const c = find(keyType, request.key ?? '')
+      return {
+        throttleTimeMs: 0,
+        errorCode: c.errorCode,
+        errorMessage: c.errorMessage,
+        nodeId: c.nodeId,
+        host: c.host,
+        port: c.port
+      }
+    }
+  }
+}

@@ -1,0 +1,121 @@
+/** Metadata (key 3): brokers, the controller, and topics with their partitions' leaders, replicas and ISR. */
+
+import type { TopicRegistration } from '../../cluster/metadata-store.js'
+import { isInternalTopic, topicNameError } from '../../cluster/topic-name.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
+import type {
+  MetadataRequest,
+  MetadataResponse,
+  MetadataResponseMetadataResponseBroker,
+  MetadataResponseMetadataResponseTopic
+} from '../../protocol/messages/metadata.js'
+import type { ApiHandler } from '../api-registry.js'
+import type { RequestContext } from '../request-context.js'
+import { AUTHORIZED_OPERATIONS_OMITTED, type HandlerDeps } from './handler-deps.js'
+
+const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA'
+/** Without ACLs every operation is allowed: READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
+const ALL_TOPIC_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((bits, op) => bits | (1 << op), 0)
+const ALL_CLUSTER_OPERATIONS = [4, 5, 7, 8, 9, 10, 11, 12].reduce((bits, op) => bits | (1 << op), 0)
+
+export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataRequest, MetadataResponse> {
+  const brokers = (): MetadataResponseMetadataResponseBroker[] =>
+    deps.metadataCache.liveBrokers().map((b) => {
+      // The local broker answers with its bound endpoint, which may differ from the registered port 0.
+      const local = b.nodeId === deps.config.nodeId ? deps.advertisedEndPoints()[0] : undefined
+      return { nodeId: b.nodeId, host: local?.host ?? b.host, port: local?.port ?? b.port, rack: b.rack }
+    })
+
+  const describe = (
+    topic: TopicRegistration,
+    includeOps: boolean
+  ): MetadataResponseMetadataResponseTopic => ({
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    topicId: topic.topicId,
+    isInternal: isInternalTopic(topic.name),
+    partitions: topic.partitions.map((p) => ({
+      errorCode: p.leader === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+      partitionIndex: p.partitionIndex,
+      leaderId: p.leader,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: [...p.replicas],
+      isrNodes: [...p.isr],
+      offlineReplicas: p.replicas.filter((r) => !deps.metadataCache.isBrokerLive(r))
+    })),
+    topicAuthorizedOperations: includeOps ? ALL_TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED
+  })
+
+  const failed = (
+    name: string | null,
+    errorCode: number,
+    topicId = ZERO_UUID
+  ): MetadataResponseMetadataResponseTopic => ({
+    errorCode,
+    name,
+    topicId,
+    isInternal: false,
+    partitions: [],
+    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED
+  })
+
+  return {
+    apiKey: 3,
+    minVersion: 0,
+    maxVersion: 12,
+    async handle(request: MetadataRequest, ctx: RequestContext): Promise<MetadataResponse> {
+      const version = ctx.apiVersion
+      const includeOps = request.includeTopicAuthorizedOperations === true
+      // v0 asks for every topic with an empty list; v1+ with null.
+      const all = request.topics === null || (version === 0 && request.topics.length === 0)
+      const topics: MetadataResponseMetadataResponseTopic[] = []
+      if (all) {
+        for (const t of deps.metadataCache.topics()) topics.push(describe(t, includeOps))
+      } else {
+        const autoCreate =
+          deps.config.autoCreateTopicsEnable && (version < 4 || request.allowAutoTopicCreation !== false)
+        for (const requested of request.topics ?? []) {
+          if (requested.name === null) {
+            const byId =
+              requested.topicId === undefined ? undefined : deps.metadataCache.topicById(requested.topicId)
+            topics.push(
+              byId ? describe(byId, includeOps) : failed(null, ErrorCode.UNKNOWN_TOPIC_ID, requested.topicId)
+            )
+            continue
+          }
+          const existing = deps.metadataCache.topicByName(requested.name)
+          if (existing) {
+            topics.push(describe(existing, includeOps))
+            continue
+          }
+          topics.push(await autoCreateTopic(requested.name, autoCreate))
+        }
+      }
+      return {
+        throttleTimeMs: 0,
+        brokers: brokers(),
+        clusterId: deps.metadataCache.clusterId,
+        controllerId: deps.config.nodeId,
+        topics,
+        clusterAuthorizedOperations:
+          request.includeClusterAuthorizedOperations === true
+            ? ALL_CLUSTER_OPERATIONS
+            : AUTHORIZED_OPERATIONS_OMITTED
+      }
+
+      async function autoCreateTopic(
+        name: string,
+        allowed: boolean
+      ): Promise<MetadataResponseMetadataResponseTopic> {
+        if (topicNameError(name) !== null) return failed(name, ErrorCode.INVALID_TOPIC_EXCEPTION)
+        if (!allowed) return failed(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+        await deps.controller.createTopics([
+          { name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] }
+        ])
+        const created = deps.metadataCache.topicByName(name)
+        // Kafka answers LEADER_NOT_AVAILABLE while a topic is being created; clients retry.
+        return created ? describe(created, includeOps) : failed(name, ErrorCode.LEADER_NOT_AVAILABLE)
+      }
+    }
+  }
+}

@@ -1,0 +1,55 @@
+/** OffsetFetch (key 9): one group per request up to v7, several groups from v8 (KIP-709). */
+
+import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
+import type { FetchedTopic } from '../../coordinator/group/offset-coordinator.js'
+import type {
+  OffsetFetchRequest,
+  OffsetFetchResponse,
+  OffsetFetchResponseOffsetFetchResponseTopic
+} from '../../protocol/messages/offset-fetch.js'
+import type { ApiHandler } from '../api-registry.js'
+
+const MULTI_GROUP_VERSION = 8
+/** v0 and v1 have no top-level error code: a group-level error is repeated in every partition. */
+const TOP_LEVEL_ERROR_VERSION = 2
+
+export function createOffsetFetchHandler(coordinator: GroupCoordinator): ApiHandler<OffsetFetchRequest, OffsetFetchResponse> {
+  return {
+    apiKey: 9,
+    minVersion: 0,
+    maxVersion: 9,
+    handle(request, ctx) {
+      const requireStable = request.requireStable ?? false
+      if (ctx.apiVersion >= MULTI_GROUP_VERSION) {
+        return {
+          throttleTimeMs: 0,
+          groups: (request.groups ?? []).map((g) => {
+            const r = coordinator.offsets.fetchOffsets(g.groupId, g.topics, requireStable)
+            return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics }
+          })
+        }
+      }
+      const groupId = request.groupId ?? ''
+      const topics = request.topics ?? null
+      const r = coordinator.offsets.fetchOffsets(groupId, topics, requireStable)
+      if (ctx.apiVersion < TOP_LEVEL_ERROR_VERSION && r.errorCode !== 0) {
+        const failed = (topics ?? []).map((t) => ({
+          name: t.name,
+          partitions: t.partitionIndexes.map((p) => ({
+            partitionIndex: p,
+            committedOffset: -1n,
+            committedLeaderEpoch: -1,
+            metadata: '',
+            errorCode: r.errorCode
+          }))
+        }))
+        return { throttleTimeMs: 0, errorCode: r.errorCode, topics: failed }
+      }
+      return { throttleTimeMs: 0, errorCode: r.errorCode, topics: singleGroupTopics(r.topics) }
+    }
+  }
+}
+
+function singleGroupTopics(topics: FetchedTopic[]): OffsetFetchResponseOffsetFetchResponseTopic[] {
+  return topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ ...p })) }))
+}

@@ -1,0 +1,87 @@
+/** Produce (key 0): appends record batches to partition leaders. acks=0 gets no response at all. */
+
+import { isInternalTopic } from '../../cluster/topic-name.js'
+import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
+import type {
+  ProduceRequest,
+  ProduceResponse,
+  ProduceResponsePartitionProduceResponse
+} from '../../protocol/messages/produce.js'
+import { type ApiHandler, NO_RESPONSE, type NoResponse } from '../api-registry.js'
+import { CloseConnectionError } from '../kafka-connection.js'
+import type { RequestContext } from '../request-context.js'
+import type { HandlerDeps } from './handler-deps.js'
+
+type PartitionResponse = ProduceResponsePartitionProduceResponse
+
+function errorResponse(index: number, err: unknown): PartitionResponse {
+  return {
+    index,
+    errorCode: errorCodeOf(err),
+    baseOffset: -1n,
+    logAppendTimeMs: -1n,
+    logStartOffset: -1n,
+    recordErrors: [],
+    errorMessage: err instanceof Error ? err.message : null
+  }
+}
+
+export function createProduceHandler(deps: HandlerDeps): ApiHandler<ProduceRequest, ProduceResponse> {
+  async function appendPartition(topic: string, index: number, records: Buffer | null, acks: number) {
+    try {
+      if (acks !== -1 && acks !== 0 && acks !== 1) {
+        throw new KafkaError(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${acks}`)
+      }
+      if (isInternalTopic(topic)) {
+        throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot append to internal topic ${topic}`)
+      }
+      if (records === null || records.length === 0) {
+        throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'produce request carries no record batch')
+      }
+      const info = await deps.replicaManager.appendRecords(topic, index, records, acks)
+      const response: PartitionResponse = {
+        index,
+        errorCode: ErrorCode.NONE,
+        baseOffset: BigInt(info.baseOffset),
+        logAppendTimeMs: BigInt(info.logAppendTime),
+        logStartOffset: BigInt(info.logStartOffset),
+        recordErrors: [],
+        errorMessage: null
+      }
+      return response
+    } catch (err) {
+      return errorResponse(index, err)
+    }
+  }
+
+  return {
+    apiKey: 0,
+    minVersion: 3,
+    maxVersion: 11,
+    async handle(request: ProduceRequest, ctx: RequestContext): Promise<ProduceResponse | NoResponse> {
+      const responses = await Promise.all(
+        request.topicData.map(async (topic) => ({
+          name: topic.name,
+          partitionResponses: await Promise.all(
+            topic.partitionData.map((p) => appendPartition(topic.name, p.index, p.records, request.acks))
+          )
+        }))
+      )
+      if (request.acks === 0) {
+        // With acks=0 the client reads no response; Kafka closes the connection so that it notices a failure.
+        const failed = responses
+          .flatMap((t) => t.partitionResponses)
+          .find((p) => p.errorCode !== ErrorCode.NONE)
+        if (failed) {
+          ctx.logger.warn(
+            { errorCode: failed.errorCode, message: failed.errorMessage },
+            'acks=0 produce failed'
+          )
+          throw new CloseConnectionError(`acks=0 produce failed: ${failed.errorMessage}`)
+        }
+        return NO_RESPONSE
+      }
+      return { responses, throttleTimeMs: 0 }
+    }
+  }
+}

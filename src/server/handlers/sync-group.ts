@@ -1,0 +1,18 @@
+/** SyncGroup (key 14): the leader hands out assignments, every member receives its own. */
+
+import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
+import type { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages/sync-group.js'
+import type { ApiHandler } from '../api-registry.js'
+import { groupRequestContext } from './group-request-context.js'
+
+export function createSyncGroupHandler(coordinator: GroupCoordinator): ApiHandler<SyncGroupRequest, SyncGroupResponse> {
+  return {
+    apiKey: 14,
+    minVersion: 0,
+    maxVersion: 5,
+    async handle(request, ctx) {
+      const response = await coordinator.syncGroup(request, groupRequestContext(ctx))
+      return { ...response, throttleTimeMs: 0 }
+    }
+  }
+}
