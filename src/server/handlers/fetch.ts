@@ -14,6 +14,13 @@ import type {
   FetchResponsePartitionData
 } from '../../protocol/messages/fetch.js'
 import type { ApiHandler } from '../api-registry.js'
+import {
+  type FetchSession,
+  FetchSessionCache,
+  FINAL_EPOCH,
+  INITIAL_EPOCH,
+  type SessionPartitionRequest
+} from '../fetch-session-cache.js'
 import type { RequestContext } from '../request-context.js'
 import type { HandlerDeps } from './handler-deps.js'
 
@@ -21,16 +28,7 @@ const EMPTY = Buffer.alloc(0)
 const READ_COMMITTED = 1
 const TOPIC_IDS_VERSION = 13
 
-interface FetchTarget {
-  topic: string | undefined
-  topicId: string | undefined
-  /** Index into the response's topic list, to keep the request's order. */
-  topicSlot: number
-  partition: number
-  fetchOffset: number
-  partitionMaxBytes: number
-  currentLeaderEpoch: number
-}
+type FetchTarget = SessionPartitionRequest
 
 interface ReadOutcome {
   data: FetchResponsePartitionData[]
@@ -39,6 +37,7 @@ interface ReadOutcome {
 }
 
 export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, FetchResponse> {
+  const sessions = new FetchSessionCache()
   function errorData(partition: number, err: unknown): FetchResponsePartitionData {
     return {
       partitionIndex: partition,
@@ -141,32 +140,46 @@ export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, 
       const isolation: FetchIsolation =
         request.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark'
       const maxBytes = request.maxBytes ?? Number.MAX_SAFE_INTEGER
-      if ((request.sessionId ?? 0) !== 0 && (request.sessionEpoch ?? -1) > 0) {
-        // Samsa answers every fetch with session id 0 (no session created), so no client holds a session here.
-        return {
-          throttleTimeMs: 0,
-          errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND,
-          sessionId: 0,
-          responses: []
-        }
-      }
+      const sessionId = request.sessionId ?? 0
+      const sessionEpoch = request.sessionEpoch ?? FINAL_EPOCH
+      const keyOf = (topic: string | undefined, topicId: string | undefined, partition: number) =>
+        `${useTopicIds ? topicId : topic}:${partition}`
 
-      const responses: FetchResponseFetchableTopicResponse[] = []
-      const targets: FetchTarget[] = []
+      const requested: SessionPartitionRequest[] = []
       for (const t of request.topics) {
         const name = useTopicIds ? deps.metadataCache.topicById(t.topicId ?? '')?.name : t.topic
-        const topicSlot = responses.length
-        responses.push({ topic: t.topic ?? name ?? '', topicId: t.topicId, partitions: [] })
         for (const p of t.partitions) {
-          targets.push({
+          requested.push({
             topic: name,
             topicId: t.topicId,
-            topicSlot,
             partition: p.partition,
             fetchOffset: Number(p.fetchOffset),
             partitionMaxBytes: p.partitionMaxBytes,
             currentLeaderEpoch: p.currentLeaderEpoch ?? -1
           })
+        }
+      }
+
+      // KIP-227: epoch -1 is sessionless, 0 opens a session, > 0 continues one with only the changes.
+      let session: FetchSession | undefined
+      let targets: SessionPartitionRequest[] = requested
+      if (sessionEpoch > INITIAL_EPOCH) {
+        try {
+          session = sessions.incremental(sessionId, sessionEpoch)
+        } catch (err) {
+          return { throttleTimeMs: 0, errorCode: errorCodeOf(err), sessionId: 0, responses: [] }
+        }
+        for (const f of request.forgottenTopicsData ?? []) {
+          const name = useTopicIds ? deps.metadataCache.topicById(f.topicId ?? '')?.name : f.topic
+          for (const partition of f.partitions) session.forget(keyOf(name, f.topicId, partition))
+        }
+        for (const r of requested) session.upsert(keyOf(r.topic, r.topicId, r.partition), r)
+        targets = [...session.partitions.values()]
+      } else {
+        if (sessionId !== 0) sessions.remove(sessionId)
+        if (sessionEpoch === INITIAL_EPOCH) {
+          session = sessions.create()
+          for (const r of requested) session.upsert(keyOf(r.topic, r.topicId, r.partition), r)
         }
       }
 
@@ -177,10 +190,30 @@ export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, 
         await waitForData(targets, request.minBytes - outcome.bytes, request.maxWaitMs)
         outcome = await readAll(targets, maxBytes, isolation)
       }
+
+      const incremental = sessionEpoch > INITIAL_EPOCH
+      const responses: FetchResponseFetchableTopicResponse[] = []
+      const byTopic = new Map<string, FetchResponseFetchableTopicResponse>()
       targets.forEach((target, i) => {
-        responses[target.topicSlot]!.partitions.push(outcome.data[i]!)
+        const data = outcome.data[i]!
+        const changed = session?.recordResponse(keyOf(target.topic, target.topicId, target.partition), {
+          errorCode: data.errorCode,
+          records: data.records?.length ?? 0,
+          highWatermark: Number(data.highWatermark),
+          lastStableOffset: Number(data.lastStableOffset ?? -1n),
+          logStartOffset: Number(data.logStartOffset ?? -1n)
+        })
+        if (incremental && changed === false) return
+        const topicKey = useTopicIds ? (target.topicId ?? '') : (target.topic ?? '')
+        let topic = byTopic.get(topicKey)
+        if (topic === undefined) {
+          topic = { topic: target.topic ?? '', topicId: target.topicId, partitions: [] }
+          byTopic.set(topicKey, topic)
+          responses.push(topic)
+        }
+        topic.partitions.push(data)
       })
-      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses }
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: session?.id ?? 0, responses }
     }
   }
 }
