@@ -1,7 +1,10 @@
 /** DescribeGroups (key 15): state, protocol and members of each requested group. */
 
 import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
-import type { DescribeGroupsRequest, DescribeGroupsResponse } from '../../protocol/messages/describe-groups.js'
+import type {
+  DescribeGroupsRequest,
+  DescribeGroupsResponse
+} from '../../protocol/messages/describe-groups.js'
 import type { ApiHandler } from '../api-registry.js'
 
 /** Kafka's "not requested" marker for authorized operations (Integer.MIN_VALUE). */
@@ -21,7 +24,9 @@ export function createDescribeGroupsHandler(
     maxVersion: 5,
     handle(request) {
       const ops = request.includeAuthorizedOperations ? ALL_GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED
-      const groups = coordinator.admin.describeGroups(request.groups).map((g) => ({ ...g, authorizedOperations: ops }))
+      const groups = coordinator.admin
+        .describeGroups(request.groups)
+        .map((g) => ({ ...g, authorizedOperations: ops }))
       return { throttleTimeMs: 0, groups }
     }
   }

@@ -46,7 +46,10 @@ export function createFindCoordinatorHandler(
     handle(request, ctx) {
       const keyType = request.keyType ?? GROUP_KEY_TYPE
       if (ctx.apiVersion >= BATCHED_VERSION) {
-        return { throttleTimeMs: 0, coordinators: (request.coordinatorKeys ?? []).map((k) => find(keyType, k)) }
+        return {
+          throttleTimeMs: 0,
+          coordinators: (request.coordinatorKeys ?? []).map((k) => find(keyType, k))
+        }
       }
       const c = find(keyType, request.key ?? '')
       return {

@@ -4,7 +4,9 @@ import type { GroupCoordinator } from '../../coordinator/group/group-coordinator
 import type { HeartbeatRequest, HeartbeatResponse } from '../../protocol/messages/heartbeat.js'
 import type { ApiHandler } from '../api-registry.js'
 
-export function createHeartbeatHandler(coordinator: GroupCoordinator): ApiHandler<HeartbeatRequest, HeartbeatResponse> {
+export function createHeartbeatHandler(
+  coordinator: GroupCoordinator
+): ApiHandler<HeartbeatRequest, HeartbeatResponse> {
   return {
     apiKey: 12,
     minVersion: 0,

@@ -1,14 +1,16 @@
 /** JoinGroup (key 11): the classic group membership protocol's first phase; see GroupCoordinator. */
 
-import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
+import type { GroupCoordinator, GroupRequestContext } from '../../coordinator/group/group-coordinator.js'
 import type { JoinGroupRequest, JoinGroupResponse } from '../../protocol/messages/join-group.js'
 import type { ApiHandler } from '../api-registry.js'
-import { groupRequestContext } from './group-request-context.js'
+import type { RequestContext } from '../request-context.js'
 
 /** The protocol name became nullable in v7; older versions encode "no protocol" as an empty string. */
 const NULLABLE_PROTOCOL_NAME_VERSION = 7
 
-export function createJoinGroupHandler(coordinator: GroupCoordinator): ApiHandler<JoinGroupRequest, JoinGroupResponse> {
+export function createJoinGroupHandler(
+  coordinator: GroupCoordinator
+): ApiHandler<JoinGroupRequest, JoinGroupResponse> {
   return {
     apiKey: 11,
     minVersion: 0,
@@ -16,7 +18,21 @@ export function createJoinGroupHandler(coordinator: GroupCoordinator): ApiHandle
     async handle(request, ctx) {
       const response = await coordinator.joinGroup(request, groupRequestContext(ctx))
       const nullable = ctx.apiVersion >= NULLABLE_PROTOCOL_NAME_VERSION
-      return { ...response, throttleTimeMs: 0, protocolName: nullable ? response.protocolName : (response.protocolName ?? '') }
+      return {
+        ...response,
+        throttleTimeMs: 0,
+        protocolName: nullable ? response.protocolName : (response.protocolName ?? '')
+      }
     }
+  }
+}
+
+/** What the group coordinator needs from a broker request context (also used by SyncGroup). */
+export function groupRequestContext(ctx: RequestContext): GroupRequestContext {
+  // Kafka reports client hosts as InetAddress.toString(), i.e. with a leading slash.
+  return {
+    apiVersion: ctx.apiVersion,
+    clientId: ctx.clientId ?? '',
+    clientHost: `/${ctx.connection.clientAddress}`
   }
 }

@@ -6,7 +6,9 @@ import type { ApiHandler } from '../api-registry.js'
 
 const BATCHED_VERSION = 3
 
-export function createLeaveGroupHandler(coordinator: GroupCoordinator): ApiHandler<LeaveGroupRequest, LeaveGroupResponse> {
+export function createLeaveGroupHandler(
+  coordinator: GroupCoordinator
+): ApiHandler<LeaveGroupRequest, LeaveGroupResponse> {
   return {
     apiKey: 13,
     minVersion: 0,

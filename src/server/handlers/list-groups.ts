@@ -4,7 +4,9 @@ import type { GroupCoordinator } from '../../coordinator/group/group-coordinator
 import type { ListGroupsRequest, ListGroupsResponse } from '../../protocol/messages/list-groups.js'
 import type { ApiHandler } from '../api-registry.js'
 
-export function createListGroupsHandler(coordinator: GroupCoordinator): ApiHandler<ListGroupsRequest, ListGroupsResponse> {
+export function createListGroupsHandler(
+  coordinator: GroupCoordinator
+): ApiHandler<ListGroupsRequest, ListGroupsResponse> {
   return {
     apiKey: 16,
     minVersion: 0,

@@ -13,7 +13,9 @@ const MULTI_GROUP_VERSION = 8
 /** v0 and v1 have no top-level error code: a group-level error is repeated in every partition. */
 const TOP_LEVEL_ERROR_VERSION = 2
 
-export function createOffsetFetchHandler(coordinator: GroupCoordinator): ApiHandler<OffsetFetchRequest, OffsetFetchResponse> {
+export function createOffsetFetchHandler(
+  coordinator: GroupCoordinator
+): ApiHandler<OffsetFetchRequest, OffsetFetchResponse> {
   return {
     apiKey: 9,
     minVersion: 0,

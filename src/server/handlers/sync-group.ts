@@ -3,9 +3,11 @@
 import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
 import type { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages/sync-group.js'
 import type { ApiHandler } from '../api-registry.js'
-import { groupRequestContext } from './group-request-context.js'
+import { groupRequestContext } from './join-group.js'
 
-export function createSyncGroupHandler(coordinator: GroupCoordinator): ApiHandler<SyncGroupRequest, SyncGroupResponse> {
+export function createSyncGroupHandler(
+  coordinator: GroupCoordinator
+): ApiHandler<SyncGroupRequest, SyncGroupResponse> {
   return {
     apiKey: 14,
     minVersion: 0,

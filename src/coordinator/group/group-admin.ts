@@ -1,0 +1,100 @@
+/**
+ * The group admin APIs of the classic coordinator: ListGroups (with KIP-518 state and KIP-848 type
+ * filters), DescribeGroups and DeleteGroups. All synchronous except the tombstone append of DeleteGroups.
+ */
+
+import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js'
+import type { DescribeGroupsResponseDescribedGroup } from '../../protocol/messages/describe-groups.js'
+import type { ListGroupsResponseListedGroup } from '../../protocol/messages/list-groups.js'
+import type { GroupCoordinator } from './group-coordinator.js'
+
+/** Every group here speaks the classic protocol; KIP-848 "consumer" groups are not served by this module. */
+export const CLASSIC_GROUP_TYPE = 'classic'
+
+export class GroupAdmin {
+  constructor(private readonly coordinator: GroupCoordinator) {}
+
+  listGroups(
+    statesFilter: readonly string[] = [],
+    typesFilter: readonly string[] = []
+  ): { errorCode: number; groups: ListGroupsResponseListedGroup[] } {
+    const c = this.coordinator
+    if (!c.isActive) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] }
+    const states = new Set(statesFilter.map((s) => s.toLowerCase()))
+    const types = new Set(typesFilter.map((t) => t.toLowerCase()))
+    if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) return { errorCode: ErrorCode.NONE, groups: [] }
+    const groups = c.manager
+      .ownedGroups()
+      .filter((g) => !g.is('Dead') && (states.size === 0 || states.has(g.state.toLowerCase())))
+      .map((g) => ({
+        groupId: g.groupId,
+        protocolType: g.protocolType ?? '',
+        groupState: g.state,
+        groupType: CLASSIC_GROUP_TYPE
+      }))
+    // Like Kafka, answer with what is loaded and say that more may be coming.
+    const errorCode = c.manager.isLoading() ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE
+    return { errorCode, groups }
+  }
+
+  describeGroups(groupIds: readonly string[]): DescribeGroupsResponseDescribedGroup[] {
+    const c = this.coordinator
+    return groupIds.map((groupId) => {
+      const err = c.groupError(groupId, true)
+      if (err !== ErrorCode.NONE) return describedGroup(groupId, err, '')
+      const g = c.group(groupId)
+      if (g === undefined || g.is('Dead')) return describedGroup(groupId, ErrorCode.NONE, 'Dead')
+      // Only a Stable group's metadata and assignments are meaningful; otherwise members are listed bare.
+      const protocol = g.is('Stable') ? g.protocolName : null
+      return {
+        errorCode: ErrorCode.NONE,
+        groupId,
+        groupState: g.state,
+        protocolType: g.protocolType ?? '',
+        protocolData: protocol ?? '',
+        members: [...g.members.values()].map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.groupInstanceId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          memberMetadata: protocol === null ? Buffer.alloc(0) : m.metadataFor(protocol),
+          memberAssignment: protocol === null ? Buffer.alloc(0) : m.assignment
+        }))
+      }
+    })
+  }
+
+  /** Deletes Empty groups with their offsets; a group with members is NON_EMPTY_GROUP. */
+  async deleteGroups(groupIds: readonly string[]): Promise<{ groupId: string; errorCode: number }[]> {
+    const c = this.coordinator
+    return Promise.all(
+      groupIds.map(async (groupId) => {
+        const err = c.groupError(groupId, true)
+        if (err !== ErrorCode.NONE) return { groupId, errorCode: err }
+        const g = c.group(groupId)
+        if (g === undefined || g.is('Dead')) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND }
+        if (!g.is('Empty')) return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP }
+        const offsets = [...g.offsets].flatMap(([topic, ps]) =>
+          [...ps.keys()].map((partition) => ({ topic, partition }))
+        )
+        // Dead first, so that nothing joins or commits while the tombstones are written.
+        c.markDead(g)
+        c.manager.groups.delete(groupId)
+        try {
+          await c.manager.appendTombstones(groupId, offsets, true)
+          return { groupId, errorCode: ErrorCode.NONE }
+        } catch (e) {
+          return { groupId, errorCode: errorCodeOf(e) }
+        }
+      })
+    )
+  }
+}
+
+function describedGroup(
+  groupId: string,
+  errorCode: number,
+  state: string
+): DescribeGroupsResponseDescribedGroup {
+  return { errorCode, groupId, groupState: state, protocolType: '', protocolData: '', members: [] }
+}

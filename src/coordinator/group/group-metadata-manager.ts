@@ -1,0 +1,300 @@
+/**
+ * Kafka's GroupMetadataManager: owns the groups of the `__consumer_offsets` partitions this broker leads,
+ * loads them from the GroupStore on election, writes their records, and expires old offsets.
+ * It decides nothing about the membership protocol; GroupCoordinator does.
+ *
+ * Event loop: all state is mutated synchronously; only store I/O is awaited. A partition is served only
+ * once its load has completed, so requests never observe half-replayed state.
+ */
+
+import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
+import {
+  decodeCoordinatorKey,
+  decodeGroupMetadataValue,
+  decodeOffsetCommitValue,
+  encodeGroupMetadataKey,
+  encodeGroupMetadataValue,
+  encodeOffsetCommitKey,
+  encodeOffsetCommitValue
+} from './coordinator-records.js'
+import type { GroupCoordinatorConfig } from './group-coordinator-config.js'
+import { GroupMetadata, type OffsetAndMetadata } from './group-metadata.js'
+import { partitionFor } from './group-partition.js'
+import type { CoordinatorRecord, GroupStore } from './group-store.js'
+import { MemberMetadata } from './member-metadata.js'
+
+type PartitionStatus = 'loading' | 'active'
+
+export class GroupMetadataManager {
+  readonly groups = new Map<string, GroupMetadata>()
+  private readonly partitions = new Map<number, PartitionStatus>()
+
+  constructor(
+    private readonly store: GroupStore,
+    private readonly config: GroupCoordinatorConfig,
+    private readonly now: () => number
+  ) {}
+
+  partitionFor(groupId: string): number {
+    return partitionFor(groupId, this.config.offsetsTopicPartitions)
+  }
+
+  /** NOT_COORDINATOR or COORDINATOR_LOAD_IN_PROGRESS when this broker cannot serve the group right now. */
+  coordinatorError(groupId: string): number {
+    const status = this.partitions.get(this.partitionFor(groupId))
+    if (status === undefined) return ErrorCode.NOT_COORDINATOR
+    if (status === 'loading') return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
+    return ErrorCode.NONE
+  }
+
+  isLoading(): boolean {
+    for (const s of this.partitions.values()) if (s === 'loading') return true
+    return false
+  }
+
+  isOwned(partition: number): boolean {
+    return this.partitions.get(partition) === 'active'
+  }
+
+  ownedGroups(): GroupMetadata[] {
+    return [...this.groups.values()].filter((g) => this.isOwned(this.partitionFor(g.groupId)))
+  }
+
+  /** A new, Empty group; the caller has checked that this broker coordinates it. */
+  createGroup(groupId: string): GroupMetadata {
+    const group = new GroupMetadata(groupId, 'Empty', this.now())
+    this.groups.set(groupId, group)
+    return group
+  }
+
+  /** Replays the partition's records; returns the groups it loaded so the coordinator can arm their timers. */
+  async loadPartition(partition: number): Promise<GroupMetadata[]> {
+    if (this.partitions.has(partition)) return []
+    this.partitions.set(partition, 'loading')
+    const loaded = new Map<string, GroupMetadata>()
+    try {
+      for await (const record of this.store.load(partition)) this.replay(record, loaded)
+    } catch (err) {
+      this.partitions.delete(partition)
+      throw err
+    }
+    // A load races with an unload: only publish if the partition is still ours.
+    if (this.partitions.get(partition) !== 'loading') return []
+    for (const [id, g] of loaded) this.groups.set(id, g)
+    this.partitions.set(partition, 'active')
+    return [...loaded.values()]
+  }
+
+  /** Forgets the partition's groups; returns them so the coordinator can cancel timers and fail parked calls. */
+  unloadPartition(partition: number): GroupMetadata[] {
+    this.partitions.delete(partition)
+    const removed: GroupMetadata[] = []
+    for (const [id, g] of this.groups) {
+      if (this.partitionFor(id) === partition) {
+        removed.push(g)
+        this.groups.delete(id)
+      }
+    }
+    return removed
+  }
+
+  private replay(record: CoordinatorRecord, loaded: Map<string, GroupMetadata>): void {
+    const key = decodeCoordinatorKey(record.key)
+    if (key === null) return
+    const getOrCreate = (): GroupMetadata => {
+      let g = loaded.get(key.group)
+      if (g === undefined) {
+        g = new GroupMetadata(key.group, 'Empty', null)
+        loaded.set(key.group, g)
+      }
+      return g
+    }
+    if (key.type === 'offset') {
+      if (record.value === null) {
+        const g = loaded.get(key.group)
+        g?.removeOffset(key.topic, key.partition)
+        return
+      }
+      const v = decodeOffsetCommitValue(record.value)
+      getOrCreate().setOffset(key.topic, key.partition, {
+        offset: v.offset,
+        leaderEpoch: v.leaderEpoch,
+        metadata: v.metadata,
+        commitTimestamp: Number(v.commitTimestamp),
+        expireTimestamp: v.expireTimestamp >= 0n ? Number(v.expireTimestamp) : null
+      })
+      return
+    }
+    if (record.value === null) {
+      loaded.delete(key.group)
+      return
+    }
+    const v = decodeGroupMetadataValue(record.value)
+    const previous = loaded.get(key.group)
+    const stateTs = v.currentStateTimestamp >= 0n ? Number(v.currentStateTimestamp) : null
+    const g = new GroupMetadata(key.group, v.members.length > 0 ? 'Stable' : 'Empty', stateTs)
+    g.generationId = v.generation
+    g.protocolType = v.protocolType === '' ? null : v.protocolType
+    g.protocolName = v.protocol
+    for (const m of v.members) {
+      const member = new MemberMetadata(
+        m.memberId,
+        m.groupInstanceId,
+        m.clientId,
+        m.clientHost,
+        m.rebalanceTimeout === -1 ? m.sessionTimeout : m.rebalanceTimeout,
+        m.sessionTimeout,
+        v.protocolType,
+        [{ name: v.protocol ?? '', metadata: m.subscription }]
+      )
+      member.assignment = m.assignment
+      g.add(member)
+    }
+    g.leaderId = v.leader
+    // Offsets are keyed separately from the group record, so a new group record keeps them.
+    if (previous !== undefined) for (const [t, ps] of previous.offsets) g.offsets.set(t, ps)
+    loaded.set(key.group, g)
+  }
+
+  groupRecord(group: GroupMetadata, assignment?: ReadonlyMap<string, Buffer>): CoordinatorRecord {
+    const protocol = group.protocolName
+    return {
+      key: encodeGroupMetadataKey(group.groupId),
+      value: encodeGroupMetadataValue({
+        protocolType: group.protocolType ?? '',
+        generation: group.generationId,
+        protocol,
+        leader: group.leaderId,
+        currentStateTimestamp: BigInt(group.stateTimestamp ?? -1),
+        members:
+          protocol === null
+            ? []
+            : [...group.members.values()].map((m) => ({
+                memberId: m.memberId,
+                groupInstanceId: m.groupInstanceId,
+                clientId: m.clientId,
+                clientHost: m.clientHost,
+                rebalanceTimeout: m.rebalanceTimeoutMs,
+                sessionTimeout: m.sessionTimeoutMs,
+                subscription: m.metadataFor(protocol),
+                assignment: assignment?.get(m.memberId) ?? m.assignment
+              }))
+      })
+    }
+  }
+
+  /** Persists the group's metadata; rejects with the error code Kafka reports for a failed group write. */
+  async storeGroup(group: GroupMetadata, assignment?: ReadonlyMap<string, Buffer>): Promise<void> {
+    await this.appendOrThrow(group.groupId, [this.groupRecord(group, assignment)], false)
+  }
+
+  async storeOffsets(
+    groupId: string,
+    offsets: readonly { topic: string; partition: number; value: OffsetAndMetadata }[]
+  ): Promise<void> {
+    const records = offsets.map(({ topic, partition, value }) => ({
+      key: encodeOffsetCommitKey(groupId, topic, partition),
+      value: encodeOffsetCommitValue({
+        offset: value.offset,
+        leaderEpoch: value.leaderEpoch,
+        metadata: value.metadata,
+        commitTimestamp: BigInt(value.commitTimestamp),
+        expireTimestamp: BigInt(value.expireTimestamp ?? -1)
+      })
+    }))
+    await this.appendOrThrow(groupId, records, true)
+  }
+
+  async appendTombstones(
+    groupId: string,
+    offsets: readonly { topic: string; partition: number }[],
+    includeGroup: boolean
+  ): Promise<void> {
+    const records: CoordinatorRecord[] = offsets.map(({ topic, partition }) => ({
+      key: encodeOffsetCommitKey(groupId, topic, partition),
+      value: null
+    }))
+    if (includeGroup) records.push({ key: encodeGroupMetadataKey(groupId), value: null })
+    if (records.length > 0) await this.appendOrThrow(groupId, records, false)
+  }
+
+  private async appendOrThrow(groupId: string, records: CoordinatorRecord[], forOffsets: boolean) {
+    try {
+      await this.store.append(this.partitionFor(groupId), records)
+    } catch (err) {
+      throw new KafkaError(mapAppendError(errorCodeOf(err), forOffsets), undefined, { cause: err })
+    }
+  }
+
+  /**
+   * Kafka's offset expiry (KIP-211): an Empty group's offsets expire retention after the group became
+   * Empty; a simple (protocol-less) group's after each commit; a consumer group's offsets of topics it no
+   * longer subscribes to after each commit. An Empty group left with no offsets dies and is tombstoned.
+   */
+  async cleanupExpiredOffsets(): Promise<number> {
+    const now = this.now()
+    let removedCount = 0
+    for (const group of this.ownedGroups()) {
+      const expired = this.expiredOffsets(group, now)
+      for (const { topic, partition } of expired) group.removeOffset(topic, partition)
+      removedCount += expired.length
+      const dies = group.is('Empty') && !group.hasOffsets
+      if (dies) {
+        group.transitionTo('Dead', now)
+        this.groups.delete(group.groupId)
+      }
+      if (expired.length > 0 || dies) {
+        // Best effort, like Kafka: a failed tombstone write is retried by the next cleanup after a reload.
+        await this.appendTombstones(group.groupId, expired, dies).catch(() => undefined)
+      }
+    }
+    return removedCount
+  }
+
+  private expiredOffsets(group: GroupMetadata, now: number): { topic: string; partition: number }[] {
+    const retention = this.config.offsetsRetentionMs
+    let baseOf: ((o: OffsetAndMetadata) => number) | null = null
+    let eligible: (topic: string) => boolean = () => true
+    if (group.protocolType === null) {
+      baseOf = (o) => o.commitTimestamp
+    } else if (group.is('Empty')) {
+      baseOf = (o) => group.stateTimestamp ?? o.commitTimestamp
+    } else {
+      const subscribed = group.subscribedTopics()
+      if (subscribed !== null && group.is('Stable')) {
+        baseOf = (o) => o.commitTimestamp
+        eligible = (topic) => !subscribed.has(topic)
+      }
+    }
+    const out: { topic: string; partition: number }[] = []
+    if (baseOf === null) return out
+    for (const [topic, byPartition] of group.offsets) {
+      if (!eligible(topic)) continue
+      for (const [partition, o] of byPartition) {
+        const expired = o.expireTimestamp !== null ? now >= o.expireTimestamp : now - baseOf(o) >= retention
+        if (expired) out.push({ topic, partition })
+      }
+    }
+    return out
+  }
+}
+
+/** Kafka's translation of a log append failure into what a group or offset API should report. */
+export function mapAppendError(code: number, forOffsets: boolean): number {
+  switch (code) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return forOffsets ? ErrorCode.INVALID_COMMIT_OFFSET_SIZE : ErrorCode.UNKNOWN_SERVER_ERROR
+    default:
+      return code
+  }
+}
