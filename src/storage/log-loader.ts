@@ -1,0 +1,91 @@
+import { mkdir, readdir, unlink } from 'node:fs/promises'
+import { join } from 'node:path'
+import type { BatchEntry } from './file-records.js'
+import {
+  CLEAN_SHUTDOWN_FILE,
+  DELETED_FILE_SUFFIX,
+  INDEX_FILE_SUFFIX,
+  LOG_FILE_SUFFIX,
+  offsetFileStem,
+  parseLogFileName,
+  TIME_INDEX_FILE_SUFFIX
+} from './log-file-names.js'
+import { LogSegment, type LogSegmentOptions } from './log-segment.js'
+
+export interface LoadedSegments {
+  segments: LogSegment[]
+  hadCleanShutdown: boolean
+  /** True when at least one segment was re-scanned. */
+  recovered: boolean
+  /** Bytes cut off by recovery (torn or corrupt tail, and any segments after it). */
+  truncatedBytes: number
+}
+
+async function removeQuietly(path: string): Promise<void> {
+  await unlink(path).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOENT') throw err
+  })
+}
+
+/**
+ * Opens the segments of one partition directory, as Kafka's LogLoader does. Leftovers of interrupted
+ * deletions (`.deleted`, `.tmp`) and index files without a log are removed. After a clean shutdown the
+ * index files are trusted (and rebuilt only if they fail their sanity check); otherwise every segment that
+ * may hold offsets at or above `recoveryPoint` is re-scanned batch by batch, the first invalid batch and
+ * everything after it (including later segments) is removed, and the indexes are rebuilt.
+ * `onRecoveredBatch` sees each batch that recovery re-validated.
+ *
+ * Runs once per log at open time, before the log is shared, so it may take its time.
+ */
+export async function loadSegments(
+  dir: string,
+  opts: LogSegmentOptions,
+  recoveryPoint: number,
+  onRecoveredBatch: (b: BatchEntry) => void
+): Promise<LoadedSegments> {
+  await mkdir(dir, { recursive: true })
+  const names = await readdir(dir)
+  const hadCleanShutdown = names.includes(CLEAN_SHUTDOWN_FILE)
+  const bases: number[] = []
+  for (const name of names) {
+    const base = parseLogFileName(name)
+    if (base !== undefined) bases.push(base)
+    else if (name.endsWith(DELETED_FILE_SUFFIX) || name.endsWith('.tmp')) await removeQuietly(join(dir, name))
+  }
+  bases.sort((a, b) => a - b)
+  const known = new Set(bases.map(offsetFileStem))
+  for (const name of names) {
+    const m = /^(\d{20})\.(index|timeindex)$/.exec(name)
+    if (m && !known.has(m[1]!)) await removeQuietly(join(dir, name))
+  }
+
+  const segments: LogSegment[] = []
+  let recovered = false
+  let truncatedBytes = 0
+  for (let i = 0; i < bases.length; i++) {
+    const base = bases[i]!
+    const segment = await LogSegment.open(dir, base, opts, false)
+    const nextBase = bases[i + 1]
+    const mayHoldUnflushed = nextBase === undefined || nextBase > recoveryPoint
+    const trusted = (hadCleanShutdown || !mayHoldUnflushed) && (await segment.loadIndexes())
+    if (!trusted) {
+      recovered = true
+      const cut = await segment.recover(onRecoveredBatch)
+      truncatedBytes += cut
+      if (cut > 0) {
+        // Everything after a corrupt point is unreliable: drop the later segments outright.
+        segments.push(segment)
+        for (const later of bases.slice(i + 1)) {
+          const stem = join(dir, offsetFileStem(later))
+          for (const suffix of [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX]) {
+            await removeQuietly(stem + suffix)
+          }
+        }
+        break
+      }
+    }
+    segments.push(segment)
+  }
+  if (hadCleanShutdown) await removeQuietly(join(dir, CLEAN_SHUTDOWN_FILE))
+  return { segments, hadCleanShutdown, recovered, truncatedBytes }
+}

@@ -1,0 +1,135 @@
+import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
+import { crc32c } from '../protocol/records/crc32c.js'
+import {
+  ATTRIBUTES_OFFSET,
+  BATCH_LENGTH_OFFSET,
+  CRC_OFFSET,
+  LAST_OFFSET_DELTA_OFFSET,
+  LOG_OVERHEAD,
+  MAGIC_OFFSET,
+  MAX_TIMESTAMP_OFFSET,
+  PARTITION_LEADER_EPOCH_OFFSET,
+  patchBaseOffset,
+  patchPartitionLeaderEpoch,
+  RECORD_BATCH_OVERHEAD,
+  RECORDS_COUNT_OFFSET
+} from '../protocol/records/record-batch-header.js'
+import type { BatchEntry } from './file-records.js'
+
+const TIMESTAMP_TYPE_BIT = 0x08
+const CONTROL_BIT = 0x20
+
+/** Who is appending: clients get full validation and fresh offsets; replicas and recovery keep theirs. */
+export type AppendOrigin = 'client' | 'coordinator' | 'replication'
+
+/**
+ * Checks the framing and CRC of every batch in `buf` without decoding records, returning their positions in
+ * `buf`. Kafka's error codes: CORRUPT_MESSAGE for bad framing or CRC, INVALID_RECORD for impossible headers,
+ * MESSAGE_TOO_LARGE for a batch over max.message.bytes.
+ */
+export function validateBatches(buf: Buffer, maxMessageBytes: number, origin: AppendOrigin): BatchEntry[] {
+  const batches: BatchEntry[] = []
+  let pos = 0
+  while (pos < buf.length) {
+    if (buf.length - pos < RECORD_BATCH_OVERHEAD) {
+      throw new KafkaError(
+        ErrorCode.CORRUPT_MESSAGE,
+        `${buf.length - pos} trailing bytes are not a whole batch`
+      )
+    }
+    const size = buf.readInt32BE(pos + BATCH_LENGTH_OFFSET) + LOG_OVERHEAD
+    if (size < RECORD_BATCH_OVERHEAD || pos + size > buf.length) {
+      throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `batch at byte ${pos} has impossible size ${size}`)
+    }
+    const magic = buf.readInt8(pos + MAGIC_OFFSET)
+    if (magic !== 2)
+      throw new KafkaError(ErrorCode.INVALID_RECORD, `batch magic ${magic} is not supported, only 2`)
+    if (size > maxMessageBytes) {
+      throw new KafkaError(
+        ErrorCode.MESSAGE_TOO_LARGE,
+        `batch of ${size} bytes exceeds max.message.bytes ${maxMessageBytes}`
+      )
+    }
+    const stored = buf.readUInt32BE(pos + CRC_OFFSET)
+    const computed = crc32c(buf.subarray(pos + ATTRIBUTES_OFFSET, pos + size)) >>> 0
+    if (stored !== computed) {
+      throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, `batch at byte ${pos} fails its CRC check`)
+    }
+    const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET)
+    const count = buf.readInt32BE(pos + RECORDS_COUNT_OFFSET)
+    if (count <= 0 || lastOffsetDelta + 1 !== count) {
+      throw new KafkaError(
+        ErrorCode.INVALID_RECORD,
+        `batch has ${count} records but a last offset delta of ${lastOffsetDelta}`
+      )
+    }
+    const attributes = buf.readInt16BE(pos + ATTRIBUTES_OFFSET)
+    if (origin === 'client' && (attributes & CONTROL_BIT) !== 0) {
+      throw new KafkaError(ErrorCode.INVALID_RECORD, 'clients may not append control batches')
+    }
+    if (origin === 'client' && (attributes & TIMESTAMP_TYPE_BIT) !== 0) {
+      throw new KafkaError(
+        ErrorCode.INVALID_TIMESTAMP,
+        'producers may not set the timestamp type to LogAppendTime'
+      )
+    }
+    const baseOffset = Number(buf.readBigInt64BE(pos))
+    batches.push({
+      position: pos,
+      size,
+      baseOffset,
+      lastOffset: baseOffset + lastOffsetDelta,
+      maxTimestamp: Number(buf.readBigInt64BE(pos + MAX_TIMESTAMP_OFFSET)),
+      partitionLeaderEpoch: buf.readInt32BE(pos + PARTITION_LEADER_EPOCH_OFFSET)
+    })
+    pos += size
+  }
+  if (batches.length === 0)
+    throw new KafkaError(ErrorCode.INVALID_RECORD, 'an append needs at least one batch')
+  return batches
+}
+
+/**
+ * Rewrites the batches in place with consecutive offsets from `nextOffset` and the leader epoch; both fields
+ * lie outside the CRC. Updates `batches` to match and returns the offset after the last batch.
+ */
+export function assignOffsets(
+  buf: Buffer,
+  batches: BatchEntry[],
+  nextOffset: number,
+  leaderEpoch: number
+): number {
+  let next = nextOffset
+  for (const b of batches) {
+    patchBaseOffset(buf, BigInt(next), b.position)
+    patchPartitionLeaderEpoch(buf, leaderEpoch, b.position)
+    const delta = b.lastOffset - b.baseOffset
+    b.baseOffset = next
+    b.lastOffset = next + delta
+    b.partitionLeaderEpoch = leaderEpoch
+    next += delta + 1
+  }
+  return next
+}
+
+/** Stamps LogAppendTime into each batch: the timestamp type bit and maxTimestamp are in the CRC, so it is redone. */
+export function stampLogAppendTime(buf: Buffer, batches: BatchEntry[], now: number): void {
+  for (const b of batches) {
+    const attributes = buf.readInt16BE(b.position + ATTRIBUTES_OFFSET)
+    buf.writeInt16BE(attributes | TIMESTAMP_TYPE_BIT, b.position + ATTRIBUTES_OFFSET)
+    buf.writeBigInt64BE(BigInt(now), b.position + MAX_TIMESTAMP_OFFSET)
+    const crc = crc32c(buf.subarray(b.position + ATTRIBUTES_OFFSET, b.position + b.size)) >>> 0
+    buf.writeUInt32BE(crc, b.position + CRC_OFFSET)
+    b.maxTimestamp = now
+  }
+}
+
+/** True when the batch at `pos` in `buf` is whole, has magic 2 and passes its CRC: used by recovery. */
+export function isValidBatch(buf: Buffer, pos: number, size: number): boolean {
+  if (size < RECORD_BATCH_OVERHEAD || pos + size > buf.length) return false
+  if (buf.readInt8(pos + MAGIC_OFFSET) !== 2) return false
+  const lastOffsetDelta = buf.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET)
+  if (lastOffsetDelta < 0) return false
+  const stored = buf.readUInt32BE(pos + CRC_OFFSET)
+  return stored === crc32c(buf.subarray(pos + ATTRIBUTES_OFFSET, pos + size)) >>> 0
+}
