@@ -8,15 +8,43 @@ import { FileMetadataStore } from '../cluster/file-metadata-store.js'
 import { MetadataCache } from '../cluster/metadata-cache.js'
 import { ReplicaManager } from '../cluster/replica-manager.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
+import { GroupCoordinator } from '../coordinator/group/group-coordinator.js'
+import { consumerGroupConfigFrom } from '../coordinator/group/consumer/consumer-group-config.js'
+import { groupCoordinatorConfigFrom } from '../coordinator/group/group-coordinator-config.js'
 import { LogManager } from '../storage/log-manager.js'
 import type { ApiHandler } from './api-registry.js'
 import { brokerLogConfig, topicLogConfig } from './broker-log-config.js'
+import { GroupCoordination } from './group-coordination.js'
+import { createAlterConfigsHandler } from './handlers/alter-configs.js'
 import { apiVersionsHandler } from './handlers/api-versions.js'
+import { createConsumerGroupDescribeHandler } from './handlers/consumer-group-describe.js'
+import { createConsumerGroupHeartbeatHandler } from './handlers/consumer-group-heartbeat.js'
+import { createCreatePartitionsHandler } from './handlers/create-partitions.js'
+import { createCreateTopicsHandler } from './handlers/create-topics.js'
+import { createDeleteGroupsHandler } from './handlers/delete-groups.js'
+import { createDeleteRecordsHandler } from './handlers/delete-records.js'
+import { createDeleteTopicsHandler } from './handlers/delete-topics.js'
+import { createDescribeClusterHandler } from './handlers/describe-cluster.js'
+import { createDescribeConfigsHandler } from './handlers/describe-configs.js'
+import { createDescribeGroupsHandler } from './handlers/describe-groups.js'
+import { createDescribeLogDirsHandler } from './handlers/describe-log-dirs.js'
 import { createFetchHandler } from './handlers/fetch.js'
+import { createFindCoordinatorHandler } from './handlers/find-coordinator.js'
 import type { HandlerDeps } from './handlers/handler-deps.js'
+import { createHeartbeatHandler } from './handlers/heartbeat.js'
+import { createIncrementalAlterConfigsHandler } from './handlers/incremental-alter-configs.js'
+import { createJoinGroupHandler } from './handlers/join-group.js'
+import { createLeaveGroupHandler } from './handlers/leave-group.js'
+import { createListGroupsHandler } from './handlers/list-groups.js'
 import { createListOffsetsHandler } from './handlers/list-offsets.js'
 import { createMetadataHandler } from './handlers/metadata.js'
+import { createOffsetCommitHandler } from './handlers/offset-commit.js'
+import { createOffsetDeleteHandler } from './handlers/offset-delete.js'
+import { createOffsetFetchHandler } from './handlers/offset-fetch.js'
+import { createOffsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.js'
 import { createProduceHandler } from './handlers/produce.js'
+import { createSyncGroupHandler } from './handlers/sync-group.js'
+import { InternalTopicGroupStore } from './internal-topic-group-store.js'
 import { type BrokerComponent, KafkaServer } from './kafka-server.js'
 import type { Logger } from './logger.js'
 
@@ -27,7 +55,36 @@ function brokerHandlers(deps: HandlerDeps): ApiHandler[] {
     createProduceHandler(deps),
     createFetchHandler(deps),
     createListOffsetsHandler(deps),
-    createMetadataHandler(deps)
+    createMetadataHandler(deps),
+    createAlterConfigsHandler(deps),
+    createCreatePartitionsHandler(deps),
+    createCreateTopicsHandler(deps),
+    createDeleteRecordsHandler(deps),
+    createDeleteTopicsHandler(deps),
+    createDescribeClusterHandler(deps),
+    createDescribeConfigsHandler(deps),
+    createDescribeLogDirsHandler(deps),
+    createIncrementalAlterConfigsHandler(deps),
+    createOffsetForLeaderEpochHandler(deps)
+  ] as ApiHandler[]
+}
+
+/** The consumer group APIs, served by the group coordinator. */
+function groupHandlers(coordinator: GroupCoordinator, coordination: GroupCoordination): ApiHandler[] {
+  return [
+    createFindCoordinatorHandler(coordination.lookup),
+    createJoinGroupHandler(coordinator),
+    createSyncGroupHandler(coordinator),
+    createHeartbeatHandler(coordinator),
+    createLeaveGroupHandler(coordinator),
+    createOffsetCommitHandler(coordinator),
+    createOffsetFetchHandler(coordinator),
+    createOffsetDeleteHandler(coordinator),
+    createListGroupsHandler(coordinator),
+    createDescribeGroupsHandler(coordinator),
+    createDeleteGroupsHandler(coordinator),
+    createConsumerGroupHeartbeatHandler(coordinator),
+    createConsumerGroupDescribeHandler(coordinator)
   ] as ApiHandler[]
 }
 
@@ -95,7 +152,9 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
           const topic = metadataCache.topicByName(name)
           return topic ? topicLogConfig(defaults, metadataCache.topicConfigs(topic.topicId)) : defaults
         },
-        retentionCheckIntervalMs: config.logRetentionCheckIntervalMs
+        retentionCheckIntervalMs: config.logRetentionCheckIntervalMs,
+        cleanerEnable: config.logCleanerEnable,
+        cleanerBackoffMs: config.getNumber('log.cleaner.backoff.ms')
       })
       await logManager.startup()
     },
@@ -137,11 +196,42 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     },
     advertisedEndPoints: () => server?.advertisedEndPoints() ?? config.advertisedListeners
   }
+  const groupCoordinator = new GroupCoordinator(new InternalTopicGroupStore(() => deps.replicaManager), {
+    config: groupCoordinatorConfigFrom(config),
+    isValidTopicPartition: (topic, partition) => deps.metadataCache.partition(topic, partition) !== undefined,
+    consumerGroupConfig: consumerGroupConfigFrom(config),
+    topics: {
+      byName: (name) => {
+        const t = deps.metadataCache.topicByName(name)
+        return t && { topicId: t.topicId, numPartitions: t.partitions.length }
+      },
+      nameOf: (topicId) => deps.metadataCache.topicById(topicId)?.name,
+      names: () => deps.metadataCache.topicNames()
+    }
+  })
+  const coordination = new GroupCoordination({
+    config,
+    logger,
+    coordinator: groupCoordinator,
+    metadataCache: () => deps.metadataCache,
+    controller: () => deps.controller,
+    replicaManager: () => deps.replicaManager,
+    localNode: () => {
+      const endpoint = deps.advertisedEndPoints()[0]!
+      return { nodeId: config.nodeId, host: endpoint.host || '127.0.0.1', port: endpoint.port }
+    }
+  })
+  const groups = component(
+    'group-coordinator',
+    () => coordination.startup(),
+    () => coordination.shutdown()
+  )
+
   server = new KafkaServer({
     config,
     logger,
-    handlers: brokerHandlers(deps),
-    components: [metadata, logs, replicas]
+    handlers: [...brokerHandlers(deps), ...groupHandlers(groupCoordinator, coordination)],
+    components: [metadata, logs, replicas, groups]
   })
   return server
 }

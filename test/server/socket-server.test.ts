@@ -154,8 +154,8 @@ describe('SocketServer (real broker process)', () => {
         rawHeaderFrame(API_VERSIONS, 3, 2, Buffer.from([0x00, 0x01, 0x74, 0x00, 0x09, 0x61])),
         // Shorter than a request header.
         Buffer.from([0, 0, 0, 3, 1, 2, 3]),
-        // An API with no handler: Kafka closes the connection.
-        rawHeaderFrame(3, 0, 4, Buffer.from([0, 1, 0x74, 0, 0, 0, 0]))
+        // An API this broker does not serve (LeaderAndIsr is controller-to-broker only): Kafka closes the connection.
+        rawHeaderFrame(4, 0, 4, Buffer.from([0, 1, 0x74, 0, 0, 0, 0]))
       ]
       for (const bytes of garbage) {
         const client = await RawKafkaClient.connect(broker.port)

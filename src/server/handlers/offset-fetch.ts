@@ -26,7 +26,9 @@ export function createOffsetFetchHandler(
         return {
           throttleTimeMs: 0,
           groups: (request.groups ?? []).map((g) => {
-            const r = coordinator.offsets.fetchOffsets(g.groupId, g.topics, requireStable)
+            // v9+: KIP-848 members identify themselves so that stale epochs are refused.
+            const member = g.memberId == null ? undefined : { memberId: g.memberId, memberEpoch: g.memberEpoch ?? -1 }
+            const r = coordinator.offsets.fetchOffsets(g.groupId, g.topics, requireStable, member)
             return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics }
           })
         }

@@ -1,0 +1,33 @@
+/** CreatePartitions (key 37): raises topics' partition counts through the controller (or only validates). */
+
+import type {
+  CreatePartitionsRequest,
+  CreatePartitionsResponse
+} from '../../protocol/messages/create-partitions.js'
+import type { ApiHandler } from '../api-registry.js'
+import type { RequestContext } from '../request-context.js'
+import type { HandlerDeps } from './handler-deps.js'
+
+export function createCreatePartitionsHandler(
+  deps: HandlerDeps
+): ApiHandler<CreatePartitionsRequest, CreatePartitionsResponse> {
+  return {
+    apiKey: 37,
+    minVersion: 0,
+    maxVersion: 3,
+    async handle(request: CreatePartitionsRequest, _ctx: RequestContext): Promise<CreatePartitionsResponse> {
+      const results = await deps.controller.createPartitions(
+        request.topics.map((t) => ({
+          name: t.name,
+          count: t.count,
+          assignments: t.assignments === null ? null : t.assignments.map((a) => ({ brokerIds: a.brokerIds }))
+        })),
+        { validateOnly: request.validateOnly }
+      )
+      return {
+        throttleTimeMs: 0,
+        results: results.map((r) => ({ name: r.name, errorCode: r.errorCode, errorMessage: r.errorMessage }))
+      }
+    }
+  }
+}

@@ -1,0 +1,69 @@
+/**
+ * CreateTopics (key 19): the controller validates and creates (or, with validateOnly, only validates) each
+ * topic. From v5 the answer also carries the topic's configs, partition count and replication factor, and
+ * from v7 its id.
+ */
+
+import { ErrorCode } from '../../protocol/error-codes.js'
+import type {
+  CreateTopicsRequest,
+  CreateTopicsResponse,
+  CreateTopicsResponseCreatableTopicResult
+} from '../../protocol/messages/create-topics.js'
+import { describeTopicConfigs } from '../admin/topic-config-description.js'
+import type { ApiHandler } from '../api-registry.js'
+import type { RequestContext } from '../request-context.js'
+import type { HandlerDeps } from './handler-deps.js'
+
+export function createCreateTopicsHandler(
+  deps: HandlerDeps
+): ApiHandler<CreateTopicsRequest, CreateTopicsResponse> {
+  return {
+    apiKey: 19,
+    minVersion: 0,
+    maxVersion: 7,
+    async handle(request: CreateTopicsRequest, _ctx: RequestContext): Promise<CreateTopicsResponse> {
+      const results = await deps.controller.createTopics(
+        request.topics.map((t) => ({
+          name: t.name,
+          numPartitions: t.numPartitions,
+          replicationFactor: t.replicationFactor,
+          assignments: t.assignments.map((a) => ({
+            partitionIndex: a.partitionIndex,
+            brokerIds: a.brokerIds
+          })),
+          configs: t.configs.map((c) => ({ name: c.name, value: c.value }))
+        })),
+        { validateOnly: request.validateOnly ?? false }
+      )
+      const topics = results.map((r): CreateTopicsResponseCreatableTopicResult => {
+        if (r.errorCode !== ErrorCode.NONE) {
+          return {
+            name: r.name,
+            errorCode: r.errorCode,
+            errorMessage: r.errorMessage,
+            numPartitions: -1,
+            replicationFactor: -1
+          }
+        }
+        return {
+          name: r.name,
+          topicId: r.topicId,
+          errorCode: ErrorCode.NONE,
+          errorMessage: null,
+          numPartitions: r.numPartitions,
+          replicationFactor: r.replicationFactor,
+          topicConfigErrorCode: ErrorCode.NONE,
+          configs: describeTopicConfigs(deps.config, r.configs).map((c) => ({
+            name: c.name,
+            value: c.isSensitive ? null : c.value,
+            readOnly: c.readOnly,
+            configSource: c.source,
+            isSensitive: c.isSensitive
+          }))
+        }
+      })
+      return { throttleTimeMs: 0, topics }
+    }
+  }
+}

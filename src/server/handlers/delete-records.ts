@@ -1,0 +1,71 @@
+/**
+ * DeleteRecords (key 21): moves partitions' log start offsets up (offset -1 means the high watermark);
+ * OFFSET_OUT_OF_RANGE beyond the high watermark. Answers with the new low watermark. A cluster of one has
+ * no follower to wait for, so the answer is immediate.
+ */
+
+import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
+import type {
+  DeleteRecordsRequest,
+  DeleteRecordsRequestDeleteRecordsPartition,
+  DeleteRecordsResponse,
+  DeleteRecordsResponseDeleteRecordsPartitionResult
+} from '../../protocol/messages/delete-records.js'
+import type { ApiHandler } from '../api-registry.js'
+import type { RequestContext } from '../request-context.js'
+import type { HandlerDeps } from './handler-deps.js'
+
+const HIGH_WATERMARK = -1n
+
+export function createDeleteRecordsHandler(
+  deps: HandlerDeps
+): ApiHandler<DeleteRecordsRequest, DeleteRecordsResponse> {
+  async function deleteRecords(
+    topic: string,
+    p: DeleteRecordsRequestDeleteRecordsPartition
+  ): Promise<DeleteRecordsResponseDeleteRecordsPartitionResult> {
+    try {
+      const partition = await deps.replicaManager.getPartition(topic, p.partitionIndex)
+      if (!partition.isLeader) {
+        throw new KafkaError(
+          ErrorCode.NOT_LEADER_OR_FOLLOWER,
+          `not the leader of ${topic}-${p.partitionIndex}`
+        )
+      }
+      if (!partition.log.config.cleanupPolicy.includes('delete')) {
+        throw new KafkaError(
+          ErrorCode.POLICY_VIOLATION,
+          `Records of partition ${topic}-${p.partitionIndex} can not be deleted due to the configured policy`
+        )
+      }
+      if (p.offset < 0n && p.offset !== HIGH_WATERMARK) {
+        throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${p.offset} is not valid`)
+      }
+      const lowWatermark = await partition.log.deleteRecordsBefore(Number(p.offset))
+      return {
+        partitionIndex: p.partitionIndex,
+        lowWatermark: BigInt(lowWatermark),
+        errorCode: ErrorCode.NONE
+      }
+    } catch (err) {
+      return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: errorCodeOf(err) }
+    }
+  }
+
+  return {
+    apiKey: 21,
+    minVersion: 0,
+    maxVersion: 2,
+    async handle(request: DeleteRecordsRequest, _ctx: RequestContext): Promise<DeleteRecordsResponse> {
+      return {
+        throttleTimeMs: 0,
+        topics: await Promise.all(
+          request.topics.map(async (t) => ({
+            name: t.name,
+            partitions: await Promise.all(t.partitions.map((p) => deleteRecords(t.name, p)))
+          }))
+        )
+      }
+    }
+  }
+}

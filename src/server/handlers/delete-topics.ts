@@ -1,0 +1,58 @@
+/**
+ * DeleteTopics (key 20): by name, and from v6 by topic id. Requests naming a topic twice, or by both name
+ * and id, fail for that entry with INVALID_REQUEST as in Kafka; the rest go to the controller, and the
+ * ReplicaManager deletes the logs when the deletion reaches the metadata cache.
+ */
+
+import type { DeletableTopic, DeletableTopicResult } from '../../cluster/controller.js'
+import { ZERO_UUID } from '../../cluster/kafka-uuid.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
+import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/messages/delete-topics.js'
+import { duplicateNames } from '../admin/config-resource.js'
+import type { ApiHandler } from '../api-registry.js'
+import type { RequestContext } from '../request-context.js'
+import type { HandlerDeps } from './handler-deps.js'
+
+export function createDeleteTopicsHandler(
+  deps: HandlerDeps
+): ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse> {
+  return {
+    apiKey: 20,
+    minVersion: 0,
+    maxVersion: 6,
+    async handle(request: DeleteTopicsRequest, _ctx: RequestContext): Promise<DeleteTopicsResponse> {
+      const failed: DeletableTopicResult[] = []
+      const fail = (name: string | null, topicId: string, errorMessage: string): void => {
+        failed.push({ name, topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage })
+      }
+      const names: string[] = [...(request.topicNames ?? [])]
+      const ids: string[] = []
+      for (const t of request.topics ?? []) {
+        const hasId = t.topicId !== ZERO_UUID
+        if (t.name === null && !hasId) fail(null, ZERO_UUID, 'Neither topic name nor id were specified.')
+        else if (t.name !== null && hasId)
+          fail(t.name, t.topicId, 'You may not specify both topic name and topic id.')
+        else if (hasId) ids.push(t.topicId)
+        else if (t.name !== null) names.push(t.name)
+      }
+      const duplicateName = new Set(duplicateNames(names))
+      const duplicateId = new Set(duplicateNames(ids))
+      for (const name of duplicateName) fail(name, ZERO_UUID, 'Duplicate topic name.')
+      for (const id of duplicateId) fail(null, id, 'Duplicate topic id.')
+      const toDelete: DeletableTopic[] = [
+        ...names.filter((n) => !duplicateName.has(n)).map((name) => ({ name })),
+        ...ids.filter((id) => !duplicateId.has(id)).map((topicId) => ({ topicId }))
+      ]
+      const deleted = toDelete.length > 0 ? await deps.controller.deleteTopics(toDelete) : []
+      return {
+        throttleTimeMs: 0,
+        responses: [...deleted, ...failed].map((r) => ({
+          name: r.name,
+          topicId: r.topicId,
+          errorCode: r.errorCode,
+          errorMessage: r.errorMessage
+        }))
+      }
+    }
+  }
+}

@@ -1,0 +1,51 @@
+/** DescribeCluster (key 60): the live brokers, the controller and the cluster id (the admin client's view). */
+
+import { ErrorCode } from '../../protocol/error-codes.js'
+import type {
+  DescribeClusterRequest,
+  DescribeClusterResponse
+} from '../../protocol/messages/describe-cluster.js'
+import type { ApiHandler } from '../api-registry.js'
+import type { RequestContext } from '../request-context.js'
+import { AUTHORIZED_OPERATIONS_OMITTED, type HandlerDeps } from './handler-deps.js'
+
+const BROKERS_ENDPOINT = 1
+/** Without ACLs every cluster operation is allowed: CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE. */
+const ALL_CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12].reduce((bits, op) => bits | (1 << op), 0)
+
+export function createDescribeClusterHandler(
+  deps: HandlerDeps
+): ApiHandler<DescribeClusterRequest, DescribeClusterResponse> {
+  return {
+    apiKey: 60,
+    minVersion: 0,
+    maxVersion: 1,
+    handle(request: DescribeClusterRequest, _ctx: RequestContext): DescribeClusterResponse {
+      const endpointType = request.endpointType ?? BROKERS_ENDPOINT
+      const base = {
+        throttleTimeMs: 0,
+        endpointType,
+        clusterId: deps.metadataCache.clusterId,
+        controllerId: deps.config.nodeId,
+        clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
+          ? ALL_CLUSTER_OPERATIONS
+          : AUTHORIZED_OPERATIONS_OMITTED
+      }
+      // A broker describes brokers only; controller endpoints are asked of controllers (KIP-919).
+      if (endpointType !== BROKERS_ENDPOINT) {
+        return {
+          ...base,
+          errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+          errorMessage: 'The broker only handles DescribeCluster requests for BROKER endpoints.',
+          brokers: []
+        }
+      }
+      const brokers = deps.metadataCache.liveBrokers().map((b) => {
+        // This broker answers with its bound endpoint, which may differ from a registered port 0.
+        const local = b.nodeId === deps.config.nodeId ? deps.advertisedEndPoints()[0] : undefined
+        return { brokerId: b.nodeId, host: local?.host || b.host, port: local?.port ?? b.port, rack: b.rack }
+      })
+      return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, brokers }
+    }
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * OffsetForLeaderEpoch (key 23): the end offset of a leader epoch, from the log's leader epoch cache.
+ * Consumers use it to validate their position after a leader change (KIP-320), followers to truncate.
+ */
+
+import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
+import type {
+  OffsetForLeaderEpochRequest,
+  OffsetForLeaderEpochRequestOffsetForLeaderPartition,
+  OffsetForLeaderEpochResponse,
+  OffsetForLeaderEpochResponseEpochEndOffset
+} from '../../protocol/messages/offset-for-leader-epoch.js'
+import type { ApiHandler } from '../api-registry.js'
+import type { RequestContext } from '../request-context.js'
+import type { HandlerDeps } from './handler-deps.js'
+
+/** Requests before v3 carry no replica id; Kafka reads them as the debugging id, which followers may serve. */
+const DEBUGGING_REPLICA_ID = -2
+
+export function createOffsetForLeaderEpochHandler(
+  deps: HandlerDeps
+): ApiHandler<OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse> {
+  async function endOffset(
+    topic: string,
+    p: OffsetForLeaderEpochRequestOffsetForLeaderPartition,
+    fetchOnlyFromLeader: boolean
+  ): Promise<OffsetForLeaderEpochResponseEpochEndOffset> {
+    try {
+      const partition = await deps.replicaManager.getPartition(topic, p.partition)
+      partition.checkLeaderEpoch(p.currentLeaderEpoch ?? -1)
+      if (fetchOnlyFromLeader && !partition.isLeader) {
+        throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `not the leader of ${topic}-${p.partition}`)
+      }
+      const log = partition.log
+      const found = log.leaderEpochCache.endOffsetFor(p.leaderEpoch, log.logEndOffset)
+      return {
+        errorCode: ErrorCode.NONE,
+        partition: p.partition,
+        leaderEpoch: found.epoch,
+        endOffset: BigInt(found.endOffset)
+      }
+    } catch (err) {
+      return { errorCode: errorCodeOf(err), partition: p.partition, leaderEpoch: -1, endOffset: -1n }
+    }
+  }
+
+  return {
+    apiKey: 23,
+    minVersion: 0,
+    maxVersion: 4,
+    async handle(
+      request: OffsetForLeaderEpochRequest,
+      ctx: RequestContext
+    ): Promise<OffsetForLeaderEpochResponse> {
+      const replicaId = ctx.apiVersion >= 3 ? (request.replicaId ?? -1) : DEBUGGING_REPLICA_ID
+      const fetchOnlyFromLeader = replicaId !== DEBUGGING_REPLICA_ID
+      return {
+        throttleTimeMs: 0,
+        topics: await Promise.all(
+          request.topics.map(async (t) => ({
+            topic: t.topic,
+            partitions: await Promise.all(t.partitions.map((p) => endOffset(t.topic, p, fetchOnlyFromLeader)))
+          }))
+        )
+      }
+    }
+  }
+}
