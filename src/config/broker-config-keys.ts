@@ -82,6 +82,9 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'group.min.session.timeout.ms', type: 'int', default: '6000' },
   { name: 'group.max.session.timeout.ms', type: 'int', default: '1800000' },
   { name: 'group.max.size', type: 'int', default: '2147483647', min: 1 },
+  { name: 'group.consumer.heartbeat.interval.ms', type: 'int', default: '5000', min: 1 },
+  { name: 'group.consumer.session.timeout.ms', type: 'int', default: '45000', min: 1 },
+  { name: 'group.consumer.max.size', type: 'int', default: '2147483647', min: 1 },
 
   // Transaction coordinator
   { name: 'transaction.max.timeout.ms', type: 'int', default: '900000', min: 1 },

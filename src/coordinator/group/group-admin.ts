@@ -8,8 +8,9 @@ import type { DescribeGroupsResponseDescribedGroup } from '../../protocol/messag
 import type { ListGroupsResponseListedGroup } from '../../protocol/messages/list-groups.js'
 import type { GroupCoordinator } from './group-coordinator.js'
 
-/** Every group here speaks the classic protocol; KIP-848 "consumer" groups are not served by this module. */
 export const CLASSIC_GROUP_TYPE = 'classic'
+/** KIP-848 groups, kept by ConsumerGroupCoordinator; listed and deleted here too. */
+export const CONSUMER_GROUP_TYPE = 'consumer'
 
 export class GroupAdmin {
   constructor(private readonly coordinator: GroupCoordinator) {}
@@ -22,16 +23,28 @@ export class GroupAdmin {
     if (!c.isActive) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] }
     const states = new Set(statesFilter.map((s) => s.toLowerCase()))
     const types = new Set(typesFilter.map((t) => t.toLowerCase()))
-    if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) return { errorCode: ErrorCode.NONE, groups: [] }
-    const groups = c.manager
+    const wanted = (type: string, state: string) =>
+      (types.size === 0 || types.has(type)) && (states.size === 0 || states.has(state.toLowerCase()))
+    const groups: ListGroupsResponseListedGroup[] = c.manager
       .ownedGroups()
-      .filter((g) => !g.is('Dead') && (states.size === 0 || states.has(g.state.toLowerCase())))
+      // A consumer group's offsets live in a member-less classic group of the same id: not a group of its own.
+      .filter((g) => !g.is('Dead') && c.consumerGroups.group(g.groupId) === undefined)
+      .filter((g) => wanted(CLASSIC_GROUP_TYPE, g.state))
       .map((g) => ({
         groupId: g.groupId,
         protocolType: g.protocolType ?? '',
         groupState: g.state,
         groupType: CLASSIC_GROUP_TYPE
       }))
+    for (const g of c.consumerGroups.groups.values()) {
+      if (g.dead || !wanted(CONSUMER_GROUP_TYPE, g.state)) continue
+      groups.push({
+        groupId: g.groupId,
+        protocolType: 'consumer',
+        groupState: g.state,
+        groupType: CONSUMER_GROUP_TYPE
+      })
+    }
     // Like Kafka, answer with what is loaded and say that more may be coming.
     const errorCode = c.manager.isLoading() ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE
     return { errorCode, groups }
@@ -71,7 +84,18 @@ export class GroupAdmin {
       groupIds.map(async (groupId) => {
         const err = c.groupError(groupId, true)
         if (err !== ErrorCode.NONE) return { groupId, errorCode: err }
+        const consumerGroup = c.consumerGroups.group(groupId)
+        if (consumerGroup !== undefined) {
+          try {
+            await c.consumerGroups.deleteGroup(consumerGroup)
+          } catch (e) {
+            return { groupId, errorCode: errorCodeOf(e) }
+          }
+        }
         const g = c.group(groupId)
+        if (consumerGroup !== undefined && (g === undefined || g.is('Dead'))) {
+          return { groupId, errorCode: ErrorCode.NONE }
+        }
         if (g === undefined || g.is('Dead')) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND }
         if (!g.is('Empty')) return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP }
         const offsets = [...g.offsets].flatMap(([topic, ps]) =>

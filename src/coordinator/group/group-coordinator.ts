@@ -17,6 +17,9 @@ import type {
   LeaveGroupResponse
 } from '../../protocol/messages/leave-group.js'
 import type { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages/sync-group.js'
+import { type ConsumerGroupConfig, DEFAULT_CONSUMER_GROUP_CONFIG } from './consumer/consumer-group-config.js'
+import { ConsumerGroupCoordinator } from './consumer/consumer-group-coordinator.js'
+import { NO_TOPICS, type TopicLookup } from './consumer/topic-lookup.js'
 import { type CoordinatorTime, KeyedTimer, SYSTEM_TIME } from './coordinator-time.js'
 import { GroupAdmin } from './group-admin.js'
 import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig } from './group-coordinator-config.js'
@@ -38,6 +41,9 @@ export interface GroupCoordinatorOptions {
   readonly time?: CoordinatorTime
   /** Rejects commits for partitions that do not exist (UNKNOWN_TOPIC_OR_PARTITION); accepts all if absent. */
   readonly isValidTopicPartition?: TopicPartitionValidator
+  /** KIP-848 consumer groups: their settings and the cluster's topics (none if absent). */
+  readonly consumerGroupConfig?: Partial<ConsumerGroupConfig>
+  readonly topics?: TopicLookup
 }
 
 /** JoinGroup v4+: a member without an id is first handed one (KIP-394). */
@@ -50,6 +56,8 @@ export class GroupCoordinator {
   readonly manager: GroupMetadataManager
   readonly offsets: OffsetCoordinator
   readonly admin: GroupAdmin
+  /** KIP-848 groups (ConsumerGroupHeartbeat); the classic code only routes group ids to it. */
+  readonly consumerGroups: ConsumerGroupCoordinator
   private readonly time: CoordinatorTime
   private readonly timer: KeyedTimer
   private active = false
@@ -61,6 +69,21 @@ export class GroupCoordinator {
     this.manager = new GroupMetadataManager(store, this.config, () => this.time.now())
     this.offsets = new OffsetCoordinator(this, options.isValidTopicPartition)
     this.admin = new GroupAdmin(this)
+    this.consumerGroups = new ConsumerGroupCoordinator(
+      {
+        groupError: (id, allowEmpty) => this.groupError(id, allowEmpty),
+        hasActiveClassicGroup: (id) => {
+          const g = this.group(id)
+          return g !== undefined && !g.is('Empty') && !g.is('Dead')
+        },
+        append: (id, records) => this.manager.appendOrThrow(id, records, false),
+        partitionFor: (id) => this.manager.partitionFor(id)
+      },
+      { ...DEFAULT_CONSUMER_GROUP_CONFIG, ...options.consumerGroupConfig },
+      options.topics ?? NO_TOPICS,
+      this.time
+    )
+    this.manager.foreignRecordReplayer = (partition, record) => this.consumerGroups.replay(partition, record)
   }
 
   now(): number {
@@ -82,11 +105,13 @@ export class GroupCoordinator {
     this.active = false
     for (const g of this.manager.groups.values()) this.failParked(g, ErrorCode.NOT_COORDINATOR)
     this.timer.cancelAll()
+    this.consumerGroups.shutdown()
   }
 
   /** This broker became leader of a `__consumer_offsets` partition: load its groups and arm their sessions. */
   async onElection(partition: number): Promise<void> {
     const loaded = await this.manager.loadPartition(partition)
+    this.consumerGroups.onLoaded(partition)
     for (const group of loaded) {
       for (const m of group.members.values()) this.rescheduleHeartbeat(group, m)
       // group.max.size may have shrunk since the group was written.
@@ -96,6 +121,7 @@ export class GroupCoordinator {
 
   /** This broker lost the partition: forget its groups and answer their parked calls with NOT_COORDINATOR. */
   onResignation(partition: number): void {
+    this.consumerGroups.onUnloaded(partition)
     for (const group of this.manager.unloadPartition(partition)) {
       this.failParked(group, ErrorCode.NOT_COORDINATOR)
       this.cancelGroupTimers(group)
@@ -140,6 +166,10 @@ export class GroupCoordinator {
       return Promise.resolve(joinError(memberId, ErrorCode.INVALID_SESSION_TIMEOUT))
     }
     const isUnknownMember = memberId === ''
+    // A KIP-848 group cannot take classic members (Kafka's upgrade/downgrade policies are not implemented).
+    if (this.consumerGroups.group(request.groupId) !== undefined) {
+      return Promise.resolve(joinError(memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL))
+    }
     let group = this.group(request.groupId)
     if (group === undefined) {
       // Only a member without an id may create a group; a known id for a missing group is stale.

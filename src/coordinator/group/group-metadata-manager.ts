@@ -28,6 +28,8 @@ type PartitionStatus = 'loading' | 'active'
 export class GroupMetadataManager {
   readonly groups = new Map<string, GroupMetadata>()
   private readonly partitions = new Map<number, PartitionStatus>()
+  /** Receives the records this manager does not own (KIP-848 consumer groups) while a partition loads. */
+  foreignRecordReplayer: ((partition: number, record: CoordinatorRecord) => void) | null = null
 
   constructor(
     private readonly store: GroupStore,
@@ -73,7 +75,9 @@ export class GroupMetadataManager {
     this.partitions.set(partition, 'loading')
     const loaded = new Map<string, GroupMetadata>()
     try {
-      for await (const record of this.store.load(partition)) this.replay(record, loaded)
+      for await (const record of this.store.load(partition)) {
+        if (!this.replay(record, loaded)) this.foreignRecordReplayer?.(partition, record)
+      }
     } catch (err) {
       this.partitions.delete(partition)
       throw err
@@ -98,9 +102,10 @@ export class GroupMetadataManager {
     return removed
   }
 
-  private replay(record: CoordinatorRecord, loaded: Map<string, GroupMetadata>): void {
+  /** False for a record of a type this manager does not own. */
+  private replay(record: CoordinatorRecord, loaded: Map<string, GroupMetadata>): boolean {
     const key = decodeCoordinatorKey(record.key)
-    if (key === null) return
+    if (key === null) return false
     const getOrCreate = (): GroupMetadata => {
       let g = loaded.get(key.group)
       if (g === undefined) {
@@ -113,7 +118,7 @@ export class GroupMetadataManager {
       if (record.value === null) {
         const g = loaded.get(key.group)
         g?.removeOffset(key.topic, key.partition)
-        return
+        return true
       }
       const v = decodeOffsetCommitValue(record.value)
       getOrCreate().setOffset(key.topic, key.partition, {
@@ -123,11 +128,11 @@ export class GroupMetadataManager {
         commitTimestamp: Number(v.commitTimestamp),
         expireTimestamp: v.expireTimestamp >= 0n ? Number(v.expireTimestamp) : null
       })
-      return
+      return true
     }
     if (record.value === null) {
       loaded.delete(key.group)
-      return
+      return true
     }
     const v = decodeGroupMetadataValue(record.value)
     const previous = loaded.get(key.group)
@@ -154,6 +159,7 @@ export class GroupMetadataManager {
     // Offsets are keyed separately from the group record, so a new group record keeps them.
     if (previous !== undefined) for (const [t, ps] of previous.offsets) g.offsets.set(t, ps)
     loaded.set(key.group, g)
+    return true
   }
 
   groupRecord(group: GroupMetadata, assignment?: ReadonlyMap<string, Buffer>): CoordinatorRecord {
@@ -218,7 +224,7 @@ export class GroupMetadataManager {
     if (records.length > 0) await this.appendOrThrow(groupId, records, false)
   }
 
-  private async appendOrThrow(groupId: string, records: CoordinatorRecord[], forOffsets: boolean) {
+  async appendOrThrow(groupId: string, records: CoordinatorRecord[], forOffsets: boolean) {
     try {
       await this.store.append(this.partitionFor(groupId), records)
     } catch (err) {

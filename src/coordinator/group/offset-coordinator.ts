@@ -66,18 +66,28 @@ export class OffsetCoordinator {
     const err = c.groupError(request.groupId, true)
     if (err !== ErrorCode.NONE) return failAll(err)
     const generation = request.generationIdOrMemberEpoch ?? -1
+    const consumerGroup = c.consumerGroups.group(request.groupId)
     let group = c.group(request.groupId)
-    if (group === undefined) {
+    if (consumerGroup !== undefined) {
+      // A KIP-848 group checks member epochs; its offsets are kept by a member-less classic group record.
+      try {
+        c.consumerGroups.validateOffsetRequest(consumerGroup, request.memberId ?? '', generation, true)
+      } catch (e) {
+        return failAll(errorCodeOf(e))
+      }
+      group ??= c.manager.createGroup(request.groupId)
+    } else if (group === undefined) {
       // A commit from outside group management (generation -1) creates a "simple" group; anything else is
       // from a generation that no longer exists.
       if (generation >= 0) return failAll(ErrorCode.ILLEGAL_GENERATION)
       group = c.manager.createGroup(request.groupId)
     }
-    try {
-      validateOffsetCommit(group, generation, request.memberId ?? '', request.groupInstanceId ?? null)
-    } catch (e) {
-      return failAll(errorCodeOf(e))
-    }
+    if (consumerGroup === undefined)
+      try {
+        validateOffsetCommit(group, generation, request.memberId ?? '', request.groupInstanceId ?? null)
+      } catch (e) {
+        return failAll(errorCodeOf(e))
+      }
 
     const now = c.now()
     const retention = request.retentionTimeMs
@@ -140,11 +150,20 @@ export class OffsetCoordinator {
   fetchOffsets(
     groupId: string,
     topics: readonly { name: string; partitionIndexes: readonly number[] }[] | null,
-    _requireStable = false
+    _requireStable = false,
+    member?: { memberId: string; memberEpoch: number }
   ): OffsetFetchResult {
     const c = this.coordinator
     const err = c.groupError(groupId, true)
     if (err !== ErrorCode.NONE) return { errorCode: err, topics: [] }
+    const consumerGroup = c.consumerGroups.group(groupId)
+    if (consumerGroup !== undefined && member !== undefined) {
+      try {
+        c.consumerGroups.validateOffsetRequest(consumerGroup, member.memberId, member.memberEpoch, false)
+      } catch (e) {
+        return { errorCode: errorCodeOf(e), topics: [] }
+      }
+    }
     const group = c.group(groupId)
     const entry = (partitionIndex: number, o: OffsetAndMetadata | undefined): FetchedPartition =>
       o === undefined

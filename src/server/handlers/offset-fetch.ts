@@ -27,7 +27,8 @@ export function createOffsetFetchHandler(
           throttleTimeMs: 0,
           groups: (request.groups ?? []).map((g) => {
             // v9+: KIP-848 members identify themselves so that stale epochs are refused.
-            const member = g.memberId == null ? undefined : { memberId: g.memberId, memberEpoch: g.memberEpoch ?? -1 }
+            const member =
+              g.memberId == null ? undefined : { memberId: g.memberId, memberEpoch: g.memberEpoch ?? -1 }
             const r = coordinator.offsets.fetchOffsets(g.groupId, g.topics, requireStable, member)
             return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics }
           })
