@@ -3,6 +3,7 @@
  * one), the controller, the metadata cache, the log manager, the replica manager and every API handler.
  */
 
+import { join } from 'node:path'
 import { Controller } from '../cluster/controller.js'
 import { FileMetadataStore } from '../cluster/file-metadata-store.js'
 import { MetadataCache } from '../cluster/metadata-cache.js'
@@ -11,6 +12,7 @@ import type { KafkaConfig } from '../config/kafka-config.js'
 import { consumerGroupConfigFrom } from '../coordinator/group/consumer/consumer-group-config.js'
 import { GroupCoordinator } from '../coordinator/group/group-coordinator.js'
 import { groupCoordinatorConfigFrom } from '../coordinator/group/group-coordinator-config.js'
+import { ProducerIdManager } from '../coordinator/producer-id-manager.js'
 import { LogManager } from '../storage/log-manager.js'
 import type { ApiHandler } from './api-registry.js'
 import { brokerLogConfig, topicLogConfig } from './broker-log-config.js'
@@ -33,6 +35,7 @@ import { createFindCoordinatorHandler } from './handlers/find-coordinator.js'
 import type { HandlerDeps } from './handlers/handler-deps.js'
 import { createHeartbeatHandler } from './handlers/heartbeat.js'
 import { createIncrementalAlterConfigsHandler } from './handlers/incremental-alter-configs.js'
+import { createInitProducerIdHandler } from './handlers/init-producer-id.js'
 import { createJoinGroupHandler } from './handlers/join-group.js'
 import { createLeaveGroupHandler } from './handlers/leave-group.js'
 import { createListGroupsHandler } from './handlers/list-groups.js'
@@ -227,10 +230,17 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     () => coordination.shutdown()
   )
 
+  // Producer ids come in durably reserved blocks, kept beside the cluster metadata.
+  const producerIds = ProducerIdManager.forDirectory(join(config.logDirs[0]!, '__cluster_metadata'))
+
   server = new KafkaServer({
     config,
     logger,
-    handlers: [...brokerHandlers(deps), ...groupHandlers(groupCoordinator, coordination)],
+    handlers: [
+      ...brokerHandlers(deps),
+      createInitProducerIdHandler(() => producerIds) as ApiHandler,
+      ...groupHandlers(groupCoordinator, coordination)
+    ],
     components: [metadata, logs, replicas, groups]
   })
   return server

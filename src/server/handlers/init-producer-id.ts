@@ -1,0 +1,47 @@
+/**
+ * InitProducerId (key 22): a producer id and epoch for an idempotent producer. Without a transactional id
+ * every call gets a fresh producer id at epoch 0, as Kafka does; with one, the transaction coordinator
+ * bumps the epoch and fences zombies (see `transactional`).
+ */
+
+import type { ProducerIdManager } from '../../coordinator/producer-id-manager.js'
+import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js'
+import type {
+  InitProducerIdRequest,
+  InitProducerIdResponse
+} from '../../protocol/messages/init-producer-id.js'
+import type { ApiHandler } from '../api-registry.js'
+import type { RequestContext } from '../request-context.js'
+
+export type TransactionalInitProducerId = (
+  request: InitProducerIdRequest,
+  ctx: RequestContext
+) => Promise<InitProducerIdResponse>
+
+export function createInitProducerIdHandler(
+  producerIds: () => ProducerIdManager,
+  transactional?: TransactionalInitProducerId
+): ApiHandler<InitProducerIdRequest, InitProducerIdResponse> {
+  return {
+    apiKey: 22,
+    minVersion: 0,
+    maxVersion: 5,
+    async handle(request, ctx) {
+      if (request.transactionalId !== null && request.transactionalId !== undefined) {
+        if (transactional) return transactional(request, ctx)
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+          producerId: -1n,
+          producerEpoch: -1
+        }
+      }
+      try {
+        const producerId = await producerIds().generateProducerId()
+        return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 }
+      } catch (err) {
+        return { throttleTimeMs: 0, errorCode: errorCodeOf(err), producerId: -1n, producerEpoch: -1 }
+      }
+    }
+  }
+}
