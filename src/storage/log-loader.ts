@@ -1,6 +1,7 @@
 import { mkdir, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { BatchEntry } from './file-records.js'
+import { completeInterruptedCleaning } from './log-cleaner-recovery.js'
 import {
   CLEAN_SHUTDOWN_FILE,
   DELETED_FILE_SUFFIX,
@@ -44,6 +45,7 @@ export async function loadSegments(
   onRecoveredBatch: (b: BatchEntry) => void
 ): Promise<LoadedSegments> {
   await mkdir(dir, { recursive: true })
+  const swapped = await completeInterruptedCleaning(dir)
   const names = await readdir(dir)
   const hadCleanShutdown = names.includes(CLEAN_SHUTDOWN_FILE)
   const bases: number[] = []
@@ -67,7 +69,8 @@ export async function loadSegments(
     const segment = await LogSegment.open(dir, base, opts, false)
     const nextBase = bases[i + 1]
     const mayHoldUnflushed = nextBase === undefined || nextBase > recoveryPoint
-    const trusted = (hadCleanShutdown || !mayHoldUnflushed) && (await segment.loadIndexes())
+    const trusted =
+      !swapped.has(base) && (hadCleanShutdown || !mayHoldUnflushed) && (await segment.loadIndexes())
     if (!trusted) {
       recovered = true
       const cut = await segment.recover(onRecoveredBatch)

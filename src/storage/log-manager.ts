@@ -3,6 +3,7 @@ import { mkdir, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { CheckpointFile, type PartitionOffset, partitionOffsetFormatter } from './checkpoint-file.js'
 import { fsyncDirectory } from './dir-sync.js'
+import { LogCleaner } from './log-cleaner.js'
 import { LogConfig } from './log-config.js'
 import {
   DELETE_DIR_SUFFIX,
@@ -32,6 +33,16 @@ export interface LogManagerOptions {
   /** Logs opened (and possibly recovered) at once per log dir at startup. Default 4. */
   recoveryConcurrencyPerDir?: number
   time?: () => number
+  /** producer.id.expiration.ms: idle producer ids are forgotten after this long. Default one day. */
+  producerIdExpirationMs?: number
+  /** producer.id.expiration.check.interval.ms, default 600000. */
+  producerIdExpirationCheckIntervalMs?: number
+  /** log.cleaner.enable: run the LogCleaner for compacted topics. Default false. */
+  cleanerEnable?: boolean
+  /** log.cleaner.backoff.ms, default 15000. */
+  cleanerBackoffMs?: number
+  /** log.cleaner.dedupe.buffer.size, default 128 MiB. */
+  cleanerDedupeBufferSize?: number
 }
 
 interface DirCheckpoints {
@@ -73,6 +84,7 @@ export class LogManager {
   private readonly defaultConfig: LogConfig
   private readonly time: () => number
   private started = false
+  private cleaner: LogCleaner | undefined
 
   constructor(private readonly opts: LogManagerOptions) {
     if (opts.logDirs.length === 0) throw new Error('log.dirs must name at least one directory')
@@ -110,6 +122,20 @@ export class LogManager {
     this.every(this.opts.retentionCheckIntervalMs ?? 300_000, 'retention', () => this.cleanupLogs())
     this.every(this.opts.flushCheckIntervalMs ?? 1000, 'flush', () => this.flushDirtyLogs())
     this.every(this.opts.checkpointIntervalMs ?? 60_000, 'checkpoint', () => this.checkpointAll())
+    this.every(this.opts.producerIdExpirationCheckIntervalMs ?? 600_000, 'producer-expiration', () =>
+      this.removeExpiredProducers()
+    )
+    if (this.opts.cleanerEnable) {
+      this.cleaner = new LogCleaner({
+        logs: () => this.allLogs,
+        time: this.time,
+        ...(this.opts.cleanerBackoffMs !== undefined ? { backoffMs: this.opts.cleanerBackoffMs } : {}),
+        ...(this.opts.cleanerDedupeBufferSize !== undefined
+          ? { dedupeBufferSize: this.opts.cleanerDedupeBufferSize }
+          : {})
+      })
+      this.cleaner.startup()
+    }
   }
 
   /** A periodic task that never overlaps itself and never keeps the process alive. */
@@ -156,7 +182,8 @@ export class LogManager {
           recoveryPoint: recoveryPoints.get(key) ?? 0,
           highWatermark: highWatermarks.get(key) ?? 0,
           logStartOffset: logStarts.get(key) ?? 0,
-          time: this.time
+          time: this.time,
+          ...this.producerStateOptions()
         })
         this.logs.set(key, { log, logDir: dir })
       })
@@ -198,7 +225,8 @@ export class LogManager {
       dir: join(logDir, partitionDirName(tp)),
       topicPartition: tp,
       config,
-      time: this.time
+      time: this.time,
+      ...this.producerStateOptions()
     })
     await fsyncDirectory(logDir)
     this.logs.set(topicPartitionKey(tp), { log, logDir })
@@ -233,6 +261,17 @@ export class LogManager {
     return deleted
   }
 
+  private producerStateOptions(): { producerIdExpirationMs?: number } {
+    const ms = this.opts.producerIdExpirationMs
+    return ms === undefined ? {} : { producerIdExpirationMs: ms }
+  }
+
+  /** One producer.id.expiration.check.interval.ms pass over every log. */
+  async removeExpiredProducers(): Promise<void> {
+    for (const log of this.allLogs)
+      if (!log.isOffline) await log.removeExpiredProducers().catch(() => undefined)
+  }
+
   /** One flush.ms pass over every log. */
   async flushDirtyLogs(): Promise<void> {
     for (const log of this.allLogs) if (!log.isOffline) await log.flushIfDue().catch(() => undefined)
@@ -255,6 +294,7 @@ export class LogManager {
   async shutdown(): Promise<void> {
     for (const t of this.timers) clearInterval(t)
     this.timers.length = 0
+    await this.cleaner?.shutdown()
     if (!this.started && this.logs.size === 0) return
     for (const m of this.logs.values()) {
       // An offline log gets no clean-shutdown marker, so its next open re-checks it.

@@ -4,11 +4,14 @@ import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
 import { fsyncDirectory } from './dir-sync.js'
 import type { BatchEntry } from './file-records.js'
 import { LeaderEpochFileCache } from './leader-epoch-file-cache.js'
+import { CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './log-cleaner-recovery.js'
 import type { LogConfig } from './log-config.js'
 import { CLEAN_SHUTDOWN_FILE, DELETED_FILE_SUFFIX, type TopicPartition } from './log-file-names.js'
 import { loadSegments } from './log-loader.js'
 import { LogSegment, type LogSegmentOptions } from './log-segment.js'
 import { type AppendOrigin, assignOffsets, stampLogAppendTime, validateBatches } from './log-validator.js'
+import { ProducerStateManager } from './producer-state-manager.js'
+import { replayProducerState } from './producer-state-replay.js'
 
 /** ListOffsets sentinel timestamps. */
 export const EARLIEST_TIMESTAMP = -2
@@ -29,6 +32,8 @@ export interface UnifiedLogOptions {
   highWatermark?: number
   /** Wall clock in ms; injectable for tests. */
   time?: () => number
+  /** producer.id.expiration.ms: idle producers are forgotten after this long. Default one day. */
+  producerIdExpirationMs?: number
 }
 
 export interface AppendOptions {
@@ -104,6 +109,8 @@ export class UnifiedLog {
   private closed = false
   private readonly pendingDeletes = new Map<LogSegment, NodeJS.Timeout>()
   private readonly deletions = new Set<Promise<void>>()
+  /** Idempotent and transactional producer state; set by load() before the log is shared. */
+  private psm!: ProducerStateManager
 
   private constructor(opts: UnifiedLogOptions) {
     this.dir = opts.dir
@@ -118,6 +125,15 @@ export class UnifiedLog {
   static async open(opts: UnifiedLogOptions): Promise<UnifiedLog> {
     const log = new UnifiedLog(opts)
     await log.load(opts.recoveryPoint ?? 0, opts.logStartOffset ?? 0, opts.highWatermark ?? 0)
+    log.psm = await ProducerStateManager.open({
+      dir: log.dir,
+      partition: `${log.topicPartition.topic}-${log.topicPartition.partition}`,
+      ...(opts.producerIdExpirationMs !== undefined
+        ? { producerIdExpirationMs: opts.producerIdExpirationMs }
+        : {}),
+      time: log.time
+    })
+    await log.reloadProducerState()
     return log
   }
 
@@ -154,6 +170,21 @@ export class UnifiedLog {
     this.hw = Math.min(Math.max(highWatermark, this.startOffset), this.nextOffset)
     await this.leaderEpochCache.truncateFromEnd(this.nextOffset)
     await this.leaderEpochCache.truncateFromStart(this.startOffset)
+  }
+
+  /**
+   * Reloads producer state for the current segments: the latest snapshot within [logStart, logEnd], then
+   * a replay of the batches after it. Called at open and after truncation, on the mutation chain.
+   */
+  private async reloadProducerState(): Promise<void> {
+    await this.psm.truncateAndReload(this.startOffset, this.nextOffset)
+    await replayProducerState(this.psm, this.segmentList)
+    this.psm.updateMapEndOffset(this.nextOffset)
+  }
+
+  /** The partition's producer state (idempotence and transactions); mutate only through this log. */
+  get producerStateManager(): ProducerStateManager {
+    return this.psm
   }
 
   private segmentOptions(): LogSegmentOptions {
@@ -270,10 +301,24 @@ export class UnifiedLog {
         expected = b.lastOffset + 1
       }
     } else {
+      // Offsets are written into `records` only; nextOffset moves after the write, so a duplicate or a
+      // rejected append below leaves the log untouched.
       assignOffsets(records, batches, this.nextOffset, opts.leaderEpoch)
       if (config.messageTimestampType === 'LogAppendTime') {
         stampLogAppendTime(records, batches, now)
         logAppendTime = now
+      }
+    }
+    const producerAppend = this.psm.analyzeAndValidateRecords(records, origin)
+    const dup = producerAppend.duplicate
+    if (dup) {
+      return {
+        baseOffset: dup.firstOffset,
+        lastOffset: dup.lastOffset,
+        maxTimestamp: dup.timestamp,
+        logAppendTime: dup.timestamp,
+        logStartOffset: this.startOffset,
+        recordsCount: dup.lastOffset - dup.firstOffset + 1
       }
     }
     const first = batches[0]!
@@ -302,6 +347,7 @@ export class UnifiedLog {
       throw this.markOffline(err)
     }
     this.nextOffset = last.lastOffset + 1
+    this.psm.completeAppend(producerAppend, this.nextOffset)
     for (const b of batches) await this.leaderEpochCache.assign(b.partitionLeaderEpoch, b.baseOffset)
     return {
       baseOffset: first.baseOffset,
@@ -311,6 +357,11 @@ export class UnifiedLog {
       logStartOffset: this.startOffset,
       recordsCount
     }
+  }
+
+  /** Forgets producers idle for producer.id.expiration.ms (LogManager calls it periodically). */
+  removeExpiredProducers(): Promise<void> {
+    return this.serialize(async () => this.psm.removeExpiredProducers(this.time()))
   }
 
   /** Starts a new active segment at the log end offset. */
@@ -329,6 +380,13 @@ export class UnifiedLog {
     const segment = await LogSegment.open(this.dir, newBaseOffset, this.segmentOptions(), true)
     this.segmentList = [...this.segmentList, segment]
     this.dirNeedsSync = true
+    // A snapshot at each segment boundary bounds the replay needed when the log is next opened.
+    this.psm.updateMapEndOffset(newBaseOffset)
+    try {
+      await this.psm.takeSnapshot()
+    } catch (err) {
+      throw this.markOffline(err)
+    }
     // As Kafka does after a roll: make the finished segment durable in the background.
     this.flush(newBaseOffset).catch((err: unknown) => this.markOffline(err))
     return segment
@@ -453,6 +511,7 @@ export class UnifiedLog {
       }
       if (target > this.startOffset) {
         this.startOffset = target
+        this.psm.onLogStartOffsetIncremented(target)
         await this.leaderEpochCache.truncateFromStart(target)
         await this.deleteSegmentsLocked(
           this.deletableSegments((_, next) => next.baseOffset <= this.startOffset)
@@ -517,7 +576,10 @@ export class UnifiedLog {
     const newStart = Math.max(this.startOffset, this.segmentList[0]!.baseOffset)
     if (newStart > this.startOffset) {
       this.startOffset = newStart
+      this.psm.onLogStartOffsetIncremented(newStart)
       await this.leaderEpochCache.truncateFromStart(newStart)
+      // Snapshots below the new start can never be loaded again (truncateAndReload drops them).
+      await this.psm.deleteSnapshotsBefore(newStart).catch(() => undefined)
     }
     for (const s of doomed) {
       try {
@@ -536,6 +598,37 @@ export class UnifiedLog {
     }
     this.dirNeedsSync = true
     return doomed.length
+  }
+
+  /**
+   * LogCleaner hook: swaps in `cleaned` (written with `.cleaned` files and flushed) for `old`, the run of
+   * non-active segments it was built from, which starts at the same base offset. The order is crash-safe and
+   * the loader completes it: `.cleaned` → `.swap` (the commit point), old segments → `.deleted`, `.swap` →
+   * final names. Returns false and changes nothing when `old` is no longer such a run (retention or
+   * truncation got there first).
+   */
+  replaceSegments(cleaned: LogSegment, old: readonly LogSegment[]): Promise<boolean> {
+    return this.serialize(async () => {
+      const list = this.segmentList
+      const at = old[0] ? list.indexOf(old[0]) : -1
+      const intact =
+        at >= 0 &&
+        at + old.length < list.length &&
+        old[0]!.baseOffset === cleaned.baseOffset &&
+        old.every((s, i) => list[at + i] === s)
+      if (!intact) return false
+      try {
+        await cleaned.changeFileSuffixes(CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX)
+        await fsyncDirectory(this.dir)
+        this.segmentList = [...list.slice(0, at), cleaned, ...list.slice(at + old.length)]
+        await this.deleteSegmentsLocked([...old])
+        await cleaned.changeFileSuffixes(SWAP_FILE_SUFFIX, '')
+        await fsyncDirectory(this.dir)
+      } catch (err) {
+        throw this.markOffline(err)
+      }
+      return true
+    })
   }
 
   /**
@@ -563,6 +656,11 @@ export class UnifiedLog {
       this.hw = Math.min(this.hw, this.nextOffset)
       this.recoveryPointValue = Math.min(this.recoveryPointValue, this.nextOffset)
       await this.leaderEpochCache.truncateFromEnd(this.nextOffset)
+      try {
+        await this.reloadProducerState()
+      } catch (err) {
+        throw this.markOffline(err)
+      }
       return true
     })
   }
@@ -575,6 +673,8 @@ export class UnifiedLog {
       this.closed = true
       await this.finishPendingDeletes()
       for (const s of this.segmentList) await s.close()
+      // The snapshot at the log end lets the next open skip the replay entirely.
+      await this.psm.takeSnapshot()
       await writeFile(join(this.dir, CLEAN_SHUTDOWN_FILE), '')
       await fsyncDirectory(this.dir)
     })
