@@ -5,6 +5,8 @@ cd "$(dirname "$0")/.."
 bash scripts/install-test-peers.sh
 # librdkafka >= 2.10 for the KIP-848 tests, built from node-rdkafka's sources (minutes on a fresh machine).
 bash scripts/install-kip848-client.sh || echo "KIP-848 client unavailable; test/e2e/kip848 will skip" >&2
+# etcd for the cluster metadata tests (skipped with a message when it cannot be installed).
+bash scripts/install-etcd.sh || echo "etcd unavailable; test/cluster/etcd will skip" >&2
 npx biome check .
 npx tsc -p tsconfig.json
 node --test --test-concurrency=2 $(find dist/test -name '*.test.js' | sort)

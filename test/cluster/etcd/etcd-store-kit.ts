@@ -1,0 +1,85 @@
+/**
+ * Shared by the etcd store tests: a store contender in a child process (so SIGKILL takes its lease
+ * keepalives with it), and small waits with deadlines.
+ */
+
+import assert from 'node:assert/strict'
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
+import { KafkaError } from '../../../src/protocol/error-codes.js'
+
+const STORE_MODULE = fileURLToPath(
+  new URL('../../../src/cluster/etcd/etcd-metadata-store.js', import.meta.url)
+)
+
+export function rejectsWith(code: number) {
+  return (err: unknown): boolean => {
+    assert.ok(err instanceof KafkaError, String(err))
+    assert.equal(err.code, code, err.message)
+    return true
+  }
+}
+
+/** Polls `condition` every 25 ms; fails after `timeoutMs` with `what`. */
+export async function waitFor(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+export interface ContenderStatus {
+  readonly registered: boolean
+  readonly isController: boolean
+  readonly controllerEpoch: number
+}
+
+/** A broker's metadata store in its own process: it registers, campaigns, and reports its state. */
+export class StoreProcess {
+  status: ContenderStatus = { registered: false, isController: false, controllerEpoch: 0 }
+  private readonly exited: Promise<void>
+
+  private constructor(readonly child: ChildProcess) {
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()))
+    if (child.stdout) {
+      createInterface({ input: child.stdout }).on('line', (line) => {
+        this.status = JSON.parse(line) as ContenderStatus
+      })
+    }
+  }
+
+  static async start(endpoint: string, clusterName: string, nodeId: number, leaseTtlSeconds: number) {
+    const options = { endpoints: [endpoint], clusterName, nodeId, leaseTtlSeconds }
+    const script = `
+      const { EtcdMetadataStore } = await import(${JSON.stringify(STORE_MODULE)})
+      const store = await EtcdMetadataStore.open(${JSON.stringify(options)})
+      let registered = false
+      const report = () => process.stdout.write(JSON.stringify({
+        registered, isController: store.election.isController, controllerEpoch: store.election.controllerEpoch
+      }) + '\\n')
+      store.election.onLeadershipChange(report)
+      await store.registerBroker({ nodeId: ${nodeId}, host: '127.0.0.1', port: 9092, rack: null, listeners: [] })
+      registered = true
+      report()
+      setInterval(() => undefined, 1 << 30)
+    `
+    const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+      stdio: ['ignore', 'pipe', 'inherit']
+    })
+    const contender = new StoreProcess(child)
+    await waitFor(
+      () => contender.status.registered || child.exitCode !== null,
+      10_000,
+      'the child to register'
+    )
+    assert.equal(child.exitCode, null, 'the store process died while starting')
+    return contender
+  }
+
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL')
+    await this.exited
+  }
+}
