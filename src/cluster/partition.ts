@@ -1,4 +1,13 @@
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
+import { ControlRecordType, createEndTxnMarkerBatch } from '../protocol/records/control-record.js'
+import { encodeRecordBatch } from '../protocol/records/record-batch.js'
+import {
+  BATCH_LENGTH_OFFSET,
+  LAST_OFFSET_DELTA_OFFSET,
+  LOG_OVERHEAD,
+  RECORD_BATCH_OVERHEAD
+} from '../protocol/records/record-batch-header.js'
+import type { AbortedTxn } from '../storage/transaction-index.js'
 import type { FetchDataInfo, LogAppendInfo, UnifiedLog } from '../storage/unified-log.js'
 import type { PartitionRegistration, TopicId } from './metadata-store.js'
 
@@ -11,6 +20,8 @@ export interface PartitionReadResult {
   lastStableOffset: number
   logStartOffset: number
   logEndOffset: number
+  /** For 'txn-committed' reads: the aborted transactions overlapping the returned batches. */
+  abortedTransactions: AbortedTxn[] | undefined
 }
 
 /**
@@ -54,6 +65,10 @@ export class Partition {
   }
   get highWatermark(): number {
     return this.log.highWatermark
+  }
+  /** min(first offset of any open transaction, high watermark): the read_committed visible end. */
+  get lastStableOffset(): number {
+    return this.log.lastStableOffset
   }
 
   updateRegistration(state: PartitionRegistration): void {
@@ -99,6 +114,40 @@ export class Partition {
   }
 
   /**
+   * Writes a transaction's COMMIT or ABORT marker (a control batch) as leader, for WriteTxnMarkers. The log
+   * (origin 'coordinator': no sequence checks) completes the producer's transaction, moving the last stable
+   * offset and recording an abort in the transaction index; an older producer epoch is
+   * INVALID_PRODUCER_EPOCH and an older coordinator epoch than the last marker's TRANSACTION_COORDINATOR_FENCED.
+   */
+  async appendTxnMarker(
+    producerId: bigint,
+    producerEpoch: number,
+    coordinatorEpoch: number,
+    commit: boolean
+  ): Promise<void> {
+    this.requireLeader()
+    const batch = await encodeRecordBatch(
+      createEndTxnMarkerBatch({
+        marker: { type: commit ? ControlRecordType.COMMIT : ControlRecordType.ABORT, coordinatorEpoch },
+        producerId,
+        producerEpoch,
+        timestamp: BigInt(Date.now())
+      })
+    )
+    await this.log.append(batch, { leaderEpoch: this.state.leaderEpoch, origin: 'coordinator' })
+    this.maybeIncrementHighWatermark()
+  }
+
+  /**
+   * KIP-890 part 1 (the simple rule): the transaction coordinator calls this when AddPartitionsToTxn adds
+   * this partition to the producer's transaction; until then the log rejects the producer's first
+   * transactional batch with INVALID_TXN_STATE.
+   */
+  beginTxnVerification(producerId: bigint, producerEpoch: number): void {
+    this.log.beginTxnVerification(producerId, producerEpoch)
+  }
+
+  /**
    * The high watermark is the smallest log end offset across the ISR. With this broker as the only ISR
    * member, that is its own log end offset.
    */
@@ -121,7 +170,7 @@ export class Partition {
   ): Promise<PartitionReadResult> {
     const log = this.log
     const highWatermark = log.highWatermark
-    const lastStableOffset = highWatermark
+    const lastStableOffset = log.lastStableOffset
     const maxOffset =
       isolation === 'log-end'
         ? log.logEndOffset
@@ -129,12 +178,31 @@ export class Partition {
           ? lastStableOffset
           : highWatermark
     const info = await log.read(fetchOffset, maxBytes, { maxOffset, minOneMessage })
+    let abortedTransactions: AbortedTxn[] | undefined
+    if (isolation === 'txn-committed') {
+      const upperBound = nextOffsetAfter(info.records)
+      abortedTransactions =
+        upperBound === undefined ? [] : log.collectAbortedTransactions(fetchOffset, upperBound)
+    }
     return {
       info,
       highWatermark,
       lastStableOffset,
       logStartOffset: log.logStartOffset,
-      logEndOffset: log.logEndOffset
+      logEndOffset: log.logEndOffset,
+      abortedTransactions
     }
   }
+}
+
+/** The offset after the last whole batch in `records`, or undefined when there is none. */
+function nextOffsetAfter(records: Buffer): number | undefined {
+  let next: number | undefined
+  for (let pos = 0; pos + RECORD_BATCH_OVERHEAD <= records.length; ) {
+    const size = records.readInt32BE(pos + BATCH_LENGTH_OFFSET) + LOG_OVERHEAD
+    if (pos + size > records.length) break
+    next = Number(records.readBigInt64BE(pos)) + records.readInt32BE(pos + LAST_OFFSET_DELTA_OFFSET) + 1
+    pos += size
+  }
+  return next
 }

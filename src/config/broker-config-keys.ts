@@ -93,6 +93,25 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'transaction.state.log.min.isr', type: 'int', default: '2', min: 1 },
   { name: 'transactional.id.expiration.ms', type: 'int', default: '604800000', min: 1 },
   { name: 'producer.id.expiration.ms', type: 'int', default: '86400000', min: 1 },
+  { name: 'transaction.state.log.segment.bytes', type: 'int', default: '104857600', min: 1 },
+  {
+    name: 'transaction.abort.timed.out.transaction.cleanup.interval.ms',
+    type: 'int',
+    default: '10000',
+    min: 1
+  },
+  {
+    name: 'transaction.remove.expired.transaction.cleanup.interval.ms',
+    type: 'int',
+    default: '3600000',
+    min: 1
+  },
+
+  // Cluster metadata: the embedded file store (a cluster of one) or etcd (a multi-broker cluster)
+  { name: 'metadata.store', type: 'string', default: 'file', validValues: ['file', 'etcd'] },
+  { name: 'etcd.endpoints', type: 'list', default: null },
+  { name: 'etcd.cluster.name', type: 'string', default: 'samsa' },
+  { name: 'broker.session.timeout.ms', type: 'int', default: '9000', min: 1 },
 
   // Accepted for compatibility; threads and socket buffers have no meaning on Node's single event loop.
   { name: 'num.io.threads', type: 'int', default: '8', min: 1, ignored: true },

@@ -1,12 +1,11 @@
 /**
- * Assembles a broker from its configuration: cluster metadata (the embedded file-backed store: a cluster of
- * one), the controller, the metadata cache, the log manager, the replica manager and every API handler.
+ * Assembles a broker from its configuration: cluster metadata (the embedded file-backed store, a cluster of
+ * one, or etcd for a multi-broker cluster: see cluster-metadata.ts), the controller, the metadata cache, the log manager, the replica manager and every API handler.
  */
 
 import { join } from 'node:path'
-import { Controller } from '../cluster/controller.js'
-import { FileMetadataStore } from '../cluster/file-metadata-store.js'
-import { MetadataCache } from '../cluster/metadata-cache.js'
+import type { Controller } from '../cluster/controller.js'
+import type { MetadataCache } from '../cluster/metadata-cache.js'
 import { ReplicaManager } from '../cluster/replica-manager.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import { consumerGroupConfigFrom } from '../coordinator/group/consumer/consumer-group-config.js'
@@ -16,7 +15,10 @@ import { ProducerIdManager } from '../coordinator/producer-id-manager.js'
 import { LogManager } from '../storage/log-manager.js'
 import type { ApiHandler } from './api-registry.js'
 import { brokerLogConfig, topicLogConfig } from './broker-log-config.js'
+import { type ClusterMetadata, openClusterMetadata } from './cluster-metadata.js'
 import { GroupCoordination } from './group-coordination.js'
+import { createAddOffsetsToTxnHandler } from './handlers/add-offsets-to-txn.js'
+import { createAddPartitionsToTxnHandler } from './handlers/add-partitions-to-txn.js'
 import { createAlterConfigsHandler } from './handlers/alter-configs.js'
 import { apiVersionsHandler } from './handlers/api-versions.js'
 import { createConsumerGroupDescribeHandler } from './handlers/consumer-group-describe.js'
@@ -30,6 +32,9 @@ import { createDescribeClusterHandler } from './handlers/describe-cluster.js'
 import { createDescribeConfigsHandler } from './handlers/describe-configs.js'
 import { createDescribeGroupsHandler } from './handlers/describe-groups.js'
 import { createDescribeLogDirsHandler } from './handlers/describe-log-dirs.js'
+import { createDescribeProducersHandler } from './handlers/describe-producers.js'
+import { createDescribeTransactionsHandler } from './handlers/describe-transactions.js'
+import { createEndTxnHandler } from './handlers/end-txn.js'
 import { createFetchHandler } from './handlers/fetch.js'
 import { createFindCoordinatorHandler } from './handlers/find-coordinator.js'
 import type { HandlerDeps } from './handlers/handler-deps.js'
@@ -40,6 +45,7 @@ import { createJoinGroupHandler } from './handlers/join-group.js'
 import { createLeaveGroupHandler } from './handlers/leave-group.js'
 import { createListGroupsHandler } from './handlers/list-groups.js'
 import { createListOffsetsHandler } from './handlers/list-offsets.js'
+import { createListTransactionsHandler } from './handlers/list-transactions.js'
 import { createMetadataHandler } from './handlers/metadata.js'
 import { createOffsetCommitHandler } from './handlers/offset-commit.js'
 import { createOffsetDeleteHandler } from './handlers/offset-delete.js'
@@ -47,9 +53,12 @@ import { createOffsetFetchHandler } from './handlers/offset-fetch.js'
 import { createOffsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.js'
 import { createProduceHandler } from './handlers/produce.js'
 import { createSyncGroupHandler } from './handlers/sync-group.js'
+import { createTxnOffsetCommitHandler } from './handlers/txn-offset-commit.js'
+import { createWriteTxnMarkersHandler } from './handlers/write-txn-markers.js'
 import { InternalTopicGroupStore } from './internal-topic-group-store.js'
 import { type BrokerComponent, KafkaServer } from './kafka-server.js'
 import type { Logger } from './logger.js'
+import { TransactionCoordination } from './transaction-coordination.js'
 
 /** Every handler this broker serves, one per API key. */
 function brokerHandlers(deps: HandlerDeps): ApiHandler[] {
@@ -91,6 +100,24 @@ function groupHandlers(coordinator: GroupCoordinator, coordination: GroupCoordin
   ] as ApiHandler[]
 }
 
+/** The transaction APIs (InitProducerId's transactional path is wired where that handler is built). */
+function transactionHandlers(
+  deps: HandlerDeps,
+  txn: TransactionCoordination,
+  groupCoordinator: GroupCoordinator
+): ApiHandler[] {
+  return [
+    createAddPartitionsToTxnHandler(txn, (t, p) => deps.metadataCache.partition(t, p) !== undefined),
+    createAddOffsetsToTxnHandler(txn),
+    createEndTxnHandler(txn),
+    createWriteTxnMarkersHandler(txn),
+    createTxnOffsetCommitHandler(groupCoordinator),
+    createDescribeTransactionsHandler(() => txn.coordinator),
+    createListTransactionsHandler(() => txn.coordinator),
+    createDescribeProducersHandler(() => deps.replicaManager)
+  ] as ApiHandler[]
+}
+
 /** A component whose startup builds state that later components and the handlers need. */
 function component(
   name: string,
@@ -102,7 +129,7 @@ function component(
 
 export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
   const defaults = brokerLogConfig(config)
-  let store: FileMetadataStore | undefined
+  let clusterMetadata: ClusterMetadata | undefined
   let cache: MetadataCache | undefined
   let controller: Controller | undefined
   let logManager: LogManager | undefined
@@ -116,31 +143,12 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
   const metadata = component(
     'metadata',
     async () => {
-      store = await FileMetadataStore.open({ logDirs: config.logDirs, nodeId: config.nodeId })
-      controller = new Controller(store, {
-        defaultNumPartitions: config.numPartitions,
-        defaultReplicationFactor: config.defaultReplicationFactor,
-        deleteTopicEnable: config.getBoolean('delete.topic.enable'),
-        uncleanLeaderElectionEnable: config.getBoolean('unclean.leader.election.enable')
-      })
-      const advertised = config.advertisedListeners[0]!
-      await controller.registerBroker({
-        nodeId: config.nodeId,
-        host: advertised.host || '127.0.0.1',
-        port: advertised.port,
-        rack: config.brokerRack,
-        listeners: config.advertisedListeners.map((e) => ({
-          name: e.listenerName,
-          host: e.host,
-          port: e.port,
-          securityProtocol: 0
-        }))
-      })
-      cache = await MetadataCache.start(store)
+      clusterMetadata = await openClusterMetadata(config, logger)
+      controller = clusterMetadata.controller
+      cache = clusterMetadata.cache
     },
     async () => {
-      cache?.close()
-      await store?.close()
+      await clusterMetadata?.close()
     }
   )
 
@@ -157,7 +165,8 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         },
         retentionCheckIntervalMs: config.logRetentionCheckIntervalMs,
         cleanerEnable: config.logCleanerEnable,
-        cleanerBackoffMs: config.getNumber('log.cleaner.backoff.ms')
+        cleanerBackoffMs: config.getNumber('log.cleaner.backoff.ms'),
+        producerIdExpirationMs: config.getNumber('producer.id.expiration.ms')
       })
       await logManager.startup()
     },
@@ -197,6 +206,9 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     get replicaManager() {
       return required(replicaManager, 'replica manager')
     },
+    get controllerChannel() {
+      return required(clusterMetadata, 'metadata').controllerChannel
+    },
     advertisedEndPoints: () => server?.advertisedEndPoints() ?? config.advertisedListeners
   }
   const groupCoordinator = new GroupCoordinator(new InternalTopicGroupStore(() => deps.replicaManager), {
@@ -212,7 +224,23 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
       names: () => deps.metadataCache.topicNames()
     }
   })
+  // Producer ids come in durably reserved blocks, kept beside the cluster metadata.
+  const producerIds = ProducerIdManager.forDirectory(join(config.logDirs[0]!, '__cluster_metadata'))
+  const transactionCoordination = new TransactionCoordination({
+    config,
+    logger,
+    groupCoordinator,
+    producerIdManager: producerIds,
+    metadataCache: () => deps.metadataCache,
+    controller: () => deps.controller,
+    replicaManager: () => deps.replicaManager,
+    localNode: () => {
+      const endpoint = deps.advertisedEndPoints()[0]!
+      return { nodeId: config.nodeId, host: endpoint.host || '127.0.0.1', port: endpoint.port }
+    }
+  })
   const coordination = new GroupCoordination({
+    transactionLookup: (id) => transactionCoordination.lookup(id),
     config,
     logger,
     coordinator: groupCoordinator,
@@ -230,18 +258,25 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     () => coordination.shutdown()
   )
 
-  // Producer ids come in durably reserved blocks, kept beside the cluster metadata.
-  const producerIds = ProducerIdManager.forDirectory(join(config.logDirs[0]!, '__cluster_metadata'))
+  const transactions = component(
+    'transaction-coordinator',
+    () => transactionCoordination.startup(),
+    () => transactionCoordination.shutdown()
+  )
 
   server = new KafkaServer({
     config,
     logger,
     handlers: [
       ...brokerHandlers(deps),
-      createInitProducerIdHandler(() => producerIds) as ApiHandler,
-      ...groupHandlers(groupCoordinator, coordination)
+      createInitProducerIdHandler(
+        () => producerIds,
+        (request, ctx) => transactionCoordination.initProducerId(request, ctx.apiVersion)
+      ) as ApiHandler,
+      ...groupHandlers(groupCoordinator, coordination),
+      ...transactionHandlers(deps, transactionCoordination, groupCoordinator)
     ],
-    components: [metadata, logs, replicas, groups]
+    components: [metadata, logs, replicas, groups, transactions]
   })
   return server
 }

@@ -10,6 +10,7 @@ import { OFFSETS_TOPIC } from './internal-topic-group-store.js'
 import type { Logger } from './logger.js'
 
 const GROUP_KEY_TYPE = 0
+const TRANSACTION_KEY_TYPE = 1
 
 export interface GroupCoordinationDeps {
   config: KafkaConfig
@@ -19,6 +20,8 @@ export interface GroupCoordinationDeps {
   controller: () => Controller
   replicaManager: () => ReplicaManager
   localNode: () => CoordinatorNode
+  /** Answers key type 1 (transactional ids); without it none is available. */
+  transactionLookup?: (transactionalId: string) => CoordinatorNode | number
 }
 
 /**
@@ -43,7 +46,9 @@ export class GroupCoordination {
   }
 
   readonly lookup: CoordinatorLookup = (keyType, key) => {
-    // Transactions get their coordinator with the transaction coordinator; until then none is available.
+    if (keyType === TRANSACTION_KEY_TYPE) {
+      return this.deps.transactionLookup?.(key) ?? ErrorCode.COORDINATOR_NOT_AVAILABLE
+    }
     if (keyType !== GROUP_KEY_TYPE) return ErrorCode.COORDINATOR_NOT_AVAILABLE
     const topic = this.deps.metadataCache().topicByName(OFFSETS_TOPIC)
     if (topic === undefined) {

@@ -20,6 +20,8 @@ export interface LoadedSegments {
   recovered: boolean
   /** Bytes cut off by recovery (torn or corrupt tail, and any segments after it). */
   truncatedBytes: number
+  /** Base offset of the first re-scanned segment: derived state (producers, txn index) is rebuilt from it. */
+  firstRecoveredBaseOffset: number | undefined
 }
 
 async function removeQuietly(path: string): Promise<void> {
@@ -57,13 +59,14 @@ export async function loadSegments(
   bases.sort((a, b) => a - b)
   const known = new Set(bases.map(offsetFileStem))
   for (const name of names) {
-    const m = /^(\d{20})\.(index|timeindex)$/.exec(name)
+    const m = /^(\d{20})\.(index|timeindex|txnindex)$/.exec(name)
     if (m && !known.has(m[1]!)) await removeQuietly(join(dir, name))
   }
 
   const segments: LogSegment[] = []
   let recovered = false
   let truncatedBytes = 0
+  let firstRecoveredBaseOffset: number | undefined
   for (let i = 0; i < bases.length; i++) {
     const base = bases[i]!
     const segment = await LogSegment.open(dir, base, opts, false)
@@ -73,6 +76,7 @@ export async function loadSegments(
       !swapped.has(base) && (hadCleanShutdown || !mayHoldUnflushed) && (await segment.loadIndexes())
     if (!trusted) {
       recovered = true
+      firstRecoveredBaseOffset ??= base
       const cut = await segment.recover(onRecoveredBatch)
       truncatedBytes += cut
       if (cut > 0) {
@@ -90,5 +94,5 @@ export async function loadSegments(
     segments.push(segment)
   }
   if (hadCleanShutdown) await removeQuietly(join(dir, CLEAN_SHUTDOWN_FILE))
-  return { segments, hadCleanShutdown, recovered, truncatedBytes }
+  return { segments, hadCleanShutdown, recovered, truncatedBytes, firstRecoveredBaseOffset }
 }

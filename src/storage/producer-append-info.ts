@@ -1,4 +1,5 @@
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
+import { ControlRecordType, type EndTxnMarker } from '../protocol/records/control-record.js'
 import { CONTROL_BIT, NO_PRODUCER_EPOCH, TRANSACTIONAL_BIT } from '../protocol/records/record-batch.js'
 import type { RecordBatchHeader } from '../protocol/records/record-batch-header.js'
 import { incrementSequence, inSequence } from './producer-sequence.js'
@@ -11,7 +12,10 @@ import type { BatchMetadata, ProducerStateEntry } from './producer-state-entry.j
  */
 export type ProducerAppendOrigin = 'client' | 'coordinator' | 'replication'
 
-/** The batch header fields producer state looks at; a RecordBatchHeader has them all. */
+/**
+ * The batch header fields producer state looks at; a RecordBatchHeader has them all. A control batch also
+ * carries its COMMIT/ABORT marker, read from its record.
+ */
 export type ProducerBatchHeader = Pick<
   RecordBatchHeader,
   | 'baseOffset'
@@ -21,7 +25,25 @@ export type ProducerBatchHeader = Pick<
   | 'producerEpoch'
   | 'baseSequence'
   | 'attributes'
->
+> & { endTxnMarker?: EndTxnMarker | undefined }
+
+/** A transaction a marker ended on this partition: from its first record to the marker (Kafka's CompletedTxn). */
+export interface CompletedTxn {
+  producerId: bigint
+  firstOffset: number
+  /** The marker's offset. */
+  lastOffset: number
+  isAborted: boolean
+}
+
+/**
+ * KIP-890 part 1 for this append: `required` when transactional batches that open a transaction must
+ * have been announced by the transaction coordinator, which verified `verifiedEpoch` (undefined: none).
+ */
+export interface TxnVerification {
+  required: boolean
+  verifiedEpoch: number | undefined
+}
 
 export function isTransactionalBatch(h: Pick<RecordBatchHeader, 'attributes'>): boolean {
   return (h.attributes & TRANSACTIONAL_BIT) !== 0
@@ -57,17 +79,22 @@ export class ProducerAppendInfo {
   private readonly updatedEntry: ProducerStateEntry
   /** First offsets of transactions that batches of this append opened. */
   readonly startedTransactions: number[] = []
+  /** Transactions that markers of this append ended. */
+  readonly completedTransactions: CompletedTxn[] = []
+  private readonly verification: TxnVerification
 
   constructor(
     producerId: bigint,
     currentEntry: ProducerStateEntry,
     origin: ProducerAppendOrigin,
-    partition = ''
+    partition = '',
+    verification: TxnVerification = { required: false, verifiedEpoch: undefined }
   ) {
     this.producerId = producerId
     this.currentEntry = currentEntry
     this.origin = origin
     this.partition = partition
+    this.verification = verification
     this.updatedEntry = currentEntry.withoutBatches()
   }
 
@@ -77,7 +104,8 @@ export class ProducerAppendInfo {
     const lastOffset = firstOffset + h.lastOffsetDelta
     const timestamp = Number(h.maxTimestamp)
     if (isControlBatch(h)) {
-      this.appendEndTxnMarker(h.producerEpoch, firstOffset, timestamp, undefined)
+      // Other control records (KRaft's) carry no producer state.
+      if (h.endTxnMarker) this.appendEndTxnMarker(h.producerEpoch, firstOffset, timestamp, h.endTxnMarker)
       return
     }
     this.appendDataBatch(
@@ -117,27 +145,54 @@ export class ProducerAppendInfo {
       )
     }
     if (txnFirst === undefined && isTransactional) {
+      this.checkTxnVerified(epoch, firstOffset)
       this.updatedEntry.currentTxnFirstOffset = firstOffset
       this.startedTransactions.push(firstOffset)
     }
   }
 
   /**
-   * A COMMIT/ABORT marker closes the producer's open transaction. Placeholder for the transactions issue:
-   * it moves the epoch and clears currentTxnFirstOffset, but does not yet fence stale coordinator epochs or
-   * report the completed transaction (which the last stable offset will need).
+   * A COMMIT/ABORT marker closes the producer's open transaction, as Kafka's appendEndTxnMarker: the epoch
+   * may not go back, and a marker from an older coordinator epoch than the last marker's is
+   * TRANSACTION_COORDINATOR_FENCED (replicas copy it anyway). A marker without an open transaction on this
+   * partition completes nothing: it does not move the last stable offset or enter the transaction index.
    */
-  appendEndTxnMarker(
-    epoch: number,
-    offset: number,
-    timestamp: number,
-    coordinatorEpoch: number | undefined
-  ): void {
+  appendEndTxnMarker(epoch: number, offset: number, timestamp: number, marker: EndTxnMarker): void {
     this.checkProducerEpoch(epoch, offset)
+    if (this.updatedEntry.coordinatorEpoch > marker.coordinatorEpoch && this.origin !== 'replication') {
+      throw new KafkaError(
+        ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+        `marker for producer ${this.producerId} at offset ${offset}${this.where()} has coordinator epoch ` +
+          `${marker.coordinatorEpoch}, older than ${this.updatedEntry.coordinatorEpoch}`
+      )
+    }
+    const txnFirst = this.updatedEntry.currentTxnFirstOffset
+    if (txnFirst !== undefined) {
+      this.completedTransactions.push({
+        producerId: this.producerId,
+        firstOffset: txnFirst,
+        lastOffset: offset,
+        isAborted: marker.type === ControlRecordType.ABORT
+      })
+    }
     this.updatedEntry.maybeUpdateProducerEpoch(epoch)
     this.updatedEntry.currentTxnFirstOffset = undefined
-    if (coordinatorEpoch !== undefined) this.updatedEntry.coordinatorEpoch = coordinatorEpoch
+    this.updatedEntry.coordinatorEpoch = marker.coordinatorEpoch
     this.updatedEntry.lastTimestamp = timestamp
+  }
+
+  /**
+   * KIP-890 part 1: the first transactional batch of a transaction is only accepted once the coordinator
+   * has told this partition (beginTxnVerification) that the producer added it to a transaction in this epoch.
+   */
+  private checkTxnVerified(epoch: number, offset: number): void {
+    if (this.origin !== 'client' || !this.verification.required) return
+    if (this.verification.verifiedEpoch === epoch) return
+    throw new KafkaError(
+      ErrorCode.INVALID_TXN_STATE,
+      `producer ${this.producerId} (epoch ${epoch}) wrote transactional data at offset ${offset}${this.where()} ` +
+        'without adding the partition to its transaction'
+    )
   }
 
   /** The producer's state after this append: epoch and transaction fields, plus only the batches it added. */

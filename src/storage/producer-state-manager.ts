@@ -4,8 +4,11 @@ import {
   RECORD_BATCH_OVERHEAD,
   readRecordBatchHeader
 } from '../protocol/records/record-batch-header.js'
+import { readEndTxnMarker } from './end-txn-marker-reader.js'
 import {
   batchLastSequence,
+  type CompletedTxn,
+  isControlBatch,
   ProducerAppendInfo,
   type ProducerAppendOrigin,
   type ProducerBatchHeader
@@ -18,6 +21,7 @@ import {
   writeProducerSnapshot
 } from './producer-snapshot-file.js'
 import { type BatchMetadata, batchFirstOffset, ProducerStateEntry } from './producer-state-entry.js'
+import type { AbortedTxn } from './transaction-index.js'
 
 /** Kafka's default for producer.id.expiration.ms (and transactional.id.expiration.ms): one day. */
 export const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000
@@ -33,6 +37,11 @@ export interface ProducerStateManagerOptions {
   snapshotsToRetain?: number
   /** Wall clock in ms; injectable for tests. */
   time?: () => number
+  /**
+   * KIP-890 part 1: reject a client's transactional batch that opens a transaction unless
+   * beginTxnVerification() announced the producer and epoch. Default false (the log turns it on).
+   */
+  requireTxnVerification?: boolean
 }
 
 /** The offsets and timestamp of the original batch, returned to a producer that sent it again. */
@@ -72,8 +81,14 @@ export class ProducerStateManager {
   private lastSnapOffset = 0
   private loaded = false
   private fileChain: Promise<unknown> = Promise.resolve()
+  /** Open transactions on this partition: first offset → producer id (Kafka's ongoingTxns). */
+  private readonly ongoingTxns = new Map<number, bigint>()
+  /** Producers the coordinator announced (KIP-890): producer id → verified epoch. */
+  private readonly verifiedProducers = new Map<bigint, number>()
+  private readonly requireTxnVerification: boolean
 
   private constructor(opts: ProducerStateManagerOptions) {
+    this.requireTxnVerification = opts.requireTxnVerification ?? false
     this.dir = opts.dir
     this.partition = opts.partition ?? ''
     this.expirationMs = opts.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS
@@ -122,7 +137,40 @@ export class ProducerStateManager {
 
   prepareUpdate(producerId: bigint, origin: ProducerAppendOrigin): ProducerAppendInfo {
     const current = this.producers.get(producerId) ?? ProducerStateEntry.empty(producerId)
-    return new ProducerAppendInfo(producerId, current, origin, this.partition)
+    return new ProducerAppendInfo(producerId, current, origin, this.partition, {
+      required: this.requireTxnVerification,
+      verifiedEpoch: this.verifiedProducers.get(producerId)
+    })
+  }
+
+  /**
+   * The coordinator added this partition to the producer's transaction in `producerEpoch` (KIP-890 part 1):
+   * the producer's next transactional batch may open a transaction here. Cleared when one is opened or a
+   * marker ends it.
+   */
+  beginTxnVerification(producerId: bigint, producerEpoch: number): void {
+    this.verifiedProducers.set(producerId, producerEpoch)
+  }
+
+  /** The first offset of the oldest open transaction, which bounds the last stable offset. */
+  get firstUnstableOffset(): number | undefined {
+    let first: number | undefined
+    for (const offset of this.ongoingTxns.keys()) if (first === undefined || offset < first) first = offset
+    return first
+  }
+
+  get ongoingTransactions(): ReadonlyMap<number, bigint> {
+    return this.ongoingTxns
+  }
+
+  /**
+   * The last stable offset as of a transaction's marker (Kafka's lastStableOffset(completedTxn)): the first
+   * offset of another producer's open transaction, else the offset after the marker.
+   */
+  lastStableOffsetAfter(txn: CompletedTxn): number {
+    let lso = txn.lastOffset + 1
+    for (const [offset, pid] of this.ongoingTxns) if (pid !== txn.producerId && offset < lso) lso = offset
+    return lso
   }
 
   /**
@@ -167,12 +215,49 @@ export class ProducerStateManager {
     const current = this.producers.get(info.producerId)
     if (current) current.update(next)
     else this.producers.set(info.producerId, next)
+    for (const first of info.startedTransactions) {
+      this.ongoingTxns.set(first, info.producerId)
+      this.verifiedProducers.delete(info.producerId)
+    }
   }
 
-  /** update() for every producer of an analysed append, then moves mapEndOffset past it. */
-  completeAppend(analysis: ProducerAppendAnalysis, nextOffset: number): void {
+  /**
+   * A marker ended `txn`: it no longer holds back the last stable offset. Returns its transaction index
+   * entry when it was aborted (with the last stable offset as of the marker).
+   */
+  completeTxn(txn: CompletedTxn): AbortedTxn | undefined {
+    const lastStableOffset = this.lastStableOffsetAfter(txn)
+    this.ongoingTxns.delete(txn.firstOffset)
+    this.verifiedProducers.delete(txn.producerId)
+    if (!txn.isAborted) return undefined
+    return {
+      producerId: txn.producerId,
+      firstOffset: txn.firstOffset,
+      lastOffset: txn.lastOffset,
+      lastStableOffset
+    }
+  }
+
+  /**
+   * update() for every producer of an analysed append, completes the transactions its markers ended, and
+   * moves mapEndOffset past it. Returns the aborted transactions, for the segment's transaction index.
+   */
+  completeAppend(analysis: ProducerAppendAnalysis, nextOffset: number): AbortedTxn[] {
     for (const info of analysis.appendInfos) this.update(info)
+    const aborted = this.completeTxns(analysis.appendInfos)
     this.updateMapEndOffset(nextOffset)
+    return aborted
+  }
+
+  private completeTxns(infos: readonly ProducerAppendInfo[]): AbortedTxn[] {
+    const aborted: AbortedTxn[] = []
+    for (const info of infos) {
+      for (const txn of info.completedTransactions) {
+        const entry = this.completeTxn(txn)
+        if (entry) aborted.push(entry)
+      }
+    }
+    return aborted
   }
 
   updateMapEndOffset(nextOffset: number): void {
@@ -185,20 +270,28 @@ export class ProducerStateManager {
    * so replaying from the start of the segment that holds mapEndOffset is fine. Nothing is validated
    * (the batches were accepted once) and records are not decoded.
    */
-  replay(h: ProducerBatchHeader): void {
+  replay(h: ProducerBatchHeader): AbortedTxn[] {
     const lastOffset = Number(h.baseOffset) + h.lastOffsetDelta
-    if (lastOffset < this.lastMapOffset) return
+    if (lastOffset < this.lastMapOffset) return []
+    let aborted: AbortedTxn[] = []
     if (h.producerId >= 0n) {
       const info = this.prepareUpdate(h.producerId, 'replication')
       info.append(h)
       this.update(info)
+      aborted = this.completeTxns([info])
     }
     this.lastMapOffset = lastOffset + 1
+    return aborted
   }
 
-  /** replay() for each whole batch in `records` (e.g. a segment read during recovery). */
-  replayRecords(records: Buffer): void {
-    for (const h of batchHeaders(records)) this.replay(h)
+  /**
+   * replay() for each whole batch in `records` (e.g. a segment read during recovery). Returns the aborted
+   * transactions whose markers were replayed, to rebuild the transaction index from.
+   */
+  replayRecords(records: Buffer): AbortedTxn[] {
+    const aborted: AbortedTxn[] = []
+    for (const h of batchHeaders(records)) aborted.push(...this.replay(h))
+    return aborted
   }
 
   /**
@@ -259,6 +352,7 @@ export class ProducerStateManager {
       }
       if (!this.loaded || logEndOffset !== this.lastMapOffset) {
         this.producers.clear()
+        this.ongoingTxns.clear()
         await this.loadFromSnapshot(logStartOffset)
         this.loaded = true
       } else this.moveLogStart(logStartOffset)
@@ -283,7 +377,11 @@ export class ProducerStateManager {
         await this.removeSnapshot(offset)
         continue
       }
-      for (const e of entries) if (!this.isExpired(now, e)) this.producers.set(e.producerId, e)
+      for (const e of entries) {
+        if (this.isExpired(now, e)) continue
+        this.producers.set(e.producerId, e)
+        if (e.currentTxnFirstOffset !== undefined) this.ongoingTxns.set(e.currentTxnFirstOffset, e.producerId)
+      }
       this.lastSnapOffset = offset
       this.lastMapOffset = offset
       return
@@ -303,6 +401,7 @@ export class ProducerStateManager {
   /** Forgets every producer and deletes every snapshot; the state restarts empty at `offset`. */
   truncateFullyAndStartAt(offset: number): Promise<void> {
     this.producers.clear()
+    this.ongoingTxns.clear()
     this.lastSnapOffset = 0
     this.lastMapOffset = offset
     this.loaded = true
@@ -351,7 +450,9 @@ function* batchHeaders(records: Buffer): Generator<ProducerBatchHeader> {
   while (records.length - pos >= RECORD_BATCH_OVERHEAD) {
     const size = records.readInt32BE(pos + BATCH_LENGTH_OFFSET) + LOG_OVERHEAD
     if (size < RECORD_BATCH_OVERHEAD || records.length - pos < size) return
-    yield readRecordBatchHeader(records, pos)
+    const h: ProducerBatchHeader = readRecordBatchHeader(records, pos)
+    if (isControlBatch(h)) h.endTxnMarker = readEndTxnMarker(records, pos)
+    yield h
     pos += size
   }
 }

@@ -5,6 +5,7 @@ import {
 } from '../protocol/records/record-batch-header.js'
 import type { LogSegment } from './log-segment.js'
 import type { ProducerStateManager } from './producer-state-manager.js'
+import type { AbortedTxn } from './transaction-index.js'
 
 const REPLAY_READ_CHUNK = 1024 * 1024
 
@@ -12,15 +13,16 @@ const REPLAY_READ_CHUNK = 1024 * 1024
  * Brings `psm` up to the log end by replaying the batches from its mapEndOffset on, as Kafka's
  * rebuildProducerState does after a load or truncation: segments wholly below mapEndOffset are skipped,
  * the first one is entered at its offset index entry, and the rest are read in chunks of whole batches.
- * Only batch headers are looked at; nothing is decompressed. `onBatches` sees each chunk too (the
- * transaction index rebuild uses it).
+ * Only batch headers (and markers' records) are looked at; nothing is decompressed. `onAborted` gets the
+ * aborted transactions whose markers were replayed, with the segment holding each marker, to rebuild the
+ * transaction index from.
  *
  * Runs on the log's mutation chain (or before the log is shared), so the segments do not change under it.
  */
 export async function replayProducerState(
   psm: ProducerStateManager,
   segments: readonly LogSegment[],
-  onChunk?: (chunk: Buffer, segment: LogSegment) => void
+  onAborted: (txns: AbortedTxn[], segment: LogSegment) => Promise<void>
 ): Promise<void> {
   const from = psm.mapEndOffset
   for (let i = 0; i < segments.length; i++) {
@@ -41,9 +43,8 @@ export async function replayProducerState(
         whole = wholeBatchesLength(chunk)
         if (whole === 0) break
       }
-      const batches = chunk.subarray(0, whole)
-      psm.replayRecords(batches)
-      onChunk?.(batches, s)
+      const aborted = psm.replayRecords(chunk.subarray(0, whole))
+      if (aborted.length > 0) await onAborted(aborted, s)
       pos += whole
     }
   }

@@ -12,6 +12,8 @@ import { LogSegment, type LogSegmentOptions } from './log-segment.js'
 import { type AppendOrigin, assignOffsets, stampLogAppendTime, validateBatches } from './log-validator.js'
 import { ProducerStateManager } from './producer-state-manager.js'
 import { replayProducerState } from './producer-state-replay.js'
+import type { AbortedTxn } from './transaction-index.js'
+import { TransactionIndexes } from './transaction-indexes.js'
 
 /** ListOffsets sentinel timestamps. */
 export const EARLIEST_TIMESTAMP = -2
@@ -111,6 +113,9 @@ export class UnifiedLog {
   private readonly deletions = new Set<Promise<void>>()
   /** Idempotent and transactional producer state; set by load() before the log is shared. */
   private psm!: ProducerStateManager
+  /** The segments' `.txnindex` files; set by open() before the log is shared. */
+  private txnIndexes!: TransactionIndexes
+  private firstRecoveredBaseOffset: number | undefined
 
   private constructor(opts: UnifiedLogOptions) {
     this.dir = opts.dir
@@ -131,9 +136,16 @@ export class UnifiedLog {
       ...(opts.producerIdExpirationMs !== undefined
         ? { producerIdExpirationMs: opts.producerIdExpirationMs }
         : {}),
-      time: log.time
+      time: log.time,
+      requireTxnVerification: true
     })
-    await log.reloadProducerState()
+    log.txnIndexes = await TransactionIndexes.load(
+      log.dir,
+      log.segmentList.map((s) => s.baseOffset)
+    )
+    // Snapshots past the first recovered segment may describe data recovery cut off, and the recovered
+    // segments' transaction indexes are rebuilt by the replay: start from a snapshot at or below it.
+    await log.reloadProducerState(log.firstRecoveredBaseOffset)
     return log
   }
 
@@ -145,6 +157,7 @@ export class UnifiedLog {
       if (w) epochWrites.push(w)
     })
     await Promise.all(epochWrites)
+    this.firstRecoveredBaseOffset = loaded.firstRecoveredBaseOffset
     this.segmentList = loaded.segments
     if (this.segmentList.length === 0) {
       this.segmentList = [await LogSegment.open(this.dir, logStartOffset, this.segmentOptions(), true)]
@@ -176,10 +189,42 @@ export class UnifiedLog {
    * Reloads producer state for the current segments: the latest snapshot within [logStart, logEnd], then
    * a replay of the batches after it. Called at open and after truncation, on the mutation chain.
    */
-  private async reloadProducerState(): Promise<void> {
-    await this.psm.truncateAndReload(this.startOffset, this.nextOffset)
-    await replayProducerState(this.psm, this.segmentList)
+  private async reloadProducerState(rebuildFrom = this.nextOffset): Promise<void> {
+    const upTo = Math.max(this.startOffset, Math.min(rebuildFrom, this.nextOffset))
+    await this.psm.truncateAndReload(this.startOffset, upTo)
+    // Entries for markers at or after the replay start are derived again by the replay.
+    await this.txnIndexes.truncateTo(this.psm.mapEndOffset)
+    await replayProducerState(this.psm, this.segmentList, async (aborted, segment) => {
+      for (const txn of aborted) await this.txnIndexes.append(segment.baseOffset, txn)
+    })
     this.psm.updateMapEndOffset(this.nextOffset)
+  }
+
+  /**
+   * The last stable offset: no consumer in read_committed may read at or past it, because a transaction
+   * that is still open starts there (or the high watermark, when it is lower).
+   */
+  get lastStableOffset(): number {
+    const firstUnstable = this.psm.firstUnstableOffset
+    const lso = firstUnstable === undefined ? this.hw : Math.min(firstUnstable, this.hw)
+    return Math.max(lso, this.startOffset)
+  }
+
+  /**
+   * Aborted transactions overlapping [fetchOffset, upperBoundOffset), for read_committed fetches (Kafka's
+   * collectAbortedTransactions): from the transaction indexes of the segment holding fetchOffset on.
+   */
+  collectAbortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    const segments = this.segmentList
+    const bases: number[] = []
+    for (let i = floorSegment(segments, fetchOffset); i < segments.length; i++)
+      bases.push(segments[i]!.baseOffset)
+    return this.txnIndexes.collect(bases, fetchOffset, upperBoundOffset)
+  }
+
+  /** KIP-890 part 1: the coordinator added this partition to the producer's transaction in this epoch. */
+  beginTxnVerification(producerId: bigint, producerEpoch: number): void {
+    this.psm.beginTxnVerification(producerId, producerEpoch)
   }
 
   /** The partition's producer state (idempotence and transactions); mutate only through this log. */
@@ -347,7 +392,12 @@ export class UnifiedLog {
       throw this.markOffline(err)
     }
     this.nextOffset = last.lastOffset + 1
-    this.psm.completeAppend(producerAppend, this.nextOffset)
+    const aborted = this.psm.completeAppend(producerAppend, this.nextOffset)
+    try {
+      for (const txn of aborted) await this.txnIndexes.append(segment.baseOffset, txn)
+    } catch (err) {
+      throw this.markOffline(err)
+    }
     for (const b of batches) await this.leaderEpochCache.assign(b.partitionLeaderEpoch, b.baseOffset)
     return {
       baseOffset: first.baseOffset,
@@ -422,6 +472,7 @@ export class UnifiedLog {
           if (this.segmentList.includes(s)) throw err
         }
       }
+      await this.txnIndexes.flush()
       if (this.dirNeedsSync) {
         this.dirNeedsSync = false
         await fsyncDirectory(this.dir)
@@ -568,11 +619,32 @@ export class UnifiedLog {
     return out
   }
 
+  /**
+   * Deletes the transaction indexes of segments leaving the log. A segment replaced by a cleaned one with
+   * the same base offset keeps its index, which also takes over the entries of the others it replaced.
+   */
+  private async dropTxnIndexes(doomed: readonly LogSegment[]): Promise<void> {
+    const live = new Set(this.segmentList.map((s) => s.baseOffset))
+    const heir = doomed.find((s) => live.has(s.baseOffset))?.baseOffset
+    for (const s of doomed) {
+      if (s.baseOffset === heir) continue
+      if (heir !== undefined) {
+        for (const txn of this.txnIndexes.entries(s.baseOffset)) await this.txnIndexes.append(heir, txn)
+      }
+      await this.txnIndexes.delete(s.baseOffset)
+    }
+  }
+
   /** Renames the segments' files to `.deleted` now and removes them after file.delete.delay.ms. */
   private async deleteSegmentsLocked(doomed: LogSegment[]): Promise<number> {
     if (doomed.length === 0) return 0
     const gone = new Set(doomed)
     this.segmentList = this.segmentList.filter((s) => !gone.has(s))
+    try {
+      await this.dropTxnIndexes(doomed)
+    } catch (err) {
+      throw this.markOffline(err)
+    }
     const newStart = Math.max(this.startOffset, this.segmentList[0]!.baseOffset)
     if (newStart > this.startOffset) {
       this.startOffset = newStart
@@ -673,6 +745,7 @@ export class UnifiedLog {
       this.closed = true
       await this.finishPendingDeletes()
       for (const s of this.segmentList) await s.close()
+      await this.txnIndexes.close()
       // The snapshot at the log end lets the next open skip the replay entirely.
       await this.psm.takeSnapshot()
       await writeFile(join(this.dir, CLEAN_SHUTDOWN_FILE), '')
@@ -691,6 +764,7 @@ export class UnifiedLog {
       await s.offsetIndex.file.close().catch(() => undefined)
       await s.timeIndex.file.close().catch(() => undefined)
     }
+    await this.txnIndexes?.close().catch(() => undefined)
   }
 
   private async finishPendingDeletes(): Promise<void> {

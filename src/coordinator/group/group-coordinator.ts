@@ -28,6 +28,7 @@ import { GroupMetadataManager } from './group-metadata-manager.js'
 import type { GroupStore } from './group-store.js'
 import { EMPTY_ASSIGNMENT, type GroupProtocol, MemberMetadata } from './member-metadata.js'
 import { OffsetCoordinator, type TopicPartitionValidator } from './offset-coordinator.js'
+import { TxnOffsetCoordinator } from './txn-offset-coordinator.js'
 
 /** What the coordinator needs to know about the request besides its body. */
 export interface GroupRequestContext {
@@ -55,6 +56,8 @@ export class GroupCoordinator {
   readonly config: GroupCoordinatorConfig
   readonly manager: GroupMetadataManager
   readonly offsets: OffsetCoordinator
+  /** Offsets committed inside transactions, pending until the transaction's marker. */
+  readonly txnOffsets: TxnOffsetCoordinator
   readonly admin: GroupAdmin
   /** KIP-848 groups (ConsumerGroupHeartbeat); the classic code only routes group ids to it. */
   readonly consumerGroups: ConsumerGroupCoordinator
@@ -68,6 +71,7 @@ export class GroupCoordinator {
     this.timer = new KeyedTimer(this.time)
     this.manager = new GroupMetadataManager(store, this.config, () => this.time.now())
     this.offsets = new OffsetCoordinator(this, options.isValidTopicPartition)
+    this.txnOffsets = new TxnOffsetCoordinator(this)
     this.admin = new GroupAdmin(this)
     this.consumerGroups = new ConsumerGroupCoordinator(
       {

@@ -144,13 +144,13 @@ export class OffsetCoordinator {
   }
 
   /**
-   * `topics === null` asks for every committed offset of the group. `requireStable` (KIP-447) would report
-   * UNSTABLE_OFFSET_COMMIT for partitions with pending transactional offsets; Samsa has none here yet.
+   * `topics === null` asks for every committed offset of the group. `requireStable` (KIP-447) reports
+   * UNSTABLE_OFFSET_COMMIT for partitions with pending transactional offsets.
    */
   fetchOffsets(
     groupId: string,
     topics: readonly { name: string; partitionIndexes: readonly number[] }[] | null,
-    _requireStable = false,
+    requireStable = false,
     member?: { memberId: string; memberEpoch: number }
   ): OffsetFetchResult {
     const c = this.coordinator
@@ -195,7 +195,11 @@ export class OffsetCoordinator {
       errorCode: ErrorCode.NONE,
       topics: topics.map((t) => ({
         name: t.name,
-        partitions: t.partitionIndexes.map((p) => entry(p, group?.offset(t.name, p)))
+        partitions: t.partitionIndexes.map((p) =>
+          requireStable && c.txnOffsets.hasPendingOffset(groupId, t.name, p)
+            ? { ...entry(p, undefined), errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT }
+            : entry(p, group?.offset(t.name, p))
+        )
       }))
     }
   }

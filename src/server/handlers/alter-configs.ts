@@ -57,7 +57,23 @@ export function createAlterConfigsHandler(
     apiKey: 33,
     minVersion: 0,
     maxVersion: 2,
-    async handle(request: AlterConfigsRequest, _ctx: RequestContext): Promise<AlterConfigsResponse> {
+    async handle(request: AlterConfigsRequest, ctx: RequestContext): Promise<AlterConfigsResponse> {
+      const hasTopics = request.resources.some((r) => r.resourceType === ResourceType.TOPIC)
+      if (hasTopics && !deps.controllerChannel.isActiveController()) {
+        // Topic configs are controller writes: forwarded, or NOT_CONTROLLER when that is impossible.
+        const forwarded = await deps.controllerChannel.forward<AlterConfigsResponse>(ctx.header, request)
+        if (forwarded) return forwarded
+        const errorMessage = `Broker ${deps.config.nodeId} is not the controller; the controller is ${deps.controllerChannel.controllerId()}.`
+        return {
+          throttleTimeMs: 0,
+          responses: request.resources.map((r) => ({
+            resourceType: r.resourceType,
+            resourceName: r.resourceName,
+            errorCode: ErrorCode.NOT_CONTROLLER,
+            errorMessage
+          }))
+        }
+      }
       const duplicates = duplicateResources(request.resources)
       const responses = []
       for (const resource of request.resources) {

@@ -1,5 +1,6 @@
 /** CreatePartitions (key 37): raises topics' partition counts through the controller (or only validates). */
 
+import { ErrorCode } from '../../protocol/error-codes.js'
 import type {
   CreatePartitionsRequest,
   CreatePartitionsResponse
@@ -15,7 +16,21 @@ export function createCreatePartitionsHandler(
     apiKey: 37,
     minVersion: 0,
     maxVersion: 3,
-    async handle(request: CreatePartitionsRequest, _ctx: RequestContext): Promise<CreatePartitionsResponse> {
+    async handle(request: CreatePartitionsRequest, ctx: RequestContext): Promise<CreatePartitionsResponse> {
+      if (!deps.controllerChannel.isActiveController()) {
+        // Forwarded to the controller; when that is impossible, NOT_CONTROLLER makes the client retry there.
+        const forwarded = await deps.controllerChannel.forward<CreatePartitionsResponse>(ctx.header, request)
+        if (forwarded) return forwarded
+        const errorMessage = `Broker ${deps.config.nodeId} is not the controller; the controller is ${deps.controllerChannel.controllerId()}.`
+        return {
+          throttleTimeMs: 0,
+          results: request.topics.map((t) => ({
+            name: t.name,
+            errorCode: ErrorCode.NOT_CONTROLLER,
+            errorMessage
+          }))
+        }
+      }
       const results = await deps.controller.createPartitions(
         request.topics.map((t) => ({
           name: t.name,

@@ -26,7 +26,7 @@ export function createDescribeClusterHandler(
         throttleTimeMs: 0,
         endpointType,
         clusterId: deps.metadataCache.clusterId,
-        controllerId: deps.config.nodeId,
+        controllerId: deps.controllerChannel.controllerId(),
         clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
           ? ALL_CLUSTER_OPERATIONS
           : AUTHORIZED_OPERATIONS_OMITTED

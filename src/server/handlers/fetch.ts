@@ -79,7 +79,11 @@ export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, 
           highWatermark: BigInt(result.highWatermark),
           lastStableOffset: BigInt(result.lastStableOffset),
           logStartOffset: BigInt(result.logStartOffset),
-          abortedTransactions: isolation === 'txn-committed' ? [] : null,
+          abortedTransactions:
+            result.abortedTransactions?.map((t) => ({
+              producerId: t.producerId,
+              firstOffset: BigInt(t.firstOffset)
+            })) ?? null,
           preferredReadReplica: -1,
           records
         },

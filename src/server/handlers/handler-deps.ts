@@ -1,4 +1,5 @@
 import type { Controller } from '../../cluster/controller.js'
+import type { ControllerChannel } from '../../cluster/controller-channel.js'
 import type { MetadataCache } from '../../cluster/metadata-cache.js'
 import type { ReplicaManager } from '../../cluster/replica-manager.js'
 import type { EndPoint } from '../../config/end-point.js'
@@ -13,6 +14,8 @@ export interface HandlerDeps {
   readonly metadataCache: MetadataCache
   readonly replicaManager: ReplicaManager
   readonly controller: Controller
+  /** Whether this broker is the active controller, who is, and forwarding of controller requests to it. */
+  readonly controllerChannel: ControllerChannel
   /** This broker's endpoints as clients should reach them (bound ports filled in). */
   readonly advertisedEndPoints: () => readonly EndPoint[]
 }

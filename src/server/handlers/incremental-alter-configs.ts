@@ -102,8 +102,27 @@ export function createIncrementalAlterConfigsHandler(
     maxVersion: 1,
     async handle(
       request: IncrementalAlterConfigsRequest,
-      _ctx: RequestContext
+      ctx: RequestContext
     ): Promise<IncrementalAlterConfigsResponse> {
+      const hasTopics = request.resources.some((r) => r.resourceType === ResourceType.TOPIC)
+      if (hasTopics && !deps.controllerChannel.isActiveController()) {
+        // Topic configs are controller writes: forwarded, or NOT_CONTROLLER when that is impossible.
+        const forwarded = await deps.controllerChannel.forward<IncrementalAlterConfigsResponse>(
+          ctx.header,
+          request
+        )
+        if (forwarded) return forwarded
+        const errorMessage = `Broker ${deps.config.nodeId} is not the controller; the controller is ${deps.controllerChannel.controllerId()}.`
+        return {
+          throttleTimeMs: 0,
+          responses: request.resources.map((r) => ({
+            resourceType: r.resourceType,
+            resourceName: r.resourceName,
+            errorCode: ErrorCode.NOT_CONTROLLER,
+            errorMessage
+          }))
+        }
+      }
       const duplicates = duplicateResources(request.resources)
       const responses = []
       for (const resource of request.resources) {

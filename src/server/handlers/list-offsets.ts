@@ -46,7 +46,8 @@ export function createListOffsetsHandler(
       partition.checkLeaderEpoch(p.currentLeaderEpoch ?? -1)
       const log = partition.log
       // Consumers never see past the high watermark (or the last stable offset when read_committed).
-      const visibleEnd = isolationLevel === READ_COMMITTED ? partition.highWatermark : partition.highWatermark
+      const visibleEnd =
+        isolationLevel === READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark
       const ts = p.timestamp
       if (ts === LATEST || ts === LATEST_TIERED)
         return response(BigInt(visibleEnd), -1n, partition.leaderEpoch)

@@ -3,6 +3,7 @@
 import type { TopicRegistration } from '../../cluster/metadata-store.js'
 import { isInternalTopic, topicNameError } from '../../cluster/topic-name.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
+import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/create-topics.js'
 import type {
   MetadataRequest,
   MetadataResponse,
@@ -95,7 +96,7 @@ export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataReq
         throttleTimeMs: 0,
         brokers: brokers(),
         clusterId: deps.metadataCache.clusterId,
-        controllerId: deps.config.nodeId,
+        controllerId: deps.controllerChannel.controllerId(),
         topics,
         clusterAuthorizedOperations:
           request.includeClusterAuthorizedOperations === true
@@ -109,9 +110,21 @@ export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataReq
       ): Promise<MetadataResponseMetadataResponseTopic> {
         if (topicNameError(name) !== null) return failed(name, ErrorCode.INVALID_TOPIC_EXCEPTION)
         if (!allowed) return failed(name, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
-        await deps.controller.createTopics([
-          { name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] }
-        ])
+        if (deps.controllerChannel.isActiveController()) {
+          await deps.controller.createTopics([
+            { name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] }
+          ])
+        } else {
+          // Only the controller creates topics: ask it, as Kafka's broker does (a CreateTopics to the controller).
+          await deps.controllerChannel.forward<CreateTopicsResponse>(
+            { requestApiKey: 19, requestApiVersion: 4, clientId: ctx.clientId },
+            {
+              topics: [{ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] }],
+              timeoutMs: 30_000,
+              validateOnly: false
+            } satisfies CreateTopicsRequest
+          )
+        }
         const created = deps.metadataCache.topicByName(name)
         // Kafka answers LEADER_NOT_AVAILABLE while a topic is being created; clients retry.
         return created ? describe(created, includeOps) : failed(name, ErrorCode.LEADER_NOT_AVAILABLE)

@@ -1,0 +1,38 @@
+/**
+ * AddOffsetsToTxn (key 25): adds the group's `__consumer_offsets` partition to the transaction, so that the
+ * offsets the producer then sends with TxnOffsetCommit are committed or dropped by the transaction's marker.
+ */
+
+import { ErrorCode } from '../../protocol/error-codes.js'
+import type {
+  AddOffsetsToTxnRequest,
+  AddOffsetsToTxnResponse
+} from '../../protocol/messages/add-offsets-to-txn.js'
+import type { ApiHandler } from '../api-registry.js'
+import type { TransactionCoordination } from '../transaction-coordination.js'
+
+/** PRODUCER_FENCED exists from v2; older clients understand only INVALID_PRODUCER_EPOCH. */
+const PRODUCER_FENCED_VERSION = 2
+
+export function createAddOffsetsToTxnHandler(
+  txn: TransactionCoordination
+): ApiHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse> {
+  return {
+    apiKey: 25,
+    minVersion: 0,
+    maxVersion: 4,
+    async handle(request, ctx) {
+      if (request.groupId === '') return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID }
+      let errorCode = await txn.coordinator.handleAddPartitions(
+        request.transactionalId,
+        request.producerId,
+        request.producerEpoch,
+        [txn.offsetsPartitionFor(request.groupId)]
+      )
+      if (errorCode === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < PRODUCER_FENCED_VERSION) {
+        errorCode = ErrorCode.INVALID_PRODUCER_EPOCH
+      }
+      return { throttleTimeMs: 0, errorCode }
+    }
+  }
+}

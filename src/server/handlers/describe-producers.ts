@@ -1,0 +1,62 @@
+/** DescribeProducers (key 61): the active producers of partitions this broker leads, from the log's producer state. */
+
+import type { ReplicaManager } from '../../cluster/replica-manager.js'
+import { ErrorCode, errorCodeOf, errorInfo } from '../../protocol/error-codes.js'
+import type {
+  DescribeProducersRequest,
+  DescribeProducersResponse,
+  DescribeProducersResponsePartitionResponse
+} from '../../protocol/messages/describe-producers.js'
+import type { ApiHandler } from '../api-registry.js'
+
+export function createDescribeProducersHandler(
+  replicaManager: () => ReplicaManager
+): ApiHandler<DescribeProducersRequest, DescribeProducersResponse> {
+  const describe = async (
+    topic: string,
+    partitionIndex: number
+  ): Promise<DescribeProducersResponsePartitionResponse> => {
+    const failed = (errorCode: number) => ({
+      partitionIndex,
+      errorCode,
+      errorMessage: errorInfo(errorCode).message,
+      activeProducers: []
+    })
+    try {
+      const p = await replicaManager().getPartition(topic, partitionIndex)
+      if (!p.isLeader) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER)
+      const producers = [...p.log.producerStateManager.activeProducers.values()]
+      return {
+        partitionIndex,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        activeProducers: producers.map((e) => ({
+          producerId: e.producerId,
+          producerEpoch: e.producerEpoch,
+          lastSequence: e.lastSeq,
+          lastTimestamp: BigInt(e.lastTimestamp),
+          coordinatorEpoch: e.coordinatorEpoch,
+          currentTxnStartOffset: BigInt(e.currentTxnFirstOffset ?? -1)
+        }))
+      }
+    } catch (err) {
+      return failed(errorCodeOf(err))
+    }
+  }
+  return {
+    apiKey: 61,
+    minVersion: 0,
+    maxVersion: 0,
+    async handle(request) {
+      return {
+        throttleTimeMs: 0,
+        topics: await Promise.all(
+          request.topics.map(async (t) => ({
+            name: t.name,
+            partitions: await Promise.all(t.partitionIndexes.map((p) => describe(t.name, p)))
+          }))
+        )
+      }
+    }
+  }
+}

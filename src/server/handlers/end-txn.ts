@@ -1,0 +1,33 @@
+/**
+ * EndTxn (key 26): commits or aborts the producer's transaction. The response is sent once PrepareCommit /
+ * PrepareAbort is durable in `__transaction_state`; the markers follow, as in Kafka. v5 (KIP-890 epoch bump
+ * per transaction) is not served.
+ */
+
+import { ErrorCode } from '../../protocol/error-codes.js'
+import type { EndTxnRequest, EndTxnResponse } from '../../protocol/messages/end-txn.js'
+import type { ApiHandler } from '../api-registry.js'
+import type { TransactionCoordination } from '../transaction-coordination.js'
+
+/** PRODUCER_FENCED exists from v2; older clients understand only INVALID_PRODUCER_EPOCH. */
+const PRODUCER_FENCED_VERSION = 2
+
+export function createEndTxnHandler(txn: TransactionCoordination): ApiHandler<EndTxnRequest, EndTxnResponse> {
+  return {
+    apiKey: 26,
+    minVersion: 0,
+    maxVersion: 4,
+    async handle(request, ctx) {
+      let errorCode = await txn.coordinator.handleEndTransaction(
+        request.transactionalId,
+        request.producerId,
+        request.producerEpoch,
+        request.committed
+      )
+      if (errorCode === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < PRODUCER_FENCED_VERSION) {
+        errorCode = ErrorCode.INVALID_PRODUCER_EPOCH
+      }
+      return { throttleTimeMs: 0, errorCode }
+    }
+  }
+}
