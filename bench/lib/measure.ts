@@ -1,0 +1,132 @@
+/**
+ * One scenario against one server: start the server fresh, run the driver, and turn the driver's result and
+ * the server's /proc counters into the reported figures.
+ */
+
+import type { Binaries } from './build-drivers.js'
+import { cpuSeconds, peakRssMb } from './proc-stats.js'
+import { type DriverResult, runDriver } from './run-driver.js'
+import type { PeerName, Scenario } from './scenarios.js'
+import { type RunningServer, startKafkaMock, startNats, startRedis, startSamsa } from './servers.js'
+
+export interface Measurement {
+  peer: PeerName
+  ok: boolean
+  error?: string
+  recordsPerSec: number
+  mbPerSec: number
+  latencyMs?: { p50: number; p99: number; p999: number; max: number }
+  serverCpuSeconds: number
+  cpuSecondsPerGB: number
+  peakRssMb: number
+  /** Driver CPU-seconds per wall-second: well below its thread count means the driver was not the limit. */
+  driverCpuPerWallSecond: number
+  driver: DriverResult[]
+}
+
+export interface MeasureContext {
+  binaries: Binaries
+  repoRoot: string
+  timeoutSeconds: number
+  settleMs: number
+  cpuProfDir?: string
+}
+
+function driverFor(peer: PeerName, binaries: Binaries): string | undefined {
+  if (peer === 'redis') return binaries.redisDriver
+  if (peer === 'nats') return binaries.natsDriver
+  return binaries.kafkaDriver
+}
+
+async function startServer(peer: PeerName, ctx: MeasureContext, topic: string, scenario: Scenario) {
+  switch (peer) {
+    case 'samsa':
+      return startSamsa({ repoRoot: ctx.repoRoot, cpuProfDir: ctx.cpuProfDir })
+    case 'kafka-mock':
+      if (!ctx.binaries.mockd) throw new Error(`mockd unavailable: ${ctx.binaries.missing.mockd}`)
+      return startKafkaMock(ctx.binaries.mockd, topic, scenario)
+    case 'redis':
+      return startRedis()
+    case 'nats':
+      return startNats()
+  }
+}
+
+export async function measure(peer: PeerName, scenario: Scenario, ctx: MeasureContext): Promise<Measurement> {
+  const driver = driverFor(peer, ctx.binaries)
+  if (!driver) throw new Error(`driver for ${peer} unavailable`)
+  const topic = `bench-${scenario.id}`
+  const server: RunningServer = await startServer(peer, ctx, topic, scenario)
+  try {
+    const args = [
+      '--bootstrap',
+      server.bootstrap,
+      '--topic',
+      topic,
+      '--records',
+      String(scenario.records),
+      '--size',
+      String(scenario.size),
+      '--partitions',
+      String(scenario.partitions),
+      '--producers',
+      String(scenario.producers),
+      '--rate',
+      String(scenario.rate),
+      '--acks',
+      scenario.acks,
+      '--compression',
+      scenario.compression,
+      '--timeout-s',
+      String(ctx.timeoutSeconds),
+      '--settle-ms',
+      String(ctx.settleMs),
+      // The mock gets its topic on its command line; Samsa and JetStream get it created by the driver.
+      '--create',
+      peer === 'samsa' || peer === 'nats' ? '1' : '0'
+    ]
+    const backstop = (ctx.timeoutSeconds + 60) * 1000
+    const produceOnly = peer === 'kafka-mock'
+    const results: DriverResult[] = []
+    let measured: DriverResult
+    let cpuBefore: number
+    if (scenario.mode === 'catchup') {
+      // Fill the log first, then measure only the cold read from offset zero.
+      results.push(await runDriver(driver, [...args, '--consume', '0'], backstop))
+      const fillArgs = args.map((a, i) => (args[i - 1] === '--create' ? '0' : a))
+      cpuBefore = cpuSeconds(server.pid)
+      measured = await runDriver(driver, [...fillArgs, '--produce', '0'], backstop)
+    } else {
+      cpuBefore = cpuSeconds(server.pid)
+      // The mock keeps only the newest 100,000 records (5 MB) per partition, so a consumer that falls behind
+      // loses records for good: it is measured produce-only.
+      measured = await runDriver(driver, produceOnly ? [...args, '--consume', '0'] : args, backstop)
+    }
+    results.push(measured)
+    const serverCpu = cpuSeconds(server.pid) - cpuBefore
+    const rss = peakRssMb(server.pid)
+    const catchup = scenario.mode === 'catchup'
+    const recordsPerSec = catchup ? measured.consume.recordsPerSec : measured.produce.recordsPerSec
+    const bytes = (catchup ? measured.consume.records : measured.produce.acked) * scenario.size
+    const errors = results.map((r) => r.error).filter((e) => e)
+    const delivered = produceOnly ? measured.produce.acked : measured.consume.records
+    const complete = results.every((r) => !r.timedOut) && delivered >= scenario.records
+    return {
+      peer,
+      ok: complete && errors.length === 0,
+      ...(errors.length > 0 || !complete
+        ? { error: errors[0] ?? `delivered ${delivered} of ${scenario.records}` }
+        : {}),
+      recordsPerSec,
+      mbPerSec: (recordsPerSec * scenario.size) / 1e6,
+      ...(catchup || produceOnly ? {} : { latencyMs: measured.latencyMs }),
+      serverCpuSeconds: serverCpu,
+      cpuSecondsPerGB: bytes > 0 ? serverCpu / (bytes / 1e9) : 0,
+      peakRssMb: rss,
+      driverCpuPerWallSecond: measured.wallSeconds > 0 ? measured.driverCpuSeconds / measured.wallSeconds : 0,
+      driver: results
+    }
+  } finally {
+    await server.stop()
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Keeps `npm run bench` from rotting: runs every scenario at smoke size (BENCH_SMOKE=1) against Samsa and
+ * whichever peers are installed, and checks that each produced a complete, well-formed result. No timing
+ * assertions: only that every record made the round trip and the figures were measured.
+ */
+
+import assert from 'node:assert/strict'
+import { execFileSync, spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import type { Measurement } from '../../bench/lib/measure.js'
+import { scenarios } from '../../bench/lib/scenarios.js'
+
+const RUNNER = fileURLToPath(new URL('../../bench/run.js', import.meta.url))
+
+function hasLibrdkafka(): boolean {
+  try {
+    execFileSync('pkg-config', ['--exists', 'rdkafka'])
+    return true
+  } catch {
+    return false
+  }
+}
+
+function runSmoke(outDir: string, timeoutMs: number): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [RUNNER], {
+      env: { ...process.env, BENCH_SMOKE: '1', BENCH_OUT: outDir },
+      stdio: ['ignore', 'pipe', 'pipe']
+    })
+    let output = ''
+    child.stdout.setEncoding('utf8').on('data', (s: string) => {
+      output += s
+    })
+    child.stderr.setEncoding('utf8').on('data', (s: string) => {
+      output += s
+    })
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`bench smoke run did not finish in ${timeoutMs} ms:\n${output}`))
+    }, timeoutMs)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      resolve({ code, output })
+    })
+  })
+}
+
+test('BENCH_SMOKE=1 runs every scenario end to end', {
+  skip: !hasLibrdkafka() && 'librdkafka-dev not installed (scripts/install-bench-peers.sh)',
+  timeout: 150_000
+}, async () => {
+  const outDir = mkdtempSync(join(tmpdir(), 'samsa-bench-smoke-'))
+  try {
+    const { code, output } = await runSmoke(outDir, 140_000)
+    assert.equal(code, 0, output)
+    for (const scenario of scenarios({ BENCH_SMOKE: '1' })) {
+      const file = JSON.parse(readFileSync(join(outDir, `${scenario.id}.json`), 'utf8')) as {
+        measurements: Measurement[]
+        skipped: { peer: string }[]
+      }
+      const samsa = file.measurements.find((m) => m.peer === 'samsa')
+      assert.ok(samsa?.ok, `${scenario.id}: samsa ${samsa?.error ?? 'missing'}`)
+      const ran = new Set([...file.measurements.map((m) => m.peer), ...file.skipped.map((s) => s.peer)])
+      assert.deepEqual(
+        [...ran].sort(),
+        [...scenario.peers].sort(),
+        `${scenario.id}: every peer ran or was skipped`
+      )
+      for (const m of file.measurements) {
+        assert.ok(m.ok, `${scenario.id}/${m.peer}: ${m.error}`)
+        const last = m.driver.at(-1)
+        const delivered = m.peer === 'kafka-mock' ? last?.produce.acked : last?.consume.records
+        assert.equal(delivered, scenario.records, `${scenario.id}/${m.peer}: every record delivered`)
+        assert.ok(m.recordsPerSec > 0 && m.peakRssMb > 0, `${scenario.id}/${m.peer}: figures measured`)
+        if (scenario.mode === 'e2e' && m.peer !== 'kafka-mock')
+          assert.equal(last?.latencyMs.count, scenario.records)
+      }
+    }
+    assert.match(readFileSync(join(outDir, 'benchmarks.md'), 'utf8'), /\| Samsa \|/)
+  } finally {
+    rmSync(outDir, { recursive: true, force: true })
+  }
+})
