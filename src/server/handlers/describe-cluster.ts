@@ -7,11 +7,9 @@ import type {
 } from '../../protocol/messages/describe-cluster.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
-import { AUTHORIZED_OPERATIONS_OMITTED, type HandlerDeps } from './handler-deps.js'
+import { ALL_CLUSTER_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED, type HandlerDeps } from './handler-deps.js'
 
 const BROKERS_ENDPOINT = 1
-/** Without ACLs every cluster operation is allowed: CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE. */
-const ALL_CLUSTER_OPERATIONS = [5, 7, 8, 9, 10, 11, 12].reduce((bits, op) => bits | (1 << op), 0)
 
 export function createDescribeClusterHandler(
   deps: HandlerDeps

@@ -22,3 +22,12 @@ export interface HandlerDeps {
 
 /** "Not requested" for authorized-operations fields (Integer.MIN_VALUE). */
 export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648
+
+const bits = (ops: readonly number[]): number => ops.reduce((acc, op) => acc | (1 << op), 0)
+/**
+ * Without ACLs every operation a resource type supports is allowed (Kafka's AclOperation codes).
+ * Topic: READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS.
+ */
+export const ALL_TOPIC_OPERATIONS = bits([3, 4, 5, 6, 7, 8, 10, 11])
+/** Cluster: CREATE, ALTER, DESCRIBE, CLUSTER_ACTION, DESCRIBE_CONFIGS, ALTER_CONFIGS, IDEMPOTENT_WRITE. */
+export const ALL_CLUSTER_OPERATIONS = bits([5, 7, 8, 9, 10, 11, 12])

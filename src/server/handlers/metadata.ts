@@ -12,12 +12,14 @@ import type {
 } from '../../protocol/messages/metadata.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
-import { AUTHORIZED_OPERATIONS_OMITTED, type HandlerDeps } from './handler-deps.js'
+import {
+  ALL_CLUSTER_OPERATIONS,
+  ALL_TOPIC_OPERATIONS,
+  AUTHORIZED_OPERATIONS_OMITTED,
+  type HandlerDeps
+} from './handler-deps.js'
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA'
-/** Without ACLs every operation is allowed: READ, WRITE, CREATE, DELETE, ALTER, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS. */
-const ALL_TOPIC_OPERATIONS = [3, 4, 5, 6, 7, 8, 10, 11].reduce((bits, op) => bits | (1 << op), 0)
-const ALL_CLUSTER_OPERATIONS = [4, 5, 7, 8, 9, 10, 11, 12].reduce((bits, op) => bits | (1 << op), 0)
 
 export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataRequest, MetadataResponse> {
   const brokers = (): MetadataResponseMetadataResponseBroker[] =>
