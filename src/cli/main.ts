@@ -1,19 +1,25 @@
 /** Entry point of the `samsa` command (bin/samsa.js): dispatches to a subcommand and sets the exit code. */
 
 import { BROKER_USAGE, runBroker } from './broker-command.js'
+import { CLUSTER_USAGE, runCluster } from './cluster-command.js'
 
 const USAGE = `Usage: samsa <command> [options]
 
 Commands:
   broker    run a broker
+  cluster   start or stop a local multi-broker cluster (etcd + brokers on loopback)
 
-${BROKER_USAGE}`
+${BROKER_USAGE}
+
+${CLUSTER_USAGE}`
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv
   switch (command) {
     case 'broker':
       return runBroker(rest)
+    case 'cluster':
+      return runCluster(rest)
     case undefined:
     case '--help':
     case '-h':

@@ -116,6 +116,19 @@ export class Controller {
     })
   }
 
+  /**
+   * A broker registered by itself (multi-broker clusters, where each broker writes its own registration):
+   * leaderless partitions it replicates get a leader again.
+   */
+  brokerUnfenced(nodeId: number): Promise<void> {
+    return this.exclusive(async () => {
+      await this.reelect(
+        await this.store.image(),
+        (p) => p.leader === NO_LEADER && p.replicas.includes(nodeId)
+      )
+    })
+  }
+
   /** Fences a broker: it leaves every ISR it can leave, and partitions it led elect another leader. */
   fenceBroker(nodeId: number): Promise<void> {
     return this.exclusive(async () => {

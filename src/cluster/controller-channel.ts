@@ -1,0 +1,107 @@
+import { connect, type Socket } from 'node:net'
+import { decodeResponseFrame, encodeRequestFrame } from '../protocol/frame.js'
+
+/** Client id of forwarded requests: a broker that is not the controller answers them, never re-forwards. */
+export const FORWARDED_CLIENT_ID_PREFIX = 'samsa-forwarded-by-'
+
+const FORWARD_TIMEOUT_MS = 15_000
+
+/** Where the active controller is, as this broker knows it. */
+export interface ControllerLocator {
+  /** This broker is the active controller (always true for a cluster of one). */
+  isActiveController(): boolean
+  /** The active controller's node id, -1 while none is elected. */
+  controllerId(): number
+  /** The advertised host and port of a live broker, undefined when it is unknown or fenced. */
+  endpointOf(nodeId: number): { host: string; port: number } | undefined
+}
+
+/** The request header fields forwarding needs (a RequestHeader fits). */
+export interface ForwardedRequest {
+  readonly requestApiKey: number
+  readonly requestApiVersion: number
+  readonly clientId?: string | null
+}
+
+/**
+ * Sends controller-only admin requests (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs,
+ * IncrementalAlterConfigs, auto topic creation) from a broker that is not the controller to the one that is,
+ * as Kafka does since KIP-590, but without the Envelope: the request is re-sent as-is at the client's version,
+ * which the controller (running the same code) supports. Requests that were forwarded once are never
+ * forwarded again, so two brokers with stale views of the controller cannot bounce a request between them.
+ *
+ * Event loop: one short-lived connection per forwarded request; admin requests are rare, and a fresh
+ * connection always reaches the controller the metadata names now.
+ */
+export class ControllerChannel {
+  private correlationId = 0
+
+  constructor(
+    private readonly localNodeId: number,
+    private readonly locator: ControllerLocator
+  ) {}
+
+  isActiveController(): boolean {
+    return this.locator.isActiveController()
+  }
+
+  controllerId(): number {
+    return this.locator.controllerId()
+  }
+
+  /**
+   * The controller's response to `body`, or null when the request cannot be forwarded (no controller known,
+   * it already was forwarded, the controller is unreachable): the caller then answers NOT_CONTROLLER and the
+   * client retries against the controller it learns from Metadata.
+   */
+  async forward<Res>(request: ForwardedRequest, body: unknown): Promise<Res | null> {
+    if (request.clientId?.startsWith(FORWARDED_CLIENT_ID_PREFIX)) return null
+    const controllerId = this.locator.controllerId()
+    if (controllerId < 0 || controllerId === this.localNodeId) return null
+    const endpoint = this.locator.endpointOf(controllerId)
+    if (!endpoint) return null
+    this.correlationId = (this.correlationId + 1) & 0x7fffffff
+    const correlationId = this.correlationId
+    const frame = encodeRequestFrame(
+      {
+        requestApiKey: request.requestApiKey,
+        requestApiVersion: request.requestApiVersion,
+        correlationId,
+        clientId: `${FORWARDED_CLIENT_ID_PREFIX}${this.localNodeId}`
+      },
+      body
+    )
+    try {
+      const payload = await roundTrip(endpoint.host, endpoint.port, frame, FORWARD_TIMEOUT_MS)
+      const decoded = decodeResponseFrame(request.requestApiKey, request.requestApiVersion, payload)
+      if (decoded.correlationId !== correlationId) return null
+      return decoded.body as Res
+    } catch {
+      return null
+    }
+  }
+}
+
+/** Sends one request frame and resolves with the response payload (after its size prefix). */
+function roundTrip(host: string, port: number, frame: Buffer, timeoutMs: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let buffered = Buffer.alloc(0)
+    const socket: Socket = connect({ host, port })
+    const done = (err: Error | null, payload?: Buffer): void => {
+      clearTimeout(timer)
+      socket.destroy()
+      if (err) reject(err)
+      else resolve(payload!)
+    }
+    const timer = setTimeout(() => done(new Error(`no answer from ${host}:${port}`)), timeoutMs)
+    socket.once('error', (err) => done(err))
+    socket.once('close', () => done(new Error(`${host}:${port} closed the connection`)))
+    socket.on('data', (chunk: Buffer) => {
+      buffered = Buffer.concat([buffered, chunk])
+      if (buffered.length < 4) return
+      const size = buffered.readInt32BE(0)
+      if (buffered.length >= 4 + size) done(null, buffered.subarray(4, 4 + size))
+    })
+    socket.write(frame)
+  })
+}
