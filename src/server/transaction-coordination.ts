@@ -61,6 +61,30 @@ export class TransactionCoordination {
       onPartitionsAdded: (producerId, producerEpoch, partitions) =>
         this.beginTxnVerification(producerId, producerEpoch, partitions)
     })
+    deps.groupCoordinator.txnOffsets.verifyTransaction = (id, producerId, producerEpoch, offsetsPartition) =>
+      this.verifyOffsetsInTransaction(id, producerId, producerEpoch, offsetsPartition)
+  }
+
+  /**
+   * KIP-890 part 1 for TxnOffsetCommit (Kafka's verifyOnly AddPartitionsToTxn): the producer's ongoing
+   * transaction, in this producer id and epoch, must hold the group's `__consumer_offsets` partition.
+   * A transactional id coordinated elsewhere is not verified here.
+   */
+  private verifyOffsetsInTransaction(
+    transactionalId: string,
+    producerId: bigint,
+    producerEpoch: number,
+    offsetsPartition: number
+  ): number {
+    const coordinatorError = this.stateManager.coordinatorError(transactionalId)
+    if (coordinatorError === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS) return coordinatorError
+    if (coordinatorError !== ErrorCode.NONE) return ErrorCode.NONE
+    const md = this.stateManager.get(transactionalId)
+    if (md === undefined || md.producerId !== producerId) return ErrorCode.INVALID_PRODUCER_ID_MAPPING
+    if (md.producerEpoch !== producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH
+    const tp = { topic: OFFSETS_TOPIC, partition: offsetsPartition }
+    if (md.state !== 'Ongoing' || !md.hasPartition(tp)) return ErrorCode.INVALID_TXN_STATE
+    return ErrorCode.NONE
   }
 
   async startup(): Promise<void> {
@@ -143,7 +167,8 @@ export class TransactionCoordination {
 
   /**
    * Writes one marker to each local partition (Kafka's WriteTxnMarkers on the partition leaders). On a
-   * `__consumer_offsets` partition the group coordinator then commits or drops the producer's pending offsets.
+   * `__consumer_offsets` partition the marker completes the producer's transactional offset batch in the
+   * log; the group coordinator then commits or drops its in-memory copy of those pending offsets.
    */
   async writeMarkers(
     marker: Omit<TxnMarker, 'transactionalId'>
@@ -175,10 +200,10 @@ export class TransactionCoordination {
   }
 
   /**
-   * KIP-890 part 1 on a single broker: the coordinator tells each local data partition directly instead of
-   * the partition asking the coordinator (AddPartitionsToTxn verifyOnly). Offsets partitions hold no
-   * transactional data here (pending offsets stay in the group coordinator), and partitions this broker
-   * does not host reject the producer's batches by themselves.
+   * KIP-890 part 1 on a single broker: the coordinator tells each local partition directly instead of
+   * the partition asking the coordinator (AddPartitionsToTxn verifyOnly), `__consumer_offsets` included
+   * (TxnOffsetCommit writes the producer's transactional batch there); partitions this broker does not
+   * host reject the producer's batches by themselves.
    */
   private async beginTxnVerification(
     producerId: bigint,
@@ -186,7 +211,6 @@ export class TransactionCoordination {
     partitions: readonly TopicPartition[]
   ): Promise<void> {
     for (const tp of partitions) {
-      if (tp.topic === OFFSETS_TOPIC) continue
       const p = await this.deps
         .replicaManager()
         .getPartition(tp.topic, tp.partition)
@@ -243,7 +267,22 @@ export class TransactionCoordination {
         .replicaManager()
         .getPartition(TRANSACTION_STATE_TOPIC, p.partitionIndex)
       await this.coordinator.onElection(p.partitionIndex, partition.leaderEpoch)
+      await this.reannounceOngoingTransactions(p.partitionIndex)
       this.loaded.add(p.partitionIndex)
+    }
+  }
+
+  /**
+   * The partitions' KIP-890 verification lives in memory, so a restarted broker has forgotten it. In Kafka
+   * the partition asks the coordinator, which still knows the transaction's partitions; here the
+   * coordinator tells them again for every ongoing transaction it loaded. Otherwise a producer whose first
+   * batch to a partition was cut off by the crash would get INVALID_TXN_STATE for its retry.
+   */
+  private async reannounceOngoingTransactions(statePartition: number): Promise<void> {
+    for (const md of this.stateManager.ownedTransactions()) {
+      if (md.state !== 'Ongoing') continue
+      if (this.stateManager.partitionFor(md.transactionalId) !== statePartition) continue
+      await this.beginTxnVerification(md.producerId, md.producerEpoch, md.partitions)
     }
   }
 }

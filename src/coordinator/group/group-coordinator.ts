@@ -114,7 +114,8 @@ export class GroupCoordinator {
 
   /** This broker became leader of a `__consumer_offsets` partition: load its groups and arm their sessions. */
   async onElection(partition: number): Promise<void> {
-    const loaded = await this.manager.loadPartition(partition)
+    const { groups: loaded, pendingTxnOffsets } = await this.manager.loadPartition(partition)
+    this.txnOffsets.onLoaded(pendingTxnOffsets)
     this.consumerGroups.onLoaded(partition)
     for (const group of loaded) {
       for (const m of group.members.values()) this.rescheduleHeartbeat(group, m)
@@ -126,6 +127,7 @@ export class GroupCoordinator {
   /** This broker lost the partition: forget its groups and answer their parked calls with NOT_COORDINATOR. */
   onResignation(partition: number): void {
     this.consumerGroups.onUnloaded(partition)
+    this.txnOffsets.onUnloaded(partition)
     for (const group of this.manager.unloadPartition(partition)) {
       this.failParked(group, ErrorCode.NOT_COORDINATOR)
       this.cancelGroupTimers(group)

@@ -20,14 +20,22 @@ import {
 import type { GroupCoordinatorConfig } from './group-coordinator-config.js'
 import { GroupMetadata, type OffsetAndMetadata } from './group-metadata.js'
 import { partitionFor } from './group-partition.js'
-import type { CoordinatorRecord, GroupStore } from './group-store.js'
+import type { CoordinatorRecord, CoordinatorTxnMarker, GroupStore, TxnProducer } from './group-store.js'
 import { MemberMetadata } from './member-metadata.js'
+import { type PendingTxnOffsets, pendingOffsetsOf } from './txn-offset-coordinator.js'
 
 type PartitionStatus = 'loading' | 'active'
+
+export interface LoadedPartition {
+  groups: GroupMetadata[]
+  /** Transactional offsets whose marker the log does not hold yet (Kafka's pendingTransactionalOffsetCommits). */
+  pendingTxnOffsets: PendingTxnOffsets
+}
 
 export class GroupMetadataManager {
   readonly groups = new Map<string, GroupMetadata>()
   private readonly partitions = new Map<number, PartitionStatus>()
+  private readonly loads = new Map<number, Promise<unknown>>()
   /** Receives the records this manager does not own (KIP-848 consumer groups) while a partition loads. */
   foreignRecordReplayer: ((partition: number, record: CoordinatorRecord) => void) | null = null
 
@@ -69,24 +77,86 @@ export class GroupMetadataManager {
     return group
   }
 
-  /** Replays the partition's records; returns the groups it loaded so the coordinator can arm their timers. */
-  async loadPartition(partition: number): Promise<GroupMetadata[]> {
-    if (this.partitions.has(partition)) return []
+  /** Resolves once a load of the partition under way (if any) has finished, whatever its outcome. */
+  async whenLoaded(partition: number): Promise<void> {
+    await this.loads.get(partition)?.catch(() => undefined)
+  }
+
+  /**
+   * Replays the partition's records; returns the groups it loaded so the coordinator can arm their timers,
+   * and the transactional offsets still waiting for their transaction's marker.
+   */
+  async loadPartition(partition: number): Promise<LoadedPartition> {
+    const none: LoadedPartition = { groups: [], pendingTxnOffsets: new Map() }
+    if (this.partitions.has(partition)) return none
     this.partitions.set(partition, 'loading')
     const loaded = new Map<string, GroupMetadata>()
-    try {
-      for await (const record of this.store.load(partition)) {
-        if (!this.replay(record, loaded)) this.foreignRecordReplayer?.(partition, record)
+    const pending: PendingTxnOffsets = new Map()
+    const load = (async () => {
+      for await (const entry of this.store.load(partition)) {
+        if (entry.key === null) this.replayTxnMarker(entry, pending, loaded)
+        else if (entry.producerId !== undefined && this.replayTxnOffset(entry, entry.producerId, pending))
+          continue
+        else if (!this.replay(entry, loaded)) this.foreignRecordReplayer?.(partition, entry)
       }
+    })()
+    this.loads.set(partition, load)
+    try {
+      await load
     } catch (err) {
       this.partitions.delete(partition)
       throw err
+    } finally {
+      this.loads.delete(partition)
     }
     // A load races with an unload: only publish if the partition is still ours.
-    if (this.partitions.get(partition) !== 'loading') return []
+    if (this.partitions.get(partition) !== 'loading') return none
     for (const [id, g] of loaded) this.groups.set(id, g)
     this.partitions.set(partition, 'active')
-    return [...loaded.values()]
+    return { groups: [...loaded.values()], pendingTxnOffsets: pending }
+  }
+
+  /** An offset commit record of a transactional batch: pending until the producer's marker. */
+  private replayTxnOffset(
+    record: CoordinatorRecord,
+    producerId: bigint,
+    pending: PendingTxnOffsets
+  ): boolean {
+    const key = decodeCoordinatorKey(record.key)
+    if (key?.type !== 'offset' || record.value === null) return false
+    const v = decodeOffsetCommitValue(record.value)
+    pendingOffsetsOf(pending, producerId, key.group).set(`${key.topic}\u0000${key.partition}`, {
+      topic: key.topic,
+      partition: key.partition,
+      value: {
+        offset: v.offset,
+        leaderEpoch: v.leaderEpoch,
+        metadata: v.metadata,
+        commitTimestamp: Number(v.commitTimestamp),
+        expireTimestamp: v.expireTimestamp >= 0n ? Number(v.expireTimestamp) : null
+      }
+    })
+    return true
+  }
+
+  /** COMMIT makes the producer's pending offsets the groups' committed offsets; ABORT drops them. */
+  private replayTxnMarker(
+    marker: CoordinatorTxnMarker,
+    pending: PendingTxnOffsets,
+    loaded: Map<string, GroupMetadata>
+  ): void {
+    const groups = pending.get(marker.producerId)
+    if (groups === undefined) return
+    pending.delete(marker.producerId)
+    if (!marker.commit) return
+    for (const [groupId, offsets] of groups) {
+      let g = loaded.get(groupId)
+      if (g === undefined) {
+        g = new GroupMetadata(groupId, 'Empty', null)
+        loaded.set(groupId, g)
+      }
+      for (const o of offsets.values()) g.setOffset(o.topic, o.partition, o.value)
+    }
   }
 
   /** Forgets the partition's groups; returns them so the coordinator can cancel timers and fail parked calls. */
@@ -194,9 +264,11 @@ export class GroupMetadataManager {
     await this.appendOrThrow(group.groupId, [this.groupRecord(group, assignment)], false)
   }
 
+  /** With `txn`, the offsets are written as the producer's transactional batch (TxnOffsetCommit). */
   async storeOffsets(
     groupId: string,
-    offsets: readonly { topic: string; partition: number; value: OffsetAndMetadata }[]
+    offsets: readonly { topic: string; partition: number; value: OffsetAndMetadata }[],
+    txn?: TxnProducer
   ): Promise<void> {
     const records = offsets.map(({ topic, partition, value }) => ({
       key: encodeOffsetCommitKey(groupId, topic, partition),
@@ -208,7 +280,7 @@ export class GroupMetadataManager {
         expireTimestamp: BigInt(value.expireTimestamp ?? -1)
       })
     }))
-    await this.appendOrThrow(groupId, records, true)
+    await this.appendOrThrow(groupId, records, true, txn)
   }
 
   async appendTombstones(
@@ -224,9 +296,9 @@ export class GroupMetadataManager {
     if (records.length > 0) await this.appendOrThrow(groupId, records, false)
   }
 
-  async appendOrThrow(groupId: string, records: CoordinatorRecord[], forOffsets: boolean) {
+  async appendOrThrow(groupId: string, records: CoordinatorRecord[], forOffsets: boolean, txn?: TxnProducer) {
     try {
-      await this.store.append(this.partitionFor(groupId), records)
+      await this.store.append(this.partitionFor(groupId), records, txn)
     } catch (err) {
       throw new KafkaError(mapAppendError(errorCodeOf(err), forOffsets), undefined, { cause: err })
     }

@@ -1,15 +1,16 @@
 /**
- * Transactional offset commits (TxnOffsetCommit, KIP-98/447): offsets sent inside a transaction stay pending,
- * keyed by producer id, and become the group's committed offsets only when the transaction's COMMIT marker
- * reaches the group's `__consumer_offsets` partition; an ABORT drops them. While offsets are pending,
- * OffsetFetch with requireStable reports UNSTABLE_OFFSET_COMMIT for their partitions.
+ * Transactional offset commits (TxnOffsetCommit, KIP-98/447), Kafka's way: the offsets are appended to the
+ * group's `__consumer_offsets` partition at once, as the producer's transactional batch, and kept pending
+ * (keyed by producer id) in memory. The transaction coordinator's COMMIT marker on that partition makes
+ * them the group's committed offsets; an ABORT marker drops them. The log holds both the offsets and the
+ * marker, so a broker that restarts mid-transaction rebuilds the pending offsets on load
+ * (GroupMetadataManager.loadPartition) and the marker written after the restart completes them.
+ * While offsets are pending, OffsetFetch with requireStable reports UNSTABLE_OFFSET_COMMIT for them.
  *
- * Durability: pending offsets live in memory and are written (as ordinary offset commit records) when the
- * COMMIT marker arrives. Kafka writes them to the log at TxnOffsetCommit time inside the transaction; a
- * broker restart between the commit decision and the marker would lose them here (see the transaction
- * coordinator notes in docs).
+ * KIP-890 part 1: before appending, the transaction coordinator is asked (verifyTransaction) whether the
+ * producer's ongoing transaction holds the group's partition, as Kafka's verifyOnly AddPartitionsToTxn.
  *
- * Event loop: synchronous bookkeeping; only the offset append on commit is awaited.
+ * Event loop: bookkeeping is synchronous; only the log append is awaited.
  */
 
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
@@ -20,19 +21,55 @@ import type {
 import type { GroupCoordinator } from './group-coordinator.js'
 import type { OffsetAndMetadata } from './group-metadata.js'
 
-interface PendingOffset {
+export interface PendingOffset {
   topic: string
   partition: number
   value: OffsetAndMetadata
 }
 
+/** producer id → group id → `topic\0partition` → the producer's latest pending offset. */
+export type PendingTxnOffsets = Map<bigint, Map<string, Map<string, PendingOffset>>>
+
+/** The pending offsets of one producer and group, created empty when missing. */
+export function pendingOffsetsOf(
+  pending: PendingTxnOffsets,
+  producerId: bigint,
+  groupId: string
+): Map<string, PendingOffset> {
+  let groups = pending.get(producerId)
+  if (groups === undefined) {
+    groups = new Map()
+    pending.set(producerId, groups)
+  }
+  let offsets = groups.get(groupId)
+  if (offsets === undefined) {
+    offsets = new Map()
+    groups.set(groupId, offsets)
+  }
+  return offsets
+}
+
+/**
+ * Answers whether the transactional id's ongoing transaction, in this producer id and epoch, holds the
+ * `__consumer_offsets` partition: NONE, or the error TxnOffsetCommit should report.
+ */
+export type TxnVerifier = (
+  transactionalId: string,
+  producerId: bigint,
+  producerEpoch: number,
+  offsetsPartition: number
+) => number
+
+const key = (topic: string, partition: number) => `${topic}\u0000${partition}`
+
 export class TxnOffsetCoordinator {
-  /** producer id → group id → `topic\0partition` → the latest pending offset. */
-  private readonly pending = new Map<bigint, Map<string, Map<string, PendingOffset>>>()
+  private readonly pending: PendingTxnOffsets = new Map()
+  /** Set by the broker when a transaction coordinator runs alongside; without it nothing is verified. */
+  verifyTransaction: TxnVerifier | null = null
 
   constructor(private readonly coordinator: GroupCoordinator) {}
 
-  commitTxnOffsets(request: TxnOffsetCommitRequest): TxnOffsetCommitResponse {
+  async commitTxnOffsets(request: TxnOffsetCommitRequest): Promise<TxnOffsetCommitResponse> {
     const c = this.coordinator
     const respond = (code: (topic: string, partition: number) => number): TxnOffsetCommitResponse => ({
       throttleTimeMs: 0,
@@ -46,28 +83,55 @@ export class TxnOffsetCoordinator {
     })
     let err = c.groupError(request.groupId, false)
     if (err === ErrorCode.NONE) err = this.validateMember(request)
+    if (err === ErrorCode.NONE && this.verifyTransaction !== null) {
+      err = this.verifyTransaction(
+        request.transactionalId,
+        request.producerId,
+        request.producerEpoch,
+        c.manager.partitionFor(request.groupId)
+      )
+    }
     if (err !== ErrorCode.NONE) return respond(() => err)
     const now = c.now()
-    const byGroup = this.pendingFor(request.producerId, request.groupId)
-    return respond((topic, partition) => {
-      const t = request.topics.find((x) => x.name === topic)
-      const p = t?.partitions.find((x) => x.partitionIndex === partition)
-      if (p === undefined) return ErrorCode.NONE
-      const metadata = p.committedMetadata ?? ''
-      if (metadata.length > c.config.maxMetadataSize) return ErrorCode.OFFSET_METADATA_TOO_LARGE
-      byGroup.set(`${topic}\u0000${partition}`, {
-        topic,
-        partition,
-        value: {
-          offset: p.committedOffset,
-          leaderEpoch: p.committedLeaderEpoch ?? -1,
-          metadata,
-          commitTimestamp: now,
-          expireTimestamp: null
+    const tooLarge = new Set<string>()
+    const accepted: PendingOffset[] = []
+    for (const t of request.topics) {
+      for (const p of t.partitions) {
+        const metadata = p.committedMetadata ?? ''
+        if (metadata.length > c.config.maxMetadataSize) {
+          tooLarge.add(key(t.name, p.partitionIndex))
+          continue
         }
-      })
-      return ErrorCode.NONE
-    })
+        accepted.push({
+          topic: t.name,
+          partition: p.partitionIndex,
+          value: {
+            offset: p.committedOffset,
+            leaderEpoch: p.committedLeaderEpoch ?? -1,
+            metadata,
+            commitTimestamp: now,
+            expireTimestamp: null
+          }
+        })
+      }
+    }
+    let appendError: number = ErrorCode.NONE
+    if (accepted.length > 0) {
+      try {
+        await c.manager.storeOffsets(request.groupId, accepted, {
+          producerId: request.producerId,
+          producerEpoch: request.producerEpoch
+        })
+        // Only once the batch is in the log: its marker, written later, is what completes these offsets.
+        const offsets = pendingOffsetsOf(this.pending, request.producerId, request.groupId)
+        for (const o of accepted) offsets.set(key(o.topic, o.partition), o)
+      } catch (e) {
+        appendError = errorCodeOf(e)
+      }
+    }
+    return respond((topic, partition) =>
+      tooLarge.has(key(topic, partition)) ? ErrorCode.OFFSET_METADATA_TOO_LARGE : appendError
+    )
   }
 
   /** Kafka's doTxnCommitOffsets checks: a known member of the current generation, if one is named. */
@@ -93,44 +157,49 @@ export class TxnOffsetCoordinator {
     return ErrorCode.NONE
   }
 
-  private pendingFor(producerId: bigint, groupId: string): Map<string, PendingOffset> {
-    let groups = this.pending.get(producerId)
-    if (groups === undefined) {
-      groups = new Map()
-      this.pending.set(producerId, groups)
-    }
-    let offsets = groups.get(groupId)
-    if (offsets === undefined) {
-      offsets = new Map()
-      groups.set(groupId, offsets)
-    }
-    return offsets
-  }
-
   hasPendingOffset(groupId: string, topic: string, partition: number): boolean {
-    const key = `${topic}\u0000${partition}`
-    for (const groups of this.pending.values()) if (groups.get(groupId)?.has(key)) return true
+    const k = key(topic, partition)
+    for (const groups of this.pending.values()) if (groups.get(groupId)?.has(k)) return true
     return false
   }
 
+  /** A `__consumer_offsets` partition was loaded: adopt the offsets its log still holds pending. */
+  onLoaded(pending: PendingTxnOffsets): void {
+    for (const [producerId, groups] of pending) {
+      for (const [groupId, offsets] of groups) {
+        const mine = pendingOffsetsOf(this.pending, producerId, groupId)
+        for (const [k, o] of offsets) mine.set(k, o)
+      }
+    }
+  }
+
+  /** The partition moved away: its groups' pending offsets now live with its new coordinator. */
+  onUnloaded(offsetsPartition: number): void {
+    for (const [producerId, groups] of this.pending) {
+      for (const groupId of groups.keys()) {
+        if (this.coordinator.manager.partitionFor(groupId) === offsetsPartition) groups.delete(groupId)
+      }
+      if (groups.size === 0) this.pending.delete(producerId)
+    }
+  }
+
   /**
-   * The transaction's marker reached `__consumer_offsets` partition `offsetsPartition`: commit or drop the
-   * producer's pending offsets of the groups on that partition. Rejects if the commit cannot be persisted;
-   * the offsets then stay pending so the retried marker can commit them.
+   * The transaction's marker is in `__consumer_offsets` partition `offsetsPartition`: the producer's
+   * pending offsets of the groups on that partition become committed (COMMIT) or are dropped (ABORT).
+   * Nothing is written: the marker itself makes the transactional batch count on a reload. A partition
+   * still loading is waited for, since its replay may hand over offsets this marker completes.
    */
   async completeTransaction(producerId: bigint, offsetsPartition: number, commit: boolean): Promise<void> {
     const c = this.coordinator
+    await c.manager.whenLoaded(offsetsPartition)
     const groups = this.pending.get(producerId)
     if (groups === undefined) return
     for (const [groupId, offsets] of [...groups]) {
       if (c.manager.partitionFor(groupId) !== offsetsPartition) continue
-      if (commit && offsets.size > 0) {
-        const list = [...offsets.values()]
-        await c.manager.storeOffsets(groupId, list)
-        const group = c.group(groupId) ?? c.manager.createGroup(groupId)
-        if (!group.is('Dead')) for (const o of list) group.setOffset(o.topic, o.partition, o.value)
-      }
       groups.delete(groupId)
+      if (!commit || !c.manager.isOwned(offsetsPartition)) continue
+      const group = c.group(groupId) ?? c.manager.createGroup(groupId)
+      if (!group.is('Dead')) for (const o of offsets.values()) group.setOffset(o.topic, o.partition, o.value)
     }
     if (groups.size === 0) this.pending.delete(producerId)
   }

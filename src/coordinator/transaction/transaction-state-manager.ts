@@ -125,6 +125,7 @@ export class TransactionStateManager {
     const loaded = new Map<string, TransactionMetadata>()
     try {
       for await (const record of this.store.load(partition)) {
+        if (record.key === null) continue // transaction markers never reach __transaction_state
         const id = decodeTransactionLogKey(record.key)
         if (id === null) continue
         if (record.value === null) {
