@@ -7,8 +7,9 @@
 
 import type { Socket } from 'node:net'
 import { ProtocolDecodeError } from '../protocol/decode-error.js'
+import { type BufferPool, fetchReadPool } from '../storage/buffer-pool.js'
 import type { Logger } from './logger.js'
-import { InvalidReceiveError, RequestFrameDecoder } from './request-frame-decoder.js'
+import { InvalidReceiveError, RequestFrameDecoder, requestFramePool } from './request-frame-decoder.js'
 
 /** Response frame chunks (already size-prefixed), or null when the request gets no response (acks=0). */
 export type RequestOutcome = readonly Buffer[] | null
@@ -38,6 +39,12 @@ export interface ConnectionLimits {
 }
 
 const SMALL_RESPONSE_BYTES = 4096
+/**
+ * APIs whose handlers keep no view into the request frame once their response is ready, so the frame's
+ * pooled buffer is reused right away. Produce qualifies: its record batches are written to the log before
+ * it answers. Others (JoinGroup metadata, for one) may be retained and are left to the garbage collector.
+ */
+const RECYCLED_FRAME_API_KEYS: ReadonlySet<number> = new Set([0])
 
 interface Slot {
   done: boolean
@@ -62,9 +69,11 @@ export class KafkaConnection {
     readonly info: ConnectionInfo,
     private readonly processor: RequestProcessor,
     private readonly limits: ConnectionLimits,
-    private readonly logger: Logger
+    private readonly logger: Logger,
+    private readonly framePool: BufferPool = requestFramePool,
+    private readonly readPool: BufferPool = fetchReadPool
   ) {
-    this.decoder = new RequestFrameDecoder(limits.maxRequestBytes)
+    this.decoder = new RequestFrameDecoder(limits.maxRequestBytes, framePool)
     this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()))
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('drain', () => this.pump())
@@ -151,8 +160,10 @@ export class KafkaConnection {
   private dispatch(payload: Buffer): void {
     const slot: Slot = { done: false, outcome: null, closeReason: null }
     this.slots.push(slot)
+    const recycle = this.framePool.isLeased(payload) && RECYCLED_FRAME_API_KEYS.has(payload.readInt16BE(0))
     this.processor.process(payload, this.info).then(
       (outcome) => {
+        if (recycle) this.framePool.release(payload)
         slot.outcome = outcome
         this.complete(slot)
       },
@@ -211,7 +222,11 @@ export class KafkaConnection {
       this.socket.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total))
       return
     }
-    for (const chunk of chunks) this.socket.write(chunk)
+    const last = chunks.length - 1
+    for (let i = 0; i < last; i++) this.socket.write(chunks[i]!)
+    // Record bytes a fetch read into pooled buffers go back to the pool once the kernel has them (the callback
+    // also runs when the write fails); chunks that are not pooled are ignored.
+    this.socket.write(chunks[last]!, () => this.readPool.releaseAll(chunks))
   }
 
   private beginClose(reason: string | null): void {

@@ -2,7 +2,15 @@
  * Splits a TCP byte stream into Kafka request frames: int32 size, then `size` bytes of payload.
  * The size is checked against `socket.request.max.bytes` as soon as the 4-byte prefix is seen, before any of
  * the payload is buffered. Sans-io: owned by one connection, used only from the event loop.
+ *
+ * A frame within one received chunk is returned as a view into it. A large frame spread over many chunks
+ * (a produce request arrives in 64 KiB socket reads) is assembled in a buffer leased from the pool as its
+ * chunks arrive, so it costs one copy into memory that is usually already mapped, while the chunk is still
+ * in cache. The caller owns every returned payload; it may give a pooled one back with `pool.release` once
+ * no view into it is used any more.
  */
+
+import { BufferPool, MIN_POOLED_BYTES } from '../storage/buffer-pool.js'
 
 export class InvalidReceiveError extends Error {
   override readonly name = 'InvalidReceiveError'
@@ -10,13 +18,25 @@ export class InvalidReceiveError extends Error {
 
 const SIZE_BYTES = 4
 
+/**
+ * Where large request frames are assembled. Kept apart from the fetch read pool: a frame's views may end up
+ * in a response (JoinGroup metadata), and only fetch-read buffers are released when a response is written.
+ */
+export const requestFramePool = new BufferPool()
+
 export class RequestFrameDecoder {
   private chunks: Buffer[] = []
   private buffered = 0
   /** Payload size of the frame being assembled, once its prefix has been read. */
   private frameSize = -1
+  /** The pooled buffer a large frame is copied into as it arrives, and how much of it is filled. */
+  private assembly: Buffer | null = null
+  private filled = 0
 
-  constructor(private readonly maxRequestBytes: number) {}
+  constructor(
+    private readonly maxRequestBytes: number,
+    private readonly pool: BufferPool = requestFramePool
+  ) {}
 
   /** Bytes received but not yet returned as frames. */
   get bufferedBytes(): number {
@@ -25,12 +45,28 @@ export class RequestFrameDecoder {
 
   push(chunk: Buffer): void {
     if (chunk.length === 0) return
-    this.chunks.push(chunk)
     this.buffered += chunk.length
+    const target = this.assembly
+    if (target !== null) {
+      const n = Math.min(chunk.length, target.length - this.filled)
+      chunk.copy(target, this.filled, 0, n)
+      this.filled += n
+      if (n === chunk.length) return
+      chunk = chunk.subarray(n)
+    }
+    this.chunks.push(chunk)
   }
 
   /** The next complete payload (without its size prefix), or null if more bytes are needed. */
   next(): Buffer | null {
+    const target = this.assembly
+    if (target !== null) {
+      if (this.filled < target.length) return null
+      this.assembly = null
+      this.frameSize = -1
+      this.buffered -= target.length
+      return target
+    }
     if (this.frameSize < 0) {
       if (this.buffered < SIZE_BYTES) return null
       const size = this.take(SIZE_BYTES).readInt32BE(0)
@@ -39,10 +75,26 @@ export class RequestFrameDecoder {
       }
       this.frameSize = size
     }
-    if (this.buffered < this.frameSize) return null
+    if (this.buffered < this.frameSize) {
+      if (this.frameSize >= MIN_POOLED_BYTES) this.startAssembly()
+      return null
+    }
     const payload = this.take(this.frameSize)
     this.frameSize = -1
     return payload
+  }
+
+  /** Moves the buffered part of the current (incomplete) frame into a leased buffer; push() fills the rest. */
+  private startAssembly(): void {
+    const target = this.pool.acquire(this.frameSize)
+    let filled = 0
+    for (const c of this.chunks) {
+      c.copy(target, filled)
+      filled += c.length
+    }
+    this.chunks = []
+    this.assembly = target
+    this.filled = filled
   }
 
   /** Removes n buffered bytes; zero-copy when they lie within the first chunk. */
@@ -54,7 +106,7 @@ export class RequestFrameDecoder {
       else this.chunks[0] = first.subarray(n)
       return first.subarray(0, n)
     }
-    const out = Buffer.allocUnsafe(n)
+    const out = this.pool.acquire(n)
     let filled = 0
     while (filled < n) {
       const c = this.chunks[0]!

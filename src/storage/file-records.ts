@@ -7,6 +7,7 @@ import {
   PARTITION_LEADER_EPOCH_OFFSET,
   RECORD_BATCH_OVERHEAD
 } from '../protocol/records/record-batch-header.js'
+import type { BufferPool } from './buffer-pool.js'
 
 /** What the log needs to know about a stored batch without decoding its records. */
 export interface BatchEntry {
@@ -82,9 +83,13 @@ export class FileRecords {
     return start
   }
 
-  /** Reads up to `length` bytes at `position`; shorter only at the end of the file. */
-  async read(position: number, length: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(Math.max(0, length))
+  /**
+   * Reads up to `length` bytes at `position`; shorter only at the end of the file. With a pool, the bytes
+   * land in a leased buffer that the caller must eventually release (or drop) as a whole.
+   */
+  async read(position: number, length: number, pool?: BufferPool): Promise<Buffer> {
+    const size = Math.max(0, length)
+    const buf = pool ? pool.acquire(size) : Buffer.allocUnsafe(size)
     let got = 0
     while (got < length) {
       const { bytesRead } = await this.handle.read(buf, got, length - got, position + got)

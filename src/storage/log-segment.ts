@@ -1,7 +1,12 @@
 import { stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from '../protocol/records/record-batch-header.js'
+import {
+  LAST_OFFSET_DELTA_OFFSET,
+  LOG_OVERHEAD,
+  RECORD_BATCH_OVERHEAD
+} from '../protocol/records/record-batch-header.js'
 import { findRecord } from './batch-timestamps.js'
+import type { BufferPool } from './buffer-pool.js'
 import { type BatchEntry, batchEntryAt, FileRecords } from './file-records.js'
 import {
   INDEX_FILE_SUFFIX,
@@ -15,6 +20,8 @@ import { TIME_INDEX_ENTRY_SIZE, TimeIndex, type TimestampOffset } from './time-i
 
 const INT32_MAX = 2 ** 31 - 1
 const RECOVERY_READ_CHUNK = 1024 * 1024
+/** Enough for the log's tail and a few consumers reading at different places in the segment. */
+const MAX_KNOWN_BOUNDARIES = 16
 
 export interface LogSegmentOptions {
   /** index.interval.bytes: bytes appended between two offset-index entries. */
@@ -57,6 +64,13 @@ export class LogSegment {
   /** Max timestamp of the first batch: segment.ms counts from it, as in Kafka. */
   private rollingBasedTimestamp: number | undefined
   private lastModified: number
+  /**
+   * Batch boundaries this segment recently wrote or served: offset → file position of the batch holding it.
+   * A consumer's next fetch starts exactly where its previous one ended, and one following the tail starts
+   * where the last append ended, so most reads find their start here instead of scanning batch headers from
+   * the nearest (sparse) index entry. Cleared whenever the file is cut back.
+   */
+  private readonly boundaries = new Map<number, number>()
 
   private constructor(
     readonly baseOffset: number,
@@ -169,6 +183,7 @@ export class LogSegment {
    * epoch cache). Returns the number of bytes cut off.
    */
   async recover(onBatch?: (b: BatchEntry) => void): Promise<number> {
+    this.boundaries.clear()
     this.offsetIndex.reset()
     this.timeIndex.reset()
     await this.offsetIndex.file.clear()
@@ -233,6 +248,20 @@ export class LogSegment {
     if (start === 0 && first.maxTimestamp >= 0) this.rollingBasedTimestamp = first.maxTimestamp
     for (const b of batches) this.indexBatch(b, start + b.position)
     this.lastModified = now
+    this.rememberBoundary(last.lastOffset + 1, start + data.length)
+  }
+
+  private rememberBoundary(offset: number, position: number): void {
+    // Maps iterate in insertion order: re-inserting keeps the latest last, and the oldest goes first.
+    if (!this.boundaries.delete(offset) && this.boundaries.size >= MAX_KNOWN_BOUNDARIES) {
+      this.boundaries.delete(this.boundaries.keys().next().value as number)
+    }
+    this.boundaries.set(offset, position)
+  }
+
+  /** File position of the batch holding `offset` when it starts a batch this segment recently wrote or read. */
+  knownPosition(offset: number): number | undefined {
+    return this.boundaries.get(offset)
   }
 
   shouldRoll(p: RollParams): boolean {
@@ -262,27 +291,71 @@ export class LogSegment {
   /**
    * Whole batches from the one holding `startOffset`, at most `maxSize` bytes and ending at or before
    * `maxPosition`; with `minOneMessage` the first batch is returned even if larger than `maxSize`.
-   * Undefined when no batch in this segment reaches `startOffset`.
+   * Undefined when no batch in this segment reaches `startOffset`. With a pool, `records` views a leased
+   * buffer (see FileRecords.read).
    */
   async read(
     startOffset: number,
     maxSize: number,
     maxPosition = this.size,
-    minOneMessage = false
+    minOneMessage = false,
+    pool?: BufferPool
   ): Promise<SegmentReadResult | undefined> {
     const end = Math.min(maxPosition, this.size)
+    const known = this.boundaries.get(startOffset)
+    if (known !== undefined) return this.readFrom(known, end, maxSize, minOneMessage, pool)
     const first = await this.translateOffset(startOffset, end)
     if (!first) return undefined
     const budget = Math.min(end - first.position, minOneMessage ? Math.max(maxSize, first.size) : maxSize)
     if (budget < first.size) return { records: Buffer.alloc(0), position: first.position }
-    const data = await this.log.read(first.position, budget)
+    return this.wholeBatches(await this.log.read(first.position, budget, pool), first.position)
+  }
+
+  /** read() from a known batch boundary: the first header comes with the data instead of a scan. */
+  private async readFrom(
+    position: number,
+    end: number,
+    maxSize: number,
+    minOneMessage: boolean,
+    pool: BufferPool | undefined
+  ): Promise<SegmentReadResult | undefined> {
+    const available = end - position
+    if (available < RECORD_BATCH_OVERHEAD) return undefined
+    let data = await this.log.read(
+      position,
+      Math.min(available, Math.max(maxSize, RECORD_BATCH_OVERHEAD)),
+      pool
+    )
+    const firstSize = data.readInt32BE(8) + LOG_OVERHEAD
+    // As translateOffset: a batch that does not end below `end` is not readable yet.
+    if (firstSize > available) {
+      pool?.release(data)
+      return undefined
+    }
+    const budget = Math.min(available, minOneMessage ? Math.max(maxSize, firstSize) : maxSize)
+    if (budget < firstSize) {
+      pool?.release(data)
+      return { records: Buffer.alloc(0), position }
+    }
+    if (budget > data.length) {
+      pool?.release(data)
+      data = await this.log.read(position, budget, pool)
+    }
+    return this.wholeBatches(data.subarray(0, budget), position)
+  }
+
+  /** The whole batches at the start of `data` (read at `position`); remembers where the next read starts. */
+  private wholeBatches(data: Buffer, position: number): SegmentReadResult {
     let whole = 0
+    let nextOffset = -1
     while (whole + RECORD_BATCH_OVERHEAD <= data.length) {
       const size = data.readInt32BE(whole + 8) + LOG_OVERHEAD
       if (whole + size > data.length) break
+      nextOffset = Number(data.readBigInt64BE(whole)) + data.readInt32BE(whole + LAST_OFFSET_DELTA_OFFSET) + 1
       whole += size
     }
-    return { records: data.subarray(0, whole), position: first.position }
+    if (nextOffset >= 0) this.rememberBoundary(nextOffset, position + whole)
+    return { records: data.subarray(0, whole), position }
   }
 
   /** The first record at or after `startingOffset` with a timestamp >= `timestamp`. */
@@ -320,6 +393,7 @@ export class LogSegment {
    * pointing into them. Returns the bytes removed.
    */
   async truncateTo(offset: number): Promise<number> {
+    this.boundaries.clear()
     const at = await this.translateOffset(offset)
     this.offsetIndex.truncateTo(offset)
     this.timeIndex.truncateTo(offset)

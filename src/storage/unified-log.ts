@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
+import type { BufferPool } from './buffer-pool.js'
 import { fsyncDirectory } from './dir-sync.js'
 import type { BatchEntry } from './file-records.js'
 import { LeaderEpochFileCache } from './leader-epoch-file-cache.js'
@@ -60,6 +61,11 @@ export interface ReadOptions {
   maxOffset?: number
   /** Return the first batch whole even if it exceeds maxBytes (Kafka's minOneMessage). Default true. */
   minOneMessage?: boolean
+  /**
+   * Read into a buffer leased from this pool (the fetch path, which releases it after the socket write)
+   * instead of a fresh allocation.
+   */
+  pool?: BufferPool
 }
 
 export interface FetchDataInfo {
@@ -510,9 +516,11 @@ export class UnifiedLog {
       const s = segments[i]!
       if (s.baseOffset >= maxOffset) break
       let maxPosition = s.size
-      if (maxOffset < s.nextOffset)
-        maxPosition = (await s.translateOffset(maxOffset))?.position ?? maxPosition
-      const got = await s.read(fetchOffset, maxBytes, maxPosition, minOneMessage)
+      if (maxOffset < s.nextOffset) {
+        maxPosition =
+          s.knownPosition(maxOffset) ?? (await s.translateOffset(maxOffset))?.position ?? maxPosition
+      }
+      const got = await s.read(fetchOffset, maxBytes, maxPosition, minOneMessage, opts.pool)
       if (got) return { records: got.records, segmentBaseOffset: s.baseOffset, position: got.position }
     }
     return { records: Buffer.alloc(0), segmentBaseOffset: this.activeSegment.baseOffset, position: -1 }

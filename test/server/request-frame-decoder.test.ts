@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
 import { InvalidReceiveError, RequestFrameDecoder } from '../../src/server/request-frame-decoder.js'
+import { BufferPool } from '../../src/storage/buffer-pool.js'
 
 function frame(payload: Buffer): Buffer {
   const size = Buffer.alloc(4)
@@ -70,5 +71,58 @@ describe('RequestFrameDecoder', () => {
     const decoder = new RequestFrameDecoder(10)
     decoder.push(frame(Buffer.alloc(10, 7)))
     assert.equal(decoder.next()?.length, 10)
+  })
+
+  it('assembles large frames in pooled buffers, reused once released', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 60_000, max: 300_000 }), { minLength: 1, maxLength: 4 }),
+        fc.array(fc.integer({ min: 1, max: 70_000 }), { minLength: 1, maxLength: 10 }),
+        fc.integer({ min: 0, max: 255 }),
+        (sizes, cuts, seed) => {
+          const payloads = sizes.map((n, k) => Buffer.alloc(n, (seed + k) % 256).fill(k, 0, 7))
+          const stream = Buffer.concat(payloads.map(frame))
+          const pool = new BufferPool()
+          const decoder = new RequestFrameDecoder(1_000_000, pool)
+          const got: Buffer[] = []
+          let pos = 0
+          let i = 0
+          while (pos < stream.length) {
+            const n = cuts[i++ % cuts.length]!
+            // Copies, as a socket hands out fresh chunks that the decoder must not keep.
+            decoder.push(Buffer.from(stream.subarray(pos, pos + n)))
+            pos += n
+            for (let p = decoder.next(); p !== null; p = decoder.next()) {
+              got.push(Buffer.from(p))
+              if (pool.isLeased(p)) pool.release(p)
+            }
+          }
+          assert.equal(got.length, payloads.length)
+          for (const [k, g] of got.entries()) assert.ok(g.equals(payloads[k]!), `frame ${k}`)
+          assert.equal(decoder.bufferedBytes, 0)
+        }
+      ),
+      { numRuns: 30 }
+    )
+  })
+
+  it('gives a spread-out large frame a leased buffer and the next one the same memory', () => {
+    const pool = new BufferPool()
+    const decoder = new RequestFrameDecoder(1 << 20, pool)
+    const stream = Buffer.concat([frame(Buffer.alloc(200_000, 1)), frame(Buffer.alloc(150_000, 2))])
+    const half = 100_000
+    decoder.push(stream.subarray(0, half))
+    assert.equal(decoder.next(), null)
+    decoder.push(stream.subarray(half, 204_000))
+    const first = decoder.next()
+    assert.ok(first && pool.isLeased(first))
+    assert.ok(first.every((b) => b === 1))
+    const memory = first.buffer
+    pool.release(first)
+    decoder.push(stream.subarray(204_000))
+    const second = decoder.next()
+    assert.ok(second)
+    assert.ok(second.every((b) => b === 2) && second.length === 150_000)
+    assert.equal(second.buffer, memory)
   })
 })

@@ -144,3 +144,44 @@ test('shouldRoll on size, on time since the first batch, never when empty', asyn
     await seg.close()
   })
 })
+
+test('reads that start where an append or a read ended match reads found by scanning', async () => {
+  await withTempDir(async (dir) => {
+    const seg = await LogSegment.open(dir, 0, OPTS, true)
+    const end = await fill(seg, 0, 30)
+    const fresh = await LogSegment.open(dir, 0, OPTS, false)
+    assert.ok(await fresh.loadIndexes())
+    const oneBatch = (await fresh.read(0, 1, fresh.size, true))!.records.length
+    assert.equal(seg.knownPosition(end), seg.size, 'the append remembers where the log ends')
+    assert.equal(await seg.read(end, 1 << 20), undefined, 'nothing past the end')
+    // Follow the log the way a consumer does: each read starts at the offset after the previous one.
+    for (const maxSize of [1, oneBatch * 2 + 3, oneBatch * 7]) {
+      let offset = 0
+      while (offset < end) {
+        const got = await seg.read(offset, maxSize, seg.size, true)
+        const expected = await fresh.read(offset, maxSize, fresh.size, true)
+        assert.ok(got && expected)
+        assert.ok(got.records.equals(expected.records), `offset ${offset} maxSize ${maxSize}`)
+        assert.equal(got.position, expected.position)
+        const last = got.records.length - oneBatch
+        offset = Number(got.records.readBigInt64BE(last)) + got.records.readInt32BE(last + 23) + 1
+        assert.notEqual(seg.knownPosition(offset), undefined, 'the read remembers where the next one starts')
+      }
+    }
+    const boundary = oneBatch * 2
+    await seg.read(0, boundary)
+    assert.equal(seg.knownPosition(6), boundary)
+    assert.deepEqual((await seg.read(6, 1, seg.size, false))?.records.length, 0, 'no batch fits maxSize')
+    assert.equal(await seg.read(6, 1 << 20, boundary + oneBatch - 1), undefined, 'maxPosition cuts the batch')
+    assert.equal((await seg.read(6, 1 << 20, boundary + oneBatch))?.records.length, oneBatch)
+
+    await seg.truncateTo(9)
+    assert.equal(seg.knownPosition(9), undefined, 'truncation forgets positions')
+    await fill(seg, 9, 1, 5)
+    const after = await seg.read(9, 1 << 20)
+    assert.equal(after?.records.readBigInt64BE(0), 9n)
+    assert.equal(after?.records.readInt32BE(23), 4, 'the new batch of 5 records, not the old one')
+    await fresh.close()
+    await seg.close()
+  })
+})
