@@ -7,6 +7,7 @@ import type {
   MetadataImage,
   MetadataStore,
   NewPartition,
+  PartitionRegistration,
   TopicConfigs,
   TopicId,
   TopicRegistration
@@ -92,6 +93,16 @@ export interface CreatePartitionsTopicResult {
   readonly errorMessage: string | null
 }
 
+/** A leader's AlterPartition for one partition. */
+export interface AlterIsrRequest {
+  readonly brokerId: number
+  readonly topicId: TopicId
+  readonly partitionIndex: number
+  readonly leaderEpoch: number
+  readonly partitionEpoch: number
+  readonly newIsr: readonly number[]
+}
+
 export interface ValidateOnly {
   readonly validateOnly?: boolean
 }
@@ -126,6 +137,58 @@ export class Controller {
         await this.store.image(),
         (p) => p.leader === NO_LEADER && p.replicas.includes(nodeId)
       )
+    })
+  }
+
+  /**
+   * A partition leader's ISR change (AlterPartition, Kafka's ReplicationControlManager rules): only the
+   * current leader at the current leader epoch may ask (FENCED_LEADER_EPOCH / NOT_LEADER_OR_FOLLOWER), at the
+   * current partition epoch (INVALID_UPDATE_VERSION); the new ISR keeps the leader, lists only assigned
+   * replicas (INVALID_REQUEST) and adds only live ones (INELIGIBLE_REPLICA).
+   */
+  alterPartitionIsr(request: AlterIsrRequest): Promise<PartitionRegistration> {
+    return this.exclusive(async () => {
+      const image = await this.store.image()
+      const topic = image.topics.get(request.topicId)
+      if (!topic)
+        throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID, `Topic id ${request.topicId} does not exist.`)
+      const p = topic.partitions[request.partitionIndex]
+      if (!p) {
+        throw new KafkaError(
+          ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          `${topic.name}-${request.partitionIndex} does not exist.`
+        )
+      }
+      if (request.leaderEpoch < p.leaderEpoch) {
+        throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH, `leader epoch ${request.leaderEpoch} is fenced`)
+      }
+      if (p.leader !== request.brokerId || request.leaderEpoch !== p.leaderEpoch) {
+        throw new KafkaError(
+          ErrorCode.NOT_LEADER_OR_FOLLOWER,
+          `broker ${request.brokerId} does not lead ${topic.name}-${request.partitionIndex}`
+        )
+      }
+      if (request.partitionEpoch !== p.partitionEpoch) {
+        throw new KafkaError(
+          ErrorCode.INVALID_UPDATE_VERSION,
+          `partition epoch ${request.partitionEpoch} is not the current ${p.partitionEpoch}`
+        )
+      }
+      const newIsr = [...new Set(request.newIsr)]
+      if (!newIsr.includes(p.leader) || newIsr.some((id) => !p.replicas.includes(id))) {
+        throw new KafkaError(
+          ErrorCode.INVALID_REQUEST,
+          `ISR [${newIsr}] must hold the leader and only replicas`
+        )
+      }
+      for (const id of newIsr) {
+        if (!p.isr.includes(id) && image.brokers.get(id)?.fenced !== false) {
+          throw new KafkaError(ErrorCode.INELIGIBLE_REPLICA, `broker ${id} is not live`)
+        }
+      }
+      return this.store.alterPartition(request.topicId, request.partitionIndex, p.partitionEpoch, {
+        isr: newIsr
+      })
     })
   }
 

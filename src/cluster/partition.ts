@@ -7,6 +7,7 @@ import {
   LOG_OVERHEAD,
   RECORD_BATCH_OVERHEAD
 } from '../protocol/records/record-batch-header.js'
+import type { BufferPool } from '../storage/buffer-pool.js'
 import type { AbortedTxn } from '../storage/transaction-index.js'
 import type { FetchDataInfo, LogAppendInfo, UnifiedLog } from '../storage/unified-log.js'
 import type { PartitionRegistration, TopicId } from './metadata-store.js'
@@ -24,6 +25,18 @@ export interface PartitionReadResult {
   abortedTransactions: AbortedTxn[] | undefined
 }
 
+/** What the leader knows of one follower, from its fetches (Kafka's Replica state). */
+interface FollowerState {
+  /** The follower's fetch offset is its log end offset; -1 until it fetches under this leader epoch. */
+  logEndOffset: number
+  lastCaughtUpTimeMs: number
+  lastFetchLeaderLogEndOffset: number
+  lastFetchTimeMs: number
+}
+
+/** Asks the controller to change the ISR (AlterPartition); the result arrives as a metadata delta. */
+export type AlterIsr = (partition: Partition, newIsr: readonly number[]) => Promise<void>
+
 /**
  * One topic-partition on this broker: its log and its replica state (replicas, ISR, leader, leader epoch)
  * as the controller last published it. Kafka's `Partition`.
@@ -36,6 +49,9 @@ export interface PartitionReadResult {
  */
 export class Partition {
   private state: PartitionRegistration
+  private followers = new Map<number, FollowerState>()
+  /** An AlterPartition is in flight: no other ISR change is asked for until it is answered. */
+  private isrChangePending = false
 
   constructor(
     readonly topic: string,
@@ -43,9 +59,11 @@ export class Partition {
     readonly localBrokerId: number,
     readonly log: UnifiedLog,
     state: PartitionRegistration,
-    private readonly onHighWatermarkChange: (p: Partition) => void
+    private readonly onHighWatermarkChange: (p: Partition) => void,
+    private readonly alterIsr?: AlterIsr
   ) {
     this.state = state
+    this.resetFollowers()
   }
 
   get partitionIndex(): number {
@@ -71,8 +89,98 @@ export class Partition {
     return this.log.lastStableOffset
   }
 
+  /** A follower replicates from the leader: this broker holds a replica and someone else leads. */
+  get isFollower(): boolean {
+    return this.state.leader >= 0 && !this.isLeader && this.state.replicas.includes(this.localBrokerId)
+  }
+
   updateRegistration(state: PartitionRegistration): void {
+    const previous = this.state
     this.state = state
+    if (state.partitionEpoch !== previous.partitionEpoch) this.isrChangePending = false
+    // A new leader epoch starts the followers' fetch state afresh, as Kafka's makeLeader does.
+    if (state.leader !== previous.leader || state.leaderEpoch !== previous.leaderEpoch) this.resetFollowers()
+  }
+
+  private resetFollowers(now = Date.now()): void {
+    this.followers = new Map()
+    for (const id of this.state.replicas) {
+      if (id === this.localBrokerId) continue
+      this.followers.set(id, {
+        logEndOffset: -1,
+        lastCaughtUpTimeMs: now,
+        lastFetchLeaderLogEndOffset: -1,
+        lastFetchTimeMs: now
+      })
+    }
+  }
+
+  /**
+   * A follower fetched from `fetchOffset` (its log end offset): records how far it is, when it was last
+   * caught up (Kafka's Replica.updateFetchState), asks for its return to the ISR once it reaches the high
+   * watermark, and moves the high watermark.
+   */
+  updateFollowerFetchState(replicaId: number, fetchOffset: number, now = Date.now()): void {
+    this.requireLeader()
+    const follower = this.followers.get(replicaId)
+    if (follower === undefined) {
+      throw new KafkaError(
+        ErrorCode.REPLICA_NOT_AVAILABLE,
+        `broker ${replicaId} holds no replica of ${this.topic}-${this.partitionIndex}`
+      )
+    }
+    const leaderEnd = this.log.logEndOffset
+    if (fetchOffset >= leaderEnd) {
+      follower.lastCaughtUpTimeMs = Math.max(follower.lastCaughtUpTimeMs, now)
+    } else if (fetchOffset >= follower.lastFetchLeaderLogEndOffset) {
+      follower.lastCaughtUpTimeMs = Math.max(follower.lastCaughtUpTimeMs, follower.lastFetchTimeMs)
+    }
+    follower.logEndOffset = fetchOffset
+    follower.lastFetchLeaderLogEndOffset = leaderEnd
+    follower.lastFetchTimeMs = now
+    if (!this.state.isr.includes(replicaId) && fetchOffset >= this.log.highWatermark) {
+      this.requestIsrChange([...this.state.isr, replicaId])
+    }
+    this.maybeIncrementHighWatermark()
+  }
+
+  /** Drops followers that have not caught up within `maxLagMs` from the ISR (Kafka's maybeShrinkIsr). */
+  maybeShrinkIsr(maxLagMs: number, now = Date.now()): void {
+    if (!this.isLeader) return
+    const outOfSync = this.state.isr.filter((id) => {
+      if (id === this.localBrokerId) return false
+      const follower = this.followers.get(id)
+      return follower === undefined || now - follower.lastCaughtUpTimeMs > maxLagMs
+    })
+    if (outOfSync.length > 0) this.requestIsrChange(this.state.isr.filter((id) => !outOfSync.includes(id)))
+  }
+
+  private requestIsrChange(newIsr: readonly number[]): void {
+    if (this.isrChangePending || this.alterIsr === undefined) return
+    this.isrChangePending = true
+    this.alterIsr(this, newIsr).catch(() => {
+      // Rejected (stale partition epoch, fenced leader epoch, no controller): the next fetch or lag check
+      // asks again against whatever the metadata says by then.
+      this.isrChangePending = false
+    })
+  }
+
+  /**
+   * Appends batches fetched from the leader, keeping their offsets and epochs, then moves the high
+   * watermark to the leader's, bounded by this replica's log end offset.
+   */
+  async appendRecordsToFollower(records: Buffer, leaderHighWatermark: number): Promise<void> {
+    if (!this.isFollower) {
+      throw new KafkaError(
+        ErrorCode.NOT_LEADER_OR_FOLLOWER,
+        `broker ${this.localBrokerId} does not follow ${this.topic}-${this.partitionIndex}`
+      )
+    }
+    if (records.length > 0) {
+      await this.log.append(records, { leaderEpoch: this.state.leaderEpoch, origin: 'replication' })
+    }
+    const hw = Math.min(leaderHighWatermark, this.log.logEndOffset)
+    if (hw > this.log.highWatermark) this.log.highWatermark = hw
   }
 
   /**
@@ -148,25 +256,35 @@ export class Partition {
   }
 
   /**
-   * The high watermark is the smallest log end offset across the ISR. With this broker as the only ISR
-   * member, that is its own log end offset.
+   * The high watermark is the smallest log end offset across the ISR, and never moves back. With this
+   * broker as the only ISR member, that is its own log end offset; a follower that has not fetched under
+   * the current leader epoch holds it where it is.
    */
   maybeIncrementHighWatermark(): void {
-    const onlyLocal = this.state.isr.length === 1 && this.state.isr[0] === this.localBrokerId
-    if (!onlyLocal) return
-    const leo = this.log.logEndOffset
-    if (leo > this.log.highWatermark) {
-      this.log.highWatermark = leo
+    if (!this.isLeader) return
+    let hw = this.log.logEndOffset
+    for (const id of this.state.isr) {
+      if (id === this.localBrokerId) continue
+      const follower = this.followers.get(id)
+      if (follower === undefined || follower.logEndOffset < 0) return
+      hw = Math.min(hw, follower.logEndOffset)
+    }
+    if (hw > this.log.highWatermark) {
+      this.log.highWatermark = hw
       this.onHighWatermarkChange(this)
     }
   }
 
-  /** Reads whole batches from `fetchOffset`, bounded by the isolation level's upper offset. */
+  /**
+   * Reads whole batches from `fetchOffset`, bounded by the isolation level's upper offset. With a pool the
+   * records view a leased buffer that the caller releases once they are written out.
+   */
   async read(
     fetchOffset: number,
     maxBytes: number,
     isolation: FetchIsolation,
-    minOneMessage: boolean
+    minOneMessage: boolean,
+    pool?: BufferPool
   ): Promise<PartitionReadResult> {
     const log = this.log
     const highWatermark = log.highWatermark
@@ -177,7 +295,7 @@ export class Partition {
         : isolation === 'txn-committed'
           ? lastStableOffset
           : highWatermark
-    const info = await log.read(fetchOffset, maxBytes, { maxOffset, minOneMessage })
+    const info = await log.read(fetchOffset, maxBytes, { maxOffset, minOneMessage, pool })
     let abortedTransactions: AbortedTxn[] | undefined
     if (isolation === 'txn-committed') {
       const upperBound = nextOffsetAfter(info.records)

@@ -3,9 +3,12 @@ import type { LogConfig } from '../storage/log-config.js'
 import type { LogManager } from '../storage/log-manager.js'
 import type { LogAppendInfo } from '../storage/unified-log.js'
 import { DelayedOperationPurgatory } from './delayed-operation-purgatory.js'
+import { DelayedProduce } from './delayed-produce.js'
 import type { MetadataCache } from './metadata-cache.js'
 import type { MetadataDelta, TopicRegistration, Unsubscribe } from './metadata-store.js'
-import { Partition } from './partition.js'
+import { type AlterIsr, Partition } from './partition.js'
+import type { ReplicaFetcherConfig } from './replica-fetcher.js'
+import { ReplicaFetcherManager } from './replica-fetcher-manager.js'
 
 export interface ReplicaManagerOptions {
   localBrokerId: number
@@ -14,6 +17,11 @@ export interface ReplicaManagerOptions {
   /** The log config of a topic: broker defaults with the topic's overrides. */
   logConfigFor: (topic: TopicRegistration) => LogConfig
   onError?: (err: unknown, what: string) => void
+  /** Sends a leader's ISR change to the controller; without it the ISR never changes (a cluster of one). */
+  alterIsr?: AlterIsr
+  /** replica.lag.time.max.ms: a follower not caught up for this long leaves the ISR. */
+  replicaLagTimeMaxMs?: number
+  replicaFetcherConfig?: ReplicaFetcherConfig
 }
 
 export function partitionKey(topic: string, partition: number): string {
@@ -29,12 +37,26 @@ export function partitionKey(topic: string, partition: number): string {
  */
 export class ReplicaManager {
   readonly fetchPurgatory = new DelayedOperationPurgatory()
+  /** acks=all produces waiting for the ISR (DelayedProduce). */
+  readonly producePurgatory = new DelayedOperationPurgatory()
+  private readonly fetcherManager: ReplicaFetcherManager
+  private isrCheckTimer: NodeJS.Timeout | null = null
   private readonly partitions = new Map<string, Partition>()
   private readonly opening = new Map<string, Promise<Partition>>()
   private unsubscribe: Unsubscribe | null = null
   private readonly background = new Set<Promise<unknown>>()
 
-  constructor(private readonly opts: ReplicaManagerOptions) {}
+  constructor(private readonly opts: ReplicaManagerOptions) {
+    this.fetcherManager = new ReplicaFetcherManager({
+      localBrokerId: opts.localBrokerId,
+      endpointOf: (nodeId) => {
+        const broker = opts.metadataCache.broker(nodeId)
+        return broker && !broker.fenced ? { host: broker.host, port: broker.port } : undefined
+      },
+      onError: (err, what) => opts.onError?.(err, what),
+      config: opts.replicaFetcherConfig
+    })
+  }
 
   get localBrokerId(): number {
     return this.opts.localBrokerId
@@ -55,11 +77,23 @@ export class ReplicaManager {
       const { topic, partition } = log.topicPartition
       if (!known.has(partitionKey(topic, partition))) await this.opts.logManager.deleteLog(topic, partition)
     }
+    // Kafka checks for lagging followers at half the allowed lag.
+    const maxLagMs = this.opts.replicaLagTimeMaxMs ?? 30_000
+    this.isrCheckTimer = setInterval(
+      () => {
+        for (const partition of this.partitions.values()) partition.maybeShrinkIsr(maxLagMs)
+      },
+      Math.max(1, Math.floor(maxLagMs / 2))
+    )
+    this.isrCheckTimer.unref()
   }
 
   async shutdown(): Promise<void> {
     this.unsubscribe?.()
+    if (this.isrCheckTimer) clearInterval(this.isrCheckTimer)
+    await this.fetcherManager.shutdown()
     this.fetchPurgatory.shutdown()
+    this.producePurgatory.shutdown()
     await Promise.allSettled([...this.background])
   }
 
@@ -90,14 +124,28 @@ export class ReplicaManager {
     return this.partitions.get(partitionKey(topicName, partitionIndex))
   }
 
+  /**
+   * Appends as leader. With acks=all and a `timeoutMs` (the produce request's), the answer waits in the
+   * produce purgatory until the ISR holds the records; the KafkaError of a failed wait is thrown.
+   */
   async appendRecords(
     topic: string,
     partitionIndex: number,
     records: Buffer,
-    requiredAcks: number
+    requiredAcks: number,
+    timeoutMs?: number
   ): Promise<LogAppendInfo> {
     const partition = await this.getPartition(topic, partitionIndex)
-    return partition.appendRecordsToLeader(records, requiredAcks)
+    const info = await partition.appendRecordsToLeader(records, requiredAcks)
+    if (requiredAcks !== -1 || timeoutMs === undefined) return info
+    const error = await new Promise<Error | null>((resolve) => {
+      this.producePurgatory.tryCompleteElseWatch(
+        new DelayedProduce(partition, info.lastOffset + 1, timeoutMs, resolve),
+        [partitionKey(topic, partitionIndex)]
+      )
+    })
+    if (error) throw error
+    return info
   }
 
   private open(topic: TopicRegistration, partitionIndex: number): Promise<Partition> {
@@ -119,9 +167,14 @@ export class ReplicaManager {
           this.localBrokerId,
           log,
           registration,
-          (p) => this.fetchPurgatory.checkAndComplete(partitionKey(p.topic, p.partitionIndex))
+          (p) => this.onHighWatermarkChange(p),
+          this.opts.alterIsr
         )
+        // The topic's registration may have changed while the log opened.
+        const latest = this.opts.metadataCache.partition(topic.name, partitionIndex)
+        if (latest) partition.updateRegistration(latest)
         this.partitions.set(key, partition)
+        this.applyRole(key, partition)
         partition.maybeIncrementHighWatermark()
         return partition
       })()
@@ -132,6 +185,18 @@ export class ReplicaManager {
       )
     }
     return pending
+  }
+
+  private onHighWatermarkChange(p: Partition): void {
+    const key = partitionKey(p.topic, p.partitionIndex)
+    this.fetchPurgatory.checkAndComplete(key)
+    this.producePurgatory.checkAndComplete(key)
+  }
+
+  /** Followers fetch from their leader; leaders (and offline partitions) fetch from no one. */
+  private applyRole(key: string, partition: Partition): void {
+    if (partition.isFollower) this.fetcherManager.addFetcherForPartition(key, partition)
+    else this.fetcherManager.removeFetcherForPartition(key)
   }
 
   private track(what: string, work: Promise<unknown>): void {
@@ -157,6 +222,7 @@ export class ReplicaManager {
         for (const [key, partition] of this.partitions) {
           if (partition.topicId !== delta.topicId) continue
           this.partitions.delete(key)
+          this.fetcherManager.removeFetcherForPartition(key)
           this.track('delete log', this.opts.logManager.deleteLog(partition.topic, partition.partitionIndex))
         }
         return
@@ -167,7 +233,12 @@ export class ReplicaManager {
           topic && this.partitions.get(partitionKey(topic.name, delta.partition.partitionIndex))
         if (partition) {
           partition.updateRegistration(delta.partition)
+          const key = partitionKey(partition.topic, partition.partitionIndex)
+          this.applyRole(key, partition)
           partition.maybeIncrementHighWatermark()
+          // Waiting produces and fetches answer a leadership change, and re-check a shrunk ISR.
+          this.producePurgatory.checkAndComplete(key)
+          this.fetchPurgatory.checkAndComplete(key)
         }
         return
       }

@@ -4,6 +4,7 @@
  */
 
 import { join } from 'node:path'
+import { AlterPartitionManager } from '../cluster/alter-partition-manager.js'
 import type { Controller } from '../cluster/controller.js'
 import type { MetadataCache } from '../cluster/metadata-cache.js'
 import { ReplicaManager } from '../cluster/replica-manager.js'
@@ -20,6 +21,7 @@ import { GroupCoordination } from './group-coordination.js'
 import { createAddOffsetsToTxnHandler } from './handlers/add-offsets-to-txn.js'
 import { createAddPartitionsToTxnHandler } from './handlers/add-partitions-to-txn.js'
 import { createAlterConfigsHandler } from './handlers/alter-configs.js'
+import { createAlterPartitionHandler } from './handlers/alter-partition.js'
 import { apiVersionsHandler } from './handlers/api-versions.js'
 import { createConsumerGroupDescribeHandler } from './handlers/consumer-group-describe.js'
 import { createConsumerGroupHeartbeatHandler } from './handlers/consumer-group-heartbeat.js'
@@ -77,7 +79,8 @@ function brokerHandlers(deps: HandlerDeps): ApiHandler[] {
     createDescribeConfigsHandler(deps),
     createDescribeLogDirsHandler(deps),
     createIncrementalAlterConfigsHandler(deps),
-    createOffsetForLeaderEpochHandler(deps)
+    createOffsetForLeaderEpochHandler(deps),
+    createAlterPartitionHandler(deps)
   ] as ApiHandler[]
 }
 
@@ -184,7 +187,9 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         logManager: required(logManager, 'log manager'),
         metadataCache,
         logConfigFor: (topic) => topicLogConfig(defaults, metadataCache.topicConfigs(topic.topicId)),
-        onError: (err, what) => logger.error({ err }, what)
+        onError: (err, what) => logger.error({ err }, what),
+        alterIsr: (partition, newIsr) => alterPartitions.submit(partition, newIsr),
+        replicaLagTimeMaxMs: config.getNumber('replica.lag.time.max.ms')
       })
       await replicaManager.startup()
     },
@@ -193,6 +198,11 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     }
   )
 
+  const alterPartitions = new AlterPartitionManager(
+    config.nodeId,
+    () => deps.controller,
+    () => deps.controllerChannel
+  )
   let server: KafkaServer | undefined
   // Handlers are built now but reach the components lazily: those exist only once the server starts them.
   const deps: HandlerDeps = {

@@ -1,6 +1,8 @@
 /**
  * Fetch (key 1): reads whole record batches from partition leaders, up to the high watermark (or the last
- * stable offset for read_committed). A fetch that finds fewer than min.bytes waits in the replica manager's
+ * stable offset for read_committed). A follower's fetch (replica id >= 0) reads up to the log end offset and
+ * tells the leader the follower's log end offset (its fetch offset), which moves the ISR and high watermark.
+ * A fetch that finds fewer than min.bytes waits in the replica manager's
  * purgatory until appends bring enough bytes or max.wait.ms passes; appends wake it, no timer polls.
  */
 
@@ -13,6 +15,7 @@ import type {
   FetchResponseFetchableTopicResponse,
   FetchResponsePartitionData
 } from '../../protocol/messages/fetch.js'
+import { fetchReadPool } from '../../storage/buffer-pool.js'
 import type { ApiHandler } from '../api-registry.js'
 import {
   type FetchSession,
@@ -27,6 +30,8 @@ import type { HandlerDeps } from './handler-deps.js'
 const EMPTY = Buffer.alloc(0)
 const READ_COMMITTED = 1
 const TOPIC_IDS_VERSION = 13
+/** From v15 the replica id moves into ReplicaState (KIP-903). */
+const REPLICA_STATE_VERSION = 15
 
 type FetchTarget = SessionPartitionRequest
 
@@ -55,7 +60,8 @@ export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, 
     target: FetchTarget,
     maxBytes: number,
     minOneMessage: boolean,
-    isolation: FetchIsolation
+    isolation: FetchIsolation,
+    replicaId: number
   ): Promise<{ data: FetchResponsePartitionData; bytes: number }> {
     if (target.topic === undefined) {
       return { data: errorData(target.partition, new KafkaError(ErrorCode.UNKNOWN_TOPIC_ID)), bytes: 0 }
@@ -69,8 +75,10 @@ export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, 
         )
       }
       partition.checkLeaderEpoch(target.currentLeaderEpoch)
+      if (replicaId >= 0) partition.updateFollowerFetchState(replicaId, target.fetchOffset)
       const limit = Math.min(maxBytes, target.partitionMaxBytes)
-      const result = await partition.read(target.fetchOffset, limit, isolation, minOneMessage)
+      // Large reads land in pooled buffers; the connection releases them once the response is written.
+      const result = await partition.read(target.fetchOffset, limit, isolation, minOneMessage, fetchReadPool)
       const records = result.info.records
       return {
         data: {
@@ -94,13 +102,18 @@ export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, 
     }
   }
 
-  async function readAll(targets: readonly FetchTarget[], maxBytes: number, isolation: FetchIsolation) {
+  async function readAll(
+    targets: readonly FetchTarget[],
+    maxBytes: number,
+    isolation: FetchIsolation,
+    replicaId: number
+  ) {
     const data: FetchResponsePartitionData[] = []
     let bytes = 0
     let failed = false
     for (const target of targets) {
       const remaining = Math.max(0, maxBytes - bytes)
-      const one = await readOne(target, remaining, bytes === 0, isolation)
+      const one = await readOne(target, remaining, bytes === 0, isolation, replicaId)
       data.push(one.data)
       bytes += one.bytes
       if (one.data.errorCode !== ErrorCode.NONE) failed = true
@@ -141,8 +154,14 @@ export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, 
     async handle(request: FetchRequest, ctx: RequestContext): Promise<FetchResponse> {
       const version = ctx.apiVersion
       const useTopicIds = version >= TOPIC_IDS_VERSION
+      const replicaId =
+        version >= REPLICA_STATE_VERSION ? (request.replicaState?.replicaId ?? -1) : (request.replicaId ?? -1)
       const isolation: FetchIsolation =
-        request.isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark'
+        replicaId >= 0
+          ? 'log-end'
+          : request.isolationLevel === READ_COMMITTED
+            ? 'txn-committed'
+            : 'high-watermark'
       const maxBytes = request.maxBytes ?? Number.MAX_SAFE_INTEGER
       const sessionId = request.sessionId ?? 0
       const sessionEpoch = request.sessionEpoch ?? FINAL_EPOCH
@@ -187,12 +206,14 @@ export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, 
         }
       }
 
-      let outcome = await readAll(targets, maxBytes, isolation)
+      let outcome = await readAll(targets, maxBytes, isolation, replicaId)
       const mustAnswerNow =
         request.maxWaitMs <= 0 || targets.length === 0 || outcome.bytes >= request.minBytes || outcome.failed
       if (!mustAnswerNow) {
         await waitForData(targets, request.minBytes - outcome.bytes, request.maxWaitMs)
-        outcome = await readAll(targets, maxBytes, isolation)
+        // The first read is answered by the second: its pooled bytes are never written anywhere.
+        for (const d of outcome.data) if (d.records) fetchReadPool.release(d.records)
+        outcome = await readAll(targets, maxBytes, isolation, replicaId)
       }
 
       const incremental = sessionEpoch > INITIAL_EPOCH

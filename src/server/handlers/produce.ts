@@ -27,7 +27,13 @@ function errorResponse(index: number, err: unknown): PartitionResponse {
 }
 
 export function createProduceHandler(deps: HandlerDeps): ApiHandler<ProduceRequest, ProduceResponse> {
-  async function appendPartition(topic: string, index: number, records: Buffer | null, acks: number) {
+  async function appendPartition(
+    topic: string,
+    index: number,
+    records: Buffer | null,
+    acks: number,
+    timeoutMs: number
+  ) {
     try {
       if (acks !== -1 && acks !== 0 && acks !== 1) {
         throw new KafkaError(ErrorCode.INVALID_REQUIRED_ACKS, `acks must be -1, 0 or 1, not ${acks}`)
@@ -38,7 +44,8 @@ export function createProduceHandler(deps: HandlerDeps): ApiHandler<ProduceReque
       if (records === null || records.length === 0) {
         throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'produce request carries no record batch')
       }
-      const info = await deps.replicaManager.appendRecords(topic, index, records, acks)
+      // acks=all answers once the ISR holds the records, or REQUEST_TIMED_OUT after timeoutMs.
+      const info = await deps.replicaManager.appendRecords(topic, index, records, acks, timeoutMs)
       const response: PartitionResponse = {
         index,
         errorCode: ErrorCode.NONE,
@@ -63,7 +70,9 @@ export function createProduceHandler(deps: HandlerDeps): ApiHandler<ProduceReque
         request.topicData.map(async (topic) => ({
           name: topic.name,
           partitionResponses: await Promise.all(
-            topic.partitionData.map((p) => appendPartition(topic.name, p.index, p.records, request.acks))
+            topic.partitionData.map((p) =>
+              appendPartition(topic.name, p.index, p.records, request.acks, request.timeoutMs)
+            )
           )
         }))
       )
