@@ -59,6 +59,8 @@ export interface EtcdMetadataStoreOptions {
 const WATCH_CATCH_UP_MS = 10_000
 /** Conditional writes re-read and retry when an unrelated change moved a compared key. */
 const MAX_WRITE_ATTEMPTS = 16
+/** The pause before a live broker whose `live` key was deleted registers again (see reRegisterSoon). */
+const RE_REGISTER_DELAY_MS = 1000
 
 interface WritePlan<T> {
   readonly compares: readonly Compare[]
@@ -86,6 +88,7 @@ export class EtcdMetadataStore implements MetadataStore {
   private registration: BrokerRegistrationRequest | null = null
   private watcher: Watcher | null = null
   private renewTimer: NodeJS.Timeout | null = null
+  private reRegisterTimer: NodeJS.Timeout | null = null
   private closed = false
 
   private constructor(
@@ -330,6 +333,7 @@ export class EtcdMetadataStore implements MetadataStore {
     if (this.closed) return
     this.closed = true
     if (this.renewTimer) clearTimeout(this.renewTimer)
+    if (this.reRegisterTimer) clearTimeout(this.reRegisterTimer)
     this.listeners.clear()
     try {
       await this.election.resign()
@@ -442,6 +446,8 @@ export class EtcdMetadataStore implements MetadataStore {
     const controllerEvent = events.find((e) => e.key === CONTROLLER_KEY)
     const delta = this.mirror.applyRevision(version, events)
     if (delta) this.publish(delta)
+    const ownLive = liveKey(this.options.nodeId)
+    if (events.some((e) => e.type === 'Delete' && e.key === ownLive)) this.reRegisterSoon()
     if (controllerEvent) {
       this.election.observe(controllerEvent.type, controllerEvent.kv)
       if (controllerEvent.type === 'Delete') this.campaignSoon()
@@ -493,6 +499,25 @@ export class EtcdMetadataStore implements MetadataStore {
       })
     }
     retry()
+  }
+
+  /**
+   * This broker's `live` key was deleted while its session lease lives: a controller fenced it on a stale
+   * view (it decided while the lease had expired, e.g. after an etcd outage, and deleted the key this broker
+   * had just re-created). Nothing else would ever bring it back, so the broker registers again, as a fenced
+   * Kafka broker is unfenced by its next heartbeat. The pause lets the controller's reaction to the deletion
+   * finish first, so the two do not chase each other.
+   */
+  private reRegisterSoon(): void {
+    if (this.closed || this.reRegisterTimer !== null) return
+    this.reRegisterTimer = setTimeout(() => {
+      this.reRegisterTimer = null
+      const registration = this.registration
+      // Without a session, startSession registers once it has a new lease.
+      if (this.closed || registration === null || this.leaseIdValue === null) return
+      if (this.mirror.image().brokers.get(this.options.nodeId)?.fenced === false) return
+      this.registerBroker(registration).catch(() => this.reRegisterSoon())
+    }, RE_REGISTER_DELAY_MS)
   }
 
   private campaignSoon(): void {
