@@ -12,6 +12,13 @@ import type {
   TopicId,
   TopicRegistration
 } from './metadata-store.js'
+import {
+  addingReplicas,
+  isReassignmentComplete,
+  mergedReplicas,
+  type PartitionReassignment,
+  removingReplicas
+} from './partition-reassignment.js'
 import { assignReplicasToBrokers, PlacementError } from './replica-placement.js'
 import { topicConfigsError } from './topic-config-keys.js'
 import { hasCollisionChars, topicNameError, unifyCollisionChars } from './topic-name.js'
@@ -107,8 +114,46 @@ export interface ValidateOnly {
   readonly validateOnly?: boolean
 }
 
+/** ElectLeaders' election types (Kafka's ElectionType). */
+export const ElectionType = { PREFERRED: 0, UNCLEAN: 1 } as const
+
+/** One partition's outcome of an ElectLeaders request. */
+export interface ElectionOutcome {
+  readonly topic: string
+  readonly partitionIndex: number
+  readonly errorCode: number
+  readonly errorMessage: string | null
+}
+
+/** A partition's requested reassignment: target replicas, or null to cancel an ongoing one. */
+export interface ReassignmentRequest {
+  readonly topic: string
+  readonly partitionIndex: number
+  readonly replicas: readonly number[] | null
+}
+
+export interface OngoingReassignment {
+  readonly topic: string
+  readonly partitionIndex: number
+  readonly replicas: readonly number[]
+  readonly addingReplicas: readonly number[]
+  readonly removingReplicas: readonly number[]
+}
+
 export class Controller {
   private queue: Promise<unknown> = Promise.resolve()
+  /**
+   * Ongoing reassignments by topic id and partition. Held in memory by the active controller (the store's
+   * registration carries only the merged replica list): after a controller failover an unfinished
+   * reassignment keeps its merged replicas until it is submitted again or cancelled.
+   */
+  private readonly reassignments = new Map<string, PartitionReassignment>()
+  /**
+   * Brokers in controlled shutdown: still registered, but they may neither lead nor rejoin an ISR until they
+   * register again (Kafka's BrokerHeartbeatManager "controlled shutdown" state). Held in memory: a new
+   * controller starts without it, and the broker's own retry asks it again.
+   */
+  private readonly shuttingDown = new Set<number>()
 
   constructor(
     private readonly store: MetadataStore,
@@ -133,6 +178,7 @@ export class Controller {
    */
   brokerUnfenced(nodeId: number): Promise<void> {
     return this.exclusive(async () => {
+      this.shuttingDown.delete(nodeId)
       await this.reelect(
         await this.store.image(),
         (p) => p.leader === NO_LEADER && p.replicas.includes(nodeId)
@@ -182,13 +228,171 @@ export class Controller {
         )
       }
       for (const id of newIsr) {
-        if (!p.isr.includes(id) && image.brokers.get(id)?.fenced !== false) {
+        if (!p.isr.includes(id) && (image.brokers.get(id)?.fenced !== false || this.shuttingDown.has(id))) {
           throw new KafkaError(ErrorCode.INELIGIBLE_REPLICA, `broker ${id} is not live`)
         }
       }
-      return this.store.alterPartition(request.topicId, request.partitionIndex, p.partitionEpoch, {
-        isr: newIsr
-      })
+      const altered = await this.store.alterPartition(
+        request.topicId,
+        request.partitionIndex,
+        p.partitionEpoch,
+        {
+          isr: newIsr
+        }
+      )
+      // The ISR change is committed whatever happens next: a failed completion must not turn it into an
+      // error for the leader, and is tried again on the partition's next ISR change.
+      const completed = await this.maybeCompleteReassignment(image, request.topicId, altered).catch(
+        () => undefined
+      )
+      return completed ?? altered
+    })
+  }
+
+  /**
+   * AlterPartitionReassignments (Kafka's ReplicationControlManager.alterPartitionReassignments): starts,
+   * replaces or (with null replicas) cancels the reassignment of each partition. Adding replicas join as
+   * followers; the reassignment completes when they are all in the ISR.
+   */
+  alterPartitionReassignments(
+    requests: readonly ReassignmentRequest[]
+  ): Promise<{ topic: string; partitionIndex: number; errorCode: number; errorMessage: string | null }[]> {
+    return this.exclusive(async () => {
+      const results = []
+      for (const request of requests) {
+        try {
+          await this.reassign(request)
+          results.push({
+            topic: request.topic,
+            partitionIndex: request.partitionIndex,
+            errorCode: 0,
+            errorMessage: null
+          })
+        } catch (err) {
+          if (!(err instanceof KafkaError)) throw err
+          results.push({
+            topic: request.topic,
+            partitionIndex: request.partitionIndex,
+            errorCode: err.code,
+            errorMessage: err.message
+          })
+        }
+      }
+      return results
+    })
+  }
+
+  /** Ongoing reassignments, of the named partitions or (null) of all. */
+  listPartitionReassignments(
+    partitions: readonly { topic: string; partitionIndexes: readonly number[] }[] | null
+  ): Promise<OngoingReassignment[]> {
+    return this.exclusive(async () => {
+      const image = await this.store.image()
+      const ongoing: OngoingReassignment[] = []
+      for (const topic of image.topics.values()) {
+        const wanted = partitions === null ? null : partitions.find((t) => t.topic === topic.name)
+        if (partitions !== null && !wanted) continue
+        for (const p of topic.partitions) {
+          if (wanted && !wanted.partitionIndexes.includes(p.partitionIndex)) continue
+          const r = this.reassignments.get(reassignmentKey(topic.topicId, p.partitionIndex))
+          if (!r) continue
+          ongoing.push({
+            topic: topic.name,
+            partitionIndex: p.partitionIndex,
+            replicas: [...p.replicas],
+            addingReplicas: addingReplicas(r),
+            removingReplicas: removingReplicas(r)
+          })
+        }
+      }
+      return ongoing
+    })
+  }
+
+  private async reassign(request: ReassignmentRequest): Promise<void> {
+    const image = await this.store.image()
+    const topic = findTopic(image, request.topic)
+    const p = topic?.partitions[request.partitionIndex]
+    if (!topic || !p) {
+      throw new KafkaError(
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        `No such topic partition ${request.topic}-${request.partitionIndex}`
+      )
+    }
+    const key = reassignmentKey(topic.topicId, p.partitionIndex)
+    const ongoing = this.reassignments.get(key)
+    if (request.replicas === null) {
+      if (!ongoing) {
+        throw new KafkaError(
+          ErrorCode.NO_REASSIGNMENT_IN_PROGRESS,
+          `No reassignment of ${request.topic}-${p.partitionIndex} is in progress.`
+        )
+      }
+      // Cancelling returns to the original replicas; replicas that were being added leave again.
+      this.reassignments.delete(key)
+      await this.shrinkTo(image, topic.topicId, p, ongoing.original)
+      return
+    }
+    const target = request.replicas
+    if (target.length === 0 || new Set(target).size !== target.length) {
+      throw new KafkaError(
+        ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        'The replica list must be non-empty and without duplicates.'
+      )
+    }
+    for (const id of target) {
+      if (!image.brokers.has(id)) {
+        throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Broker ${id} is not registered.`)
+      }
+    }
+    const reassignment: PartitionReassignment = {
+      original: ongoing?.original ?? p.replicas,
+      target: [...target]
+    }
+    this.reassignments.set(key, reassignment)
+    const replicas = mergedReplicas(reassignment)
+    const updated = sameList(replicas, p.replicas)
+      ? p
+      : await this.store.alterPartition(topic.topicId, p.partitionIndex, p.partitionEpoch, {
+          replicas,
+          isr: p.isr.filter((id) => replicas.includes(id))
+        })
+    await this.maybeCompleteReassignment(image, topic.topicId, updated)
+  }
+
+  /** Finishes the partition's reassignment once every target replica is in the ISR. */
+  private async maybeCompleteReassignment(
+    image: MetadataImage,
+    topicId: TopicId,
+    p: PartitionRegistration
+  ): Promise<PartitionRegistration | undefined> {
+    const key = reassignmentKey(topicId, p.partitionIndex)
+    const reassignment = this.reassignments.get(key)
+    if (!reassignment || !isReassignmentComplete(reassignment, p.isr)) return undefined
+    const completed = await this.shrinkTo(image, topicId, p, reassignment.target)
+    this.reassignments.delete(key)
+    return completed
+  }
+
+  /** Makes `replicas` the partition's replicas, electing a new leader among them when the old one left. */
+  private async shrinkTo(
+    image: MetadataImage,
+    topicId: TopicId,
+    p: PartitionRegistration,
+    replicas: readonly number[]
+  ): Promise<PartitionRegistration> {
+    const remainingIsr = p.isr.filter((id) => replicas.includes(id))
+    const isLive = (id: number): boolean =>
+      image.brokers.get(id)?.fenced === false && !this.shuttingDown.has(id)
+    const isr = remainingIsr.length > 0 ? remainingIsr : [...replicas]
+    const elected = electLeader(
+      { replicas, isr, leader: replicas.includes(p.leader) ? p.leader : NO_LEADER },
+      { isAcceptableLeader: isLive }
+    )
+    return this.store.alterPartition(topicId, p.partitionIndex, p.partitionEpoch, {
+      replicas: [...replicas],
+      isr: elected.isr,
+      leader: elected.leader
     })
   }
 
@@ -198,6 +402,150 @@ export class Controller {
       await this.store.fenceBroker(nodeId)
       await this.reelect(await this.store.image(), (p) => p.isr.includes(nodeId) || p.leader === nodeId)
     })
+  }
+
+  /**
+   * Controlled shutdown of a live broker (Kafka's handleBrokerShutdown): it leaves every ISR it can leave and
+   * hands the leadership of its partitions to another ISR member (a new leader epoch), and from now on it
+   * may neither lead nor rejoin an ISR. Returns the partitions it still leads (none once all moved).
+   */
+  controlledShutdown(nodeId: number): Promise<{ topicName: string; partitionIndex: number }[]> {
+    return this.exclusive(async () => {
+      const before = await this.store.image()
+      if (before.brokers.get(nodeId)?.fenced !== false) return []
+      this.shuttingDown.add(nodeId)
+      await this.reelect(before, (p) => p.isr.includes(nodeId) || p.leader === nodeId)
+      const remaining: { topicName: string; partitionIndex: number }[] = []
+      for (const topic of (await this.store.image()).topics.values()) {
+        for (const p of topic.partitions) {
+          if (p.leader === nodeId) remaining.push({ topicName: topic.name, partitionIndex: p.partitionIndex })
+        }
+      }
+      return remaining
+    })
+  }
+
+  /**
+   * ElectLeaders (Kafka's ReplicationControlManager.electLeaders): PREFERRED moves leadership to replicas[0]
+   * when it is a live ISR member; UNCLEAN gives a leaderless partition any live replica. `partitions` null
+   * means every partition, and then partitions that need no election are left out of the result.
+   */
+  electLeaders(
+    electionType: number,
+    partitions: readonly { topic: string; partitions: readonly number[] }[] | null
+  ): Promise<ElectionOutcome[]> {
+    return this.exclusive(async () => {
+      const image = await this.store.image()
+      const all = partitions === null
+      const targets: { topic: string; partitionIndex: number }[] = []
+      if (all) {
+        for (const t of image.topics.values())
+          for (const p of t.partitions) targets.push({ topic: t.name, partitionIndex: p.partitionIndex })
+      } else {
+        for (const t of partitions)
+          for (const i of t.partitions) targets.push({ topic: t.topic, partitionIndex: i })
+      }
+      const outcomes: ElectionOutcome[] = []
+      for (const target of targets) {
+        const outcome = await this.electLeaderFor(image, electionType, target.topic, target.partitionIndex)
+        if (all && outcome.errorCode === ErrorCode.ELECTION_NOT_NEEDED) continue
+        outcomes.push(outcome)
+      }
+      return outcomes
+    })
+  }
+
+  /**
+   * Automatic leader rebalancing (auto.leader.rebalance.enable): for each broker whose share of partitions
+   * led by someone other than their preferred leader exceeds `imbalancePercentage`, elects the preferred
+   * leaders of those partitions where it can. Returns how many partitions changed leader.
+   */
+  rebalanceLeaders(imbalancePercentage: number): Promise<number> {
+    return this.exclusive(async () => {
+      const image = await this.store.image()
+      const preferredCount = new Map<number, number>()
+      const notLed = new Map<number, { topic: string; partitionIndex: number }[]>()
+      for (const t of image.topics.values()) {
+        for (const p of t.partitions) {
+          const preferred = p.replicas[0]
+          if (preferred === undefined) continue
+          preferredCount.set(preferred, (preferredCount.get(preferred) ?? 0) + 1)
+          if (p.leader !== preferred) {
+            const list = notLed.get(preferred) ?? []
+            list.push({ topic: t.name, partitionIndex: p.partitionIndex })
+            notLed.set(preferred, list)
+          }
+        }
+      }
+      let moved = 0
+      for (const [broker, list] of notLed) {
+        const ratio = (list.length * 100) / (preferredCount.get(broker) ?? 1)
+        if (ratio <= imbalancePercentage) continue
+        for (const target of list) {
+          const current = await this.store.image()
+          const outcome = await this.electLeaderFor(
+            current,
+            ElectionType.PREFERRED,
+            target.topic,
+            target.partitionIndex
+          )
+          if (outcome.errorCode === ErrorCode.NONE) moved++
+        }
+      }
+      return moved
+    })
+  }
+
+  private async electLeaderFor(
+    image: MetadataImage,
+    electionType: number,
+    topicName: string,
+    partitionIndex: number
+  ): Promise<ElectionOutcome> {
+    const result = (errorCode: number, errorMessage: string | null): ElectionOutcome => ({
+      topic: topicName,
+      partitionIndex,
+      errorCode,
+      errorMessage
+    })
+    const topic = findTopic(image, topicName)
+    const p = topic?.partitions[partitionIndex]
+    if (!topic || !p) {
+      return result(
+        ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+        `No such topic partition ${topicName}-${partitionIndex}`
+      )
+    }
+    if (electionType !== ElectionType.PREFERRED && electionType !== ElectionType.UNCLEAN) {
+      return result(ErrorCode.INVALID_REQUEST, `Unknown election type ${electionType}`)
+    }
+    const preferred = electionType === ElectionType.PREFERRED
+    if (preferred && p.leader === p.replicas[0]) {
+      return result(ErrorCode.ELECTION_NOT_NEEDED, 'The preferred replica is already the leader.')
+    }
+    if (!preferred && p.leader !== NO_LEADER) {
+      return result(ErrorCode.ELECTION_NOT_NEEDED, 'The partition already has a leader.')
+    }
+    const isLive = (id: number): boolean =>
+      image.brokers.get(id)?.fenced === false && !this.shuttingDown.has(id)
+    const elected = electLeader(
+      { replicas: p.replicas, isr: p.isr, leader: p.leader },
+      { isAcceptableLeader: isLive, preferred, unclean: !preferred }
+    )
+    if (preferred && elected.leader !== p.replicas[0]) {
+      return result(
+        ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE,
+        `The preferred replica ${p.replicas[0]} is not a live member of the ISR.`
+      )
+    }
+    if (!preferred && elected.leader === NO_LEADER) {
+      return result(ErrorCode.ELIGIBLE_LEADERS_NOT_AVAILABLE, 'No live replica can lead the partition.')
+    }
+    await this.store.alterPartition(topic.topicId, partitionIndex, p.partitionEpoch, {
+      leader: elected.leader,
+      isr: elected.isr
+    })
+    return result(ErrorCode.NONE, null)
   }
 
   createTopics(
@@ -499,7 +847,8 @@ export class Controller {
     image: MetadataImage,
     select: (p: TopicRegistration['partitions'][number]) => boolean
   ): Promise<void> {
-    const isLive = (id: number): boolean => image.brokers.get(id)?.fenced === false
+    const isLive = (id: number): boolean =>
+      image.brokers.get(id)?.fenced === false && !this.shuttingDown.has(id)
     for (const topic of image.topics.values()) {
       const overrides = image.topicConfigs.get(topic.topicId) ?? {}
       const uncleanOverride = overrides['unclean.leader.election.enable']
@@ -532,6 +881,14 @@ export class Controller {
     this.queue = result.catch(() => undefined)
     return result
   }
+}
+
+function reassignmentKey(topicId: TopicId, partitionIndex: number): string {
+  return `${topicId}:${partitionIndex}`
+}
+
+function sameList(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i])
 }
 
 function failedTopic(name: string, errorCode: number, errorMessage: string | null): CreatableTopicResult {

@@ -50,6 +50,13 @@ export type AlterIsr = (partition: Partition, newIsr: readonly number[]) => Prom
 export class Partition {
   private state: PartitionRegistration
   private followers = new Map<number, FollowerState>()
+  /**
+   * The ISR this leader asked the controller for and has not seen committed yet. The high watermark counts
+   * its members too (Kafka's maximal ISR): the controller may already act on an expanded ISR (finish a
+   * reassignment, elect the added replica) before this leader hears of it, so nothing may be acknowledged
+   * that the added replica lacks.
+   */
+  private pendingIsr: readonly number[] = []
   /** An AlterPartition is in flight: no other ISR change is asked for until it is answered. */
   private isrChangePending = false
 
@@ -97,9 +104,27 @@ export class Partition {
   updateRegistration(state: PartitionRegistration): void {
     const previous = this.state
     this.state = state
-    if (state.partitionEpoch !== previous.partitionEpoch) this.isrChangePending = false
+    if (state.partitionEpoch !== previous.partitionEpoch) {
+      this.isrChangePending = false
+      this.pendingIsr = []
+    }
     // A new leader epoch starts the followers' fetch state afresh, as Kafka's makeLeader does.
     if (state.leader !== previous.leader || state.leaderEpoch !== previous.leaderEpoch) this.resetFollowers()
+    else this.trackReassignedFollowers()
+  }
+
+  /** A reassignment changed the replicas under the same leader: new followers start unknown, removed ones go. */
+  private trackReassignedFollowers(now = Date.now()): void {
+    for (const id of this.followers.keys()) if (!this.state.replicas.includes(id)) this.followers.delete(id)
+    for (const id of this.state.replicas) {
+      if (id === this.localBrokerId || this.followers.has(id)) continue
+      this.followers.set(id, {
+        logEndOffset: -1,
+        lastCaughtUpTimeMs: now,
+        lastFetchLeaderLogEndOffset: -1,
+        lastFetchTimeMs: now
+      })
+    }
   }
 
   private resetFollowers(now = Date.now()): void {
@@ -158,7 +183,9 @@ export class Partition {
   private requestIsrChange(newIsr: readonly number[]): void {
     if (this.isrChangePending || this.alterIsr === undefined) return
     this.isrChangePending = true
+    this.pendingIsr = newIsr
     this.alterIsr(this, newIsr).catch(() => {
+      // pendingIsr stays until the metadata moves on: a rejection may hide a change the controller made.
       // Rejected (stale partition epoch, fenced leader epoch, no controller): the next fetch or lag check
       // asks again against whatever the metadata says by then.
       this.isrChangePending = false
@@ -263,7 +290,7 @@ export class Partition {
   maybeIncrementHighWatermark(): void {
     if (!this.isLeader) return
     let hw = this.log.logEndOffset
-    for (const id of this.state.isr) {
+    for (const id of new Set([...this.state.isr, ...this.pendingIsr])) {
       if (id === this.localBrokerId) continue
       const follower = this.followers.get(id)
       if (follower === undefined || follower.logEndOffset < 0) return

@@ -7,6 +7,8 @@ import type {
 import type { Partition } from './partition.js'
 import { ReplicaFetcherConnection } from './replica-fetcher-connection.js'
 
+import type { ReplicationThrottle } from './replication-throttle.js'
+
 const FETCH_API = 1
 /** v11: topic names, replicaId in the body, currentLeaderEpoch; the follower truncates by epoch itself. */
 const FETCH_VERSION = 11
@@ -24,6 +26,8 @@ export interface ReplicaFetcherConfig {
   readonly maxBytes: number
   /** replica.fetch.backoff.ms: the pause after an error. */
   readonly backoffMs: number
+  /** follower.replication.throttled.rate for replicas catching up (absent: unthrottled). */
+  readonly throttle?: ReplicationThrottle
 }
 
 export const DEFAULT_REPLICA_FETCHER_CONFIG: ReplicaFetcherConfig = {
@@ -162,8 +166,19 @@ export class ReplicaFetcher {
 
   /** One Fetch for every partition past truncation; true when some partition failed. */
   private async fetchOnce(): Promise<boolean> {
-    const ready = [...this.states.values()].filter((s) => !s.truncating)
+    let ready = [...this.states.values()].filter((s) => !s.truncating)
     if (ready.length === 0) return false
+    const throttle = this.config.throttle
+    const isThrottled = (s: FetchState): boolean =>
+      throttle !== undefined && !s.partition.registration.isr.includes(this.localBrokerId)
+    if (throttle && !throttle.hasCapacity()) {
+      const unthrottled = ready.filter((s) => !isThrottled(s))
+      if (unthrottled.length === 0) {
+        await this.sleep(throttle.waitMs())
+        return false
+      }
+      ready = unthrottled
+    }
     const request: FetchRequest = {
       replicaId: this.localBrokerId,
       maxWaitMs: this.config.maxWaitMs,
@@ -177,7 +192,10 @@ export class ReplicaFetcher {
         currentLeaderEpoch: s.leaderEpoch,
         fetchOffset: BigInt(s.partition.log.logEndOffset),
         logStartOffset: BigInt(s.partition.log.logStartOffset),
-        partitionMaxBytes: this.config.partitionMaxBytes
+        // A throttled replica never takes more than one second's worth in one response.
+        partitionMaxBytes: isThrottled(s)
+          ? Math.min(this.config.partitionMaxBytes, throttle!.bytesPerSecond)
+          : this.config.partitionMaxBytes
       })).map(([topic, partitions]) => ({ topic, partitions })),
       forgottenTopicsData: [],
       rackId: ''
@@ -203,6 +221,7 @@ export class ReplicaFetcher {
         } else if (p.errorCode !== ErrorCode.NONE) {
           failed = true
         } else {
+          if (isThrottled(state)) throttle?.record(p.records?.length ?? 0)
           await state.partition.appendRecordsToFollower(p.records ?? EMPTY, Number(p.highWatermark))
         }
       }

@@ -231,6 +231,24 @@ export class ReplicaManager {
         const topic = cache.topicById(delta.topicId)
         const partition =
           topic && this.partitions.get(partitionKey(topic.name, delta.partition.partitionIndex))
+        const isReplica = delta.partition.replicas.includes(this.localBrokerId)
+        if (topic && !partition && isReplica) {
+          // A reassignment added this broker: the new replica starts as a follower and catches up.
+          this.track('open partition', this.open(topic, delta.partition.partitionIndex))
+          return
+        }
+        if (partition && !isReplica) {
+          // A completed reassignment removed this replica: it stops fetching and its log is deleted.
+          const key = partitionKey(partition.topic, partition.partitionIndex)
+          // Its waiting produces and fetches see the new registration and answer NOT_LEADER_OR_FOLLOWER.
+          partition.updateRegistration(delta.partition)
+          this.partitions.delete(key)
+          this.fetcherManager.removeFetcherForPartition(key)
+          this.producePurgatory.checkAndComplete(key)
+          this.fetchPurgatory.checkAndComplete(key)
+          this.track('delete log', this.opts.logManager.deleteLog(partition.topic, partition.partitionIndex))
+          return
+        }
         if (partition) {
           partition.updateRegistration(delta.partition)
           const key = partitionKey(partition.topic, partition.partitionIndex)

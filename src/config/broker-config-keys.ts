@@ -35,6 +35,13 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false' },
   { name: 'compression.type', type: 'string', default: 'producer', validValues: COMPRESSION_TYPES },
   { name: 'replica.lag.time.max.ms', type: 'long', default: '30000' },
+  { name: 'controlled.shutdown.enable', type: 'boolean', default: 'true' },
+  { name: 'controlled.shutdown.max.retries', type: 'int', default: '3', min: 1 },
+  { name: 'controlled.shutdown.retry.backoff.ms', type: 'long', default: '5000', min: 0 },
+  { name: 'auto.leader.rebalance.enable', type: 'boolean', default: 'true' },
+  { name: 'follower.replication.throttled.rate', type: 'long', default: LONG_MAX, min: 1 },
+  { name: 'leader.imbalance.check.interval.seconds', type: 'long', default: '300', min: 1 },
+  { name: 'leader.imbalance.per.broker.percentage', type: 'int', default: '10', min: 0 },
   { name: 'fetch.max.bytes', type: 'int', default: '57671680', min: 1024 },
 
   // Log

@@ -3,11 +3,13 @@
  * one, or etcd for a multi-broker cluster: see cluster-metadata.ts), the controller, the metadata cache, the log manager, the replica manager and every API handler.
  */
 
-import { join } from 'node:path'
 import { AlterPartitionManager } from '../cluster/alter-partition-manager.js'
 import type { Controller } from '../cluster/controller.js'
+import { LeaderRebalancer } from '../cluster/leader-rebalancer.js'
 import type { MetadataCache } from '../cluster/metadata-cache.js'
+import { DEFAULT_REPLICA_FETCHER_CONFIG, type ReplicaFetcherConfig } from '../cluster/replica-fetcher.js'
 import { ReplicaManager } from '../cluster/replica-manager.js'
+import { ReplicationThrottle } from '../cluster/replication-throttle.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import { consumerGroupConfigFrom } from '../coordinator/group/consumer/consumer-group-config.js'
 import { GroupCoordinator } from '../coordinator/group/group-coordinator.js'
@@ -17,14 +19,17 @@ import { LogManager } from '../storage/log-manager.js'
 import type { ApiHandler } from './api-registry.js'
 import { brokerLogConfig, topicLogConfig } from './broker-log-config.js'
 import { type ClusterMetadata, openClusterMetadata } from './cluster-metadata.js'
+import { controlledShutdown } from './controlled-shutdown.js'
 import { GroupCoordination } from './group-coordination.js'
 import { createAddOffsetsToTxnHandler } from './handlers/add-offsets-to-txn.js'
 import { createAddPartitionsToTxnHandler } from './handlers/add-partitions-to-txn.js'
 import { createAlterConfigsHandler } from './handlers/alter-configs.js'
 import { createAlterPartitionHandler } from './handlers/alter-partition.js'
+import { createAlterPartitionReassignmentsHandler } from './handlers/alter-partition-reassignments.js'
 import { apiVersionsHandler } from './handlers/api-versions.js'
 import { createConsumerGroupDescribeHandler } from './handlers/consumer-group-describe.js'
 import { createConsumerGroupHeartbeatHandler } from './handlers/consumer-group-heartbeat.js'
+import { createControlledShutdownHandler } from './handlers/controlled-shutdown.js'
 import { createCreatePartitionsHandler } from './handlers/create-partitions.js'
 import { createCreateTopicsHandler } from './handlers/create-topics.js'
 import { createDeleteGroupsHandler } from './handlers/delete-groups.js'
@@ -36,6 +41,7 @@ import { createDescribeGroupsHandler } from './handlers/describe-groups.js'
 import { createDescribeLogDirsHandler } from './handlers/describe-log-dirs.js'
 import { createDescribeProducersHandler } from './handlers/describe-producers.js'
 import { createDescribeTransactionsHandler } from './handlers/describe-transactions.js'
+import { createElectLeadersHandler } from './handlers/elect-leaders.js'
 import { createEndTxnHandler } from './handlers/end-txn.js'
 import { createFetchHandler } from './handlers/fetch.js'
 import { createFindCoordinatorHandler } from './handlers/find-coordinator.js'
@@ -47,6 +53,7 @@ import { createJoinGroupHandler } from './handlers/join-group.js'
 import { createLeaveGroupHandler } from './handlers/leave-group.js'
 import { createListGroupsHandler } from './handlers/list-groups.js'
 import { createListOffsetsHandler } from './handlers/list-offsets.js'
+import { createListPartitionReassignmentsHandler } from './handlers/list-partition-reassignments.js'
 import { createListTransactionsHandler } from './handlers/list-transactions.js'
 import { createMetadataHandler } from './handlers/metadata.js'
 import { createOffsetCommitHandler } from './handlers/offset-commit.js'
@@ -80,7 +87,11 @@ function brokerHandlers(deps: HandlerDeps): ApiHandler[] {
     createDescribeLogDirsHandler(deps),
     createIncrementalAlterConfigsHandler(deps),
     createOffsetForLeaderEpochHandler(deps),
-    createAlterPartitionHandler(deps)
+    createAlterPartitionHandler(deps),
+    createControlledShutdownHandler(deps),
+    createElectLeadersHandler(deps),
+    createAlterPartitionReassignmentsHandler(deps),
+    createListPartitionReassignmentsHandler(deps)
   ] as ApiHandler[]
 }
 
@@ -128,6 +139,33 @@ function component(
   shutdown: () => Promise<void>
 ): BrokerComponent {
   return { name, startup, shutdown }
+}
+
+/** follower.replication.throttled.rate: Kafka's default (Long.MAX_VALUE) means unthrottled. */
+function replicaFetcherConfig(config: KafkaConfig): ReplicaFetcherConfig {
+  const rate = config.getNumber('follower.replication.throttled.rate')
+  if (rate >= Number.MAX_SAFE_INTEGER) return DEFAULT_REPLICA_FETCHER_CONFIG
+  return { ...DEFAULT_REPLICA_FETCHER_CONFIG, throttle: new ReplicationThrottle(rate) }
+}
+
+/** auto.leader.rebalance.enable: the active controller's periodic preferred leader election. */
+function leaderRebalance(config: KafkaConfig, deps: HandlerDeps, logger: Logger): BrokerComponent {
+  let rebalancer: LeaderRebalancer | undefined
+  return component(
+    'leader-rebalancer',
+    async () => {
+      if (!config.getBoolean('auto.leader.rebalance.enable')) return
+      rebalancer = new LeaderRebalancer({
+        controller: deps.controller,
+        isController: () => deps.controllerChannel.isActiveController(),
+        checkIntervalMs: config.getNumber('leader.imbalance.check.interval.seconds') * 1000,
+        imbalancePercentage: config.getNumber('leader.imbalance.per.broker.percentage'),
+        onError: (err) => logger.error({ err }, 'controller: leader rebalance failed')
+      })
+      rebalancer.start()
+    },
+    async () => rebalancer?.close()
+  )
 }
 
 export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
@@ -189,7 +227,8 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         logConfigFor: (topic) => topicLogConfig(defaults, metadataCache.topicConfigs(topic.topicId)),
         onError: (err, what) => logger.error({ err }, what),
         alterIsr: (partition, newIsr) => alterPartitions.submit(partition, newIsr),
-        replicaLagTimeMaxMs: config.getNumber('replica.lag.time.max.ms')
+        replicaLagTimeMaxMs: config.getNumber('replica.lag.time.max.ms'),
+        replicaFetcherConfig: replicaFetcherConfig(config)
       })
       await replicaManager.startup()
     },
@@ -234,8 +273,12 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
       names: () => deps.metadataCache.topicNames()
     }
   })
-  // Producer ids come in durably reserved blocks, kept beside the cluster metadata.
-  const producerIds = ProducerIdManager.forDirectory(join(config.logDirs[0]!, '__cluster_metadata'))
+  // Producer ids come in durably reserved blocks from the cluster metadata's source (etcd or a file).
+  const producerIds = new ProducerIdManager({
+    source: {
+      allocateBlock: () => required(clusterMetadata, 'metadata').producerIdBlockSource.allocateBlock()
+    }
+  })
   const transactionCoordination = new TransactionCoordination({
     config,
     logger,
@@ -286,7 +329,21 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
       ...groupHandlers(groupCoordinator, coordination),
       ...transactionHandlers(deps, transactionCoordination, groupCoordinator)
     ],
-    components: [metadata, logs, replicas, groups, transactions]
+    components: [metadata, logs, replicas, groups, transactions, leaderRebalance(config, deps, logger)],
+    beforeShutdown: async () => {
+      // A cluster of one has nobody to hand leadership to.
+      if (config.getString('metadata.store') !== 'etcd' || !config.getBoolean('controlled.shutdown.enable'))
+        return
+      await controlledShutdown({
+        nodeId: config.nodeId,
+        controller: deps.controller,
+        controllerChannel: deps.controllerChannel,
+        metadataCache: deps.metadataCache,
+        logger,
+        maxRetries: config.getNumber('controlled.shutdown.max.retries'),
+        retryBackoffMs: config.getNumber('controlled.shutdown.retry.backoff.ms')
+      })
+    }
   })
   return server
 }

@@ -4,16 +4,19 @@
  * the controller, and the others forward controller requests to it).
  */
 
+import { join } from 'node:path'
 import { ClusterControllerService } from '../cluster/cluster-controller-service.js'
 import { Controller } from '../cluster/controller.js'
 import { ControllerChannel } from '../cluster/controller-channel.js'
 import { EtcdMetadataStore } from '../cluster/etcd/etcd-metadata-store.js'
+import { EtcdProducerIdBlockSource } from '../cluster/etcd/etcd-producer-id-block-source.js'
 import { FileMetadataStore } from '../cluster/file-metadata-store.js'
 import { ensureMetaProperties } from '../cluster/meta-properties.js'
 import { MetadataCache } from '../cluster/metadata-cache.js'
 import type { BrokerRegistrationRequest, MetadataStore } from '../cluster/metadata-store.js'
 import { ConfigError } from '../config/config-error.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
+import { FileProducerIdBlockSource, type ProducerIdBlockSource } from '../coordinator/producer-id-manager.js'
 import type { Logger } from './logger.js'
 
 export interface ClusterMetadata {
@@ -21,6 +24,8 @@ export interface ClusterMetadata {
   readonly controller: Controller
   readonly cache: MetadataCache
   readonly controllerChannel: ControllerChannel
+  /** Producer id blocks: etcd's cluster-wide counter in a cluster (ids never repeat across brokers), else a file. */
+  readonly producerIdBlockSource: ProducerIdBlockSource
   close(): Promise<void>
 }
 
@@ -123,12 +128,18 @@ export async function openClusterMetadata(config: KafkaConfig, logger: Logger): 
         logger.info({ isController, controllerEpoch: epoch }, 'controllership changed')
       })
     }
+    const etcdProducerIds = etcd
+      ? EtcdProducerIdBlockSource.connect({ endpoints: etcd.endpoints, clusterName: etcd.clusterName })
+      : null
     return {
       store,
       controller,
       cache,
       controllerChannel,
+      producerIdBlockSource:
+        etcdProducerIds ?? new FileProducerIdBlockSource(join(config.logDirs[0]!, '__cluster_metadata')),
       async close() {
+        etcdProducerIds?.close()
         service?.close()
         metadataCache.close()
         await store.close()

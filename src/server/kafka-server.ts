@@ -32,6 +32,8 @@ export interface KafkaServerOptions {
   readonly limits?: Partial<Omit<ConnectionLimits, 'maxRequestBytes'>>
   /** How long shutdown waits for in-flight requests before closing connections forcibly. */
   readonly shutdownGraceMs?: number
+  /** Runs first on shutdown while requests are still served (controlled shutdown); its failure is logged. */
+  readonly beforeShutdown?: () => Promise<void>
 }
 
 const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 64
@@ -50,6 +52,7 @@ export class KafkaServer {
   private state: State = 'new'
   private started: BrokerComponent[] = []
   private stopping: Promise<void> | null = null
+  private readonly beforeShutdown: (() => Promise<void>) | undefined
 
   constructor(options: KafkaServerOptions) {
     this.config = options.config
@@ -57,6 +60,7 @@ export class KafkaServer {
     this.apiRegistry = new ApiRegistry(options.handlers ?? defaultHandlers())
     this.components = options.components ?? []
     this.shutdownGraceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS
+    this.beforeShutdown = options.beforeShutdown
     const services: BrokerServices = {
       config: this.config,
       logger: this.logger,
@@ -116,6 +120,13 @@ export class KafkaServer {
   private async doShutdown(): Promise<void> {
     this.state = 'stopping'
     this.logger.info('shutting down')
+    if (this.beforeShutdown && this.started.length > 0) {
+      try {
+        await this.beforeShutdown()
+      } catch (err) {
+        this.logger.error({ err }, 'controlled shutdown failed; shutting down anyway')
+      }
+    }
     await this.socketServer.shutdown(this.shutdownGraceMs)
     for (const c of this.started.reverse()) {
       try {

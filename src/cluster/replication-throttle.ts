@@ -1,0 +1,49 @@
+/**
+ * A token bucket on replication bytes (follower.replication.throttled.rate, bytes/s), shared by all of a
+ * broker's replica fetchers: replicas that are catching up (not in the ISR, such as the adding replicas of
+ * a reassignment) fetch only while the bucket has tokens, so a reassignment cannot starve client traffic.
+ * In-sync replicas are never throttled: that would hold back acks=all produces.
+ *
+ * Event loop: plain arithmetic on the clock; callers wait with their own timers.
+ */
+export class ReplicationThrottle {
+  private tokens: number
+  private refilledAt: number
+
+  constructor(
+    readonly bytesPerSecond: number,
+    private readonly now: () => number = Date.now
+  ) {
+    this.tokens = bytesPerSecond
+    this.refilledAt = now()
+  }
+
+  /** Whether throttled replicas may fetch now. */
+  hasCapacity(): boolean {
+    this.refill()
+    return this.tokens > 0
+  }
+
+  /** Bytes a throttled replica just received; the bucket may go negative (one response overshoots). */
+  record(bytes: number): void {
+    this.refill()
+    this.tokens -= bytes
+  }
+
+  /** How long until the bucket has tokens again (at least 10 ms, at most 1 s per wait). */
+  waitMs(): number {
+    this.refill()
+    if (this.tokens > 0) return 0
+    return Math.min(1000, Math.max(10, Math.ceil((-this.tokens * 1000) / this.bytesPerSecond)))
+  }
+
+  private refill(): void {
+    const now = this.now()
+    // At most one second of burst, as Kafka's quota windows allow.
+    this.tokens = Math.min(
+      this.bytesPerSecond,
+      this.tokens + ((now - this.refilledAt) * this.bytesPerSecond) / 1000
+    )
+    this.refilledAt = now
+  }
+}

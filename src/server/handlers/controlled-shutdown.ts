@@ -1,0 +1,33 @@
+/**
+ * ControlledShutdown (key 7): a broker about to stop asks the controller to move its leaderships away and
+ * take it out of ISRs; the response lists the partitions it still leads. Only the controller answers.
+ */
+
+import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js'
+import type {
+  ControlledShutdownRequest,
+  ControlledShutdownResponse
+} from '../../protocol/messages/controlled-shutdown.js'
+import type { ApiHandler } from '../api-registry.js'
+import type { HandlerDeps } from './handler-deps.js'
+
+export function createControlledShutdownHandler(
+  deps: HandlerDeps
+): ApiHandler<ControlledShutdownRequest, ControlledShutdownResponse> {
+  return {
+    apiKey: 7,
+    minVersion: 0,
+    maxVersion: 3,
+    async handle(request: ControlledShutdownRequest): Promise<ControlledShutdownResponse> {
+      if (!deps.controllerChannel.isActiveController()) {
+        return { errorCode: ErrorCode.NOT_CONTROLLER, remainingPartitions: [] }
+      }
+      try {
+        const remainingPartitions = await deps.controller.controlledShutdown(request.brokerId)
+        return { errorCode: ErrorCode.NONE, remainingPartitions }
+      } catch (err) {
+        return { errorCode: errorCodeOf(err), remainingPartitions: [] }
+      }
+    }
+  }
+}

@@ -1,0 +1,59 @@
+/**
+ * ElectLeaders (key 43): preferred or unclean leader election for the named partitions (or all of them),
+ * run by the controller; other brokers forward it there.
+ */
+
+import { ErrorCode } from '../../protocol/error-codes.js'
+import type {
+  ElectLeadersRequest,
+  ElectLeadersResponse,
+  ElectLeadersResponseReplicaElectionResult
+} from '../../protocol/messages/elect-leaders.js'
+import type { ApiHandler } from '../api-registry.js'
+import type { RequestContext } from '../request-context.js'
+import type { HandlerDeps } from './handler-deps.js'
+
+export function createElectLeadersHandler(
+  deps: HandlerDeps
+): ApiHandler<ElectLeadersRequest, ElectLeadersResponse> {
+  return {
+    apiKey: 43,
+    minVersion: 0,
+    maxVersion: 2,
+    async handle(request: ElectLeadersRequest, ctx: RequestContext): Promise<ElectLeadersResponse> {
+      if (!deps.controllerChannel.isActiveController()) {
+        const forwarded = await deps.controllerChannel.forward<ElectLeadersResponse>(ctx.header, request)
+        if (forwarded) return forwarded
+        // v0 has no top-level error code: every partition carries NOT_CONTROLLER instead.
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.NOT_CONTROLLER,
+          replicaElectionResults: (request.topicPartitions ?? []).map((t) => ({
+            topic: t.topic,
+            partitionResult: t.partitions.map((partitionId) => ({
+              partitionId,
+              errorCode: ErrorCode.NOT_CONTROLLER,
+              errorMessage: `Broker ${deps.config.nodeId} is not the controller.`
+            }))
+          }))
+        }
+      }
+      // v0 has no election type: it always meant a preferred election.
+      const outcomes = await deps.controller.electLeaders(request.electionType ?? 0, request.topicPartitions)
+      const byTopic = new Map<string, ElectLeadersResponseReplicaElectionResult>()
+      for (const o of outcomes) {
+        let topic = byTopic.get(o.topic)
+        if (!topic) {
+          topic = { topic: o.topic, partitionResult: [] }
+          byTopic.set(o.topic, topic)
+        }
+        topic.partitionResult.push({
+          partitionId: o.partitionIndex,
+          errorCode: o.errorCode,
+          errorMessage: o.errorMessage
+        })
+      }
+      return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, replicaElectionResults: [...byTopic.values()] }
+    }
+  }
+}

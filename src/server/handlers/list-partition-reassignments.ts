@@ -1,0 +1,64 @@
+/** ListPartitionReassignments (key 46): the controller's ongoing reassignments with adding/removing replicas. */
+
+import { ErrorCode } from '../../protocol/error-codes.js'
+import type {
+  ListPartitionReassignmentsRequest,
+  ListPartitionReassignmentsResponse,
+  ListPartitionReassignmentsResponseOngoingTopicReassignment
+} from '../../protocol/messages/list-partition-reassignments.js'
+import type { ApiHandler } from '../api-registry.js'
+import type { RequestContext } from '../request-context.js'
+import type { HandlerDeps } from './handler-deps.js'
+
+export function createListPartitionReassignmentsHandler(
+  deps: HandlerDeps
+): ApiHandler<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse> {
+  return {
+    apiKey: 46,
+    minVersion: 0,
+    maxVersion: 0,
+    async handle(
+      request: ListPartitionReassignmentsRequest,
+      ctx: RequestContext
+    ): Promise<ListPartitionReassignmentsResponse> {
+      if (!deps.controllerChannel.isActiveController()) {
+        const forwarded = await deps.controllerChannel.forward<ListPartitionReassignmentsResponse>(
+          ctx.header,
+          request
+        )
+        if (forwarded) return forwarded
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.NOT_CONTROLLER,
+          errorMessage: `Broker ${deps.config.nodeId} is not the controller.`,
+          topics: []
+        }
+      }
+      const ongoing = await deps.controller.listPartitionReassignments(
+        request.topics === null
+          ? null
+          : request.topics.map((t) => ({ topic: t.name, partitionIndexes: t.partitionIndexes }))
+      )
+      const byTopic = new Map<string, ListPartitionReassignmentsResponseOngoingTopicReassignment>()
+      for (const r of ongoing) {
+        let topic = byTopic.get(r.topic)
+        if (!topic) {
+          topic = { name: r.topic, partitions: [] }
+          byTopic.set(r.topic, topic)
+        }
+        topic.partitions.push({
+          partitionIndex: r.partitionIndex,
+          replicas: [...r.replicas],
+          addingReplicas: [...r.addingReplicas],
+          removingReplicas: [...r.removingReplicas]
+        })
+      }
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        topics: [...byTopic.values()]
+      }
+    }
+  }
+}

@@ -1,0 +1,310 @@
+/**
+ * Moving partition leadership on a 3-broker cluster (real etcd, real broker processes): a SIGTERMed leader
+ * hands its leaderships to other ISR members before it exits (controlled shutdown), so a producer running
+ * through it sees nothing but retriable NOT_LEADER_OR_FOLLOWER and loses nothing; ElectLeaders (raw frames,
+ * v2, sent to a broker that forwards to the controller) then moves leadership back to the preferred replica
+ * once that broker is back in the ISR, with Kafka's error codes for the cases where no election happens.
+ */
+
+import assert from 'node:assert/strict'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, describe, it } from 'node:test'
+import kafkajs from 'kafkajs'
+import { type ClusterState, isAlive } from '../../../src/cli/cluster-command.js'
+import { ErrorCode } from '../../../src/protocol/error-codes.js'
+import type {
+  ElectLeadersRequest,
+  ElectLeadersResponse
+} from '../../../src/protocol/messages/elect-leaders.js'
+import type { MetadataRequest, MetadataResponse } from '../../../src/protocol/messages/metadata.js'
+import { BrokerProcess, runCli } from '../../helpers/broker-process.js'
+import { ensureEtcd } from '../../helpers/etcd-process.js'
+import { RawKafkaClient } from '../../helpers/raw-kafka-client.js'
+import { pyConsume } from '../support/confluent.js'
+
+const SESSION_TIMEOUT_MS = 3000
+const TOPIC = 'moving'
+/** Partition p's preferred leader is broker p + 1. */
+const ASSIGNMENT = [
+  [1, 2, 3],
+  [2, 3, 1],
+  [3, 1, 2]
+]
+const VICTIM = 2
+const VICTIM_PARTITION = 1
+const OVERRIDES = [
+  `broker.session.timeout.ms=${SESSION_TIMEOUT_MS}`,
+  'replica.lag.time.max.ms=4000',
+  // ElectLeaders is what moves leadership back here, not the periodic rebalance.
+  'auto.leader.rebalance.enable=false'
+]
+
+interface PartitionView {
+  leader: number
+  leaderEpoch: number
+  isr: number[]
+}
+
+let correlationId = 0
+
+async function roundTrip<T>(port: number, apiKey: number, version: number, body: unknown): Promise<T> {
+  const client = await RawKafkaClient.connect(port)
+  try {
+    client.send(
+      {
+        requestApiKey: apiKey,
+        requestApiVersion: version,
+        correlationId: ++correlationId,
+        clientId: 'leadership-test'
+      },
+      body
+    )
+    return (await client.nextResponse<T>(apiKey, version, 20_000)).body
+  } finally {
+    client.close()
+  }
+}
+
+async function partitionsAt(port: number): Promise<PartitionView[]> {
+  const request: MetadataRequest = {
+    topics: [{ name: TOPIC }],
+    allowAutoTopicCreation: false,
+    includeTopicAuthorizedOperations: false
+  }
+  const response = await roundTrip<MetadataResponse>(port, 3, 9, request)
+  const topic = response.topics[0]
+  if (!topic || topic.errorCode !== ErrorCode.NONE) throw new Error(`no metadata for ${TOPIC}`)
+  return [...topic.partitions]
+    .sort((a, b) => a.partitionIndex - b.partitionIndex)
+    .map((p) => ({ leader: p.leaderId, leaderEpoch: p.leaderEpoch ?? -1, isr: [...p.isrNodes].sort() }))
+}
+
+async function electLeaders(
+  port: number,
+  electionType: number,
+  partitions: number[],
+  topic = TOPIC
+): Promise<Map<number, number>> {
+  const request: ElectLeadersRequest = {
+    electionType,
+    topicPartitions: [{ topic, partitions }],
+    timeoutMs: 10_000
+  }
+  const response = await roundTrip<ElectLeadersResponse>(port, 43, 2, request)
+  assert.equal(response.errorCode, ErrorCode.NONE)
+  const codes = new Map<number, number>()
+  for (const t of response.replicaElectionResults) {
+    for (const p of t.partitionResult) codes.set(p.partitionId, p.errorCode)
+  }
+  return codes
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const value = await check().catch(() => undefined)
+    if (value !== undefined) return value
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+}
+
+async function freePortRange(count: number): Promise<number> {
+  const isFree = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const server = createServer()
+      server.once('error', () => resolve(false))
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
+    })
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000)
+    let free = true
+    for (let i = 0; i < count && free; i++) free = await isFree(base + i)
+    if (free) return base
+  }
+  throw new Error('no free port range found')
+}
+
+describe('leadership: controlled shutdown and ElectLeaders', async () => {
+  const skip = await ensureEtcd()
+  let dir = ''
+  let state: ClusterState | undefined
+  let restarted: BrokerProcess | undefined
+  const portOf = (nodeId: number) => state!.brokers.find((b) => b.nodeId === nodeId)!.port
+  /** A broker that is not the victim: requests to it that need the controller may be forwarded. */
+  const survivorPort = () => portOf(1)
+
+  before(async () => {
+    if (skip) return
+    dir = await mkdtemp(join(tmpdir(), 'samsa-leadership-'))
+    const started = await runCli(
+      [
+        'cluster',
+        'start',
+        '--brokers',
+        '3',
+        '--dir',
+        dir,
+        '--base-port',
+        String(await freePortRange(3)),
+        ...OVERRIDES.flatMap((o) => ['--override', o])
+      ],
+      60_000
+    )
+    assert.equal(started.code, 0, started.stderr)
+    state = JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as ClusterState
+    const kafka = new kafkajs.Kafka({
+      brokers: state.bootstrap.split(','),
+      logLevel: kafkajs.logLevel.NOTHING
+    })
+    const admin = kafka.admin()
+    await admin.connect()
+    try {
+      await admin.createTopics({
+        topics: [
+          {
+            topic: TOPIC,
+            replicaAssignment: ASSIGNMENT.map((replicas, partition) => ({ partition, replicas })),
+            configEntries: [{ name: 'min.insync.replicas', value: '2' }]
+          }
+        ],
+        waitForLeaders: true
+      })
+    } finally {
+      await admin.disconnect()
+    }
+    await waitFor('every replica in sync', 20_000, async () => {
+      const ps = await partitionsAt(survivorPort())
+      return ps.every((p, i) => p.leader === ASSIGNMENT[i]![0] && p.isr.length === 3) ? true : undefined
+    })
+  })
+
+  after(async () => {
+    if (skip || !dir) return
+    await restarted?.stop('SIGTERM', 20_000)
+    await runCli(['cluster', 'stop', '--dir', dir], 60_000).catch(() => undefined)
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('a SIGTERMed leader moves its leaderships before it exits; producers see only NOT_LEADER_OR_FOLLOWER', {
+    skip: skip ?? false
+  }, async (t) => {
+    const kafka = new kafkajs.Kafka({
+      brokers: state!.bootstrap.split(','),
+      logLevel: kafkajs.logLevel.NOTHING,
+      retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 }
+    })
+    const producer = kafka.producer({ allowAutoTopicCreation: false })
+    await producer.connect()
+    const acked: string[] = []
+    const surfaced: string[] = []
+    let stop = false
+    const producing = (async () => {
+      for (let i = 0; !stop && i < 100_000; i++) {
+        const value = `v-${i}`
+        try {
+          await producer.send({ topic: TOPIC, acks: -1, messages: [{ value, partition: VICTIM_PARTITION }] })
+          acked.push(value)
+        } catch (err) {
+          const e = err as { type?: string; name?: string; cause?: { type?: string } }
+          surfaced.push(e.type ?? e.cause?.type ?? e.name ?? String(err))
+        }
+      }
+    })()
+    try {
+      await waitFor('records acknowledged before the shutdown', 10_000, async () =>
+        acked.length >= 3 ? true : undefined
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; producer errors: ${surfaced.slice(0, 5).join(', ')}`)
+      })
+      const before = await partitionsAt(survivorPort())
+      assert.equal(before[VICTIM_PARTITION]!.leader, VICTIM)
+      const victim = state!.brokers.find((b) => b.nodeId === VICTIM)!
+      process.kill(victim.pid, 'SIGTERM')
+      const moved = await waitFor('a new leader', 15_000, async () => {
+        const ps = await partitionsAt(survivorPort())
+        const p = ps[VICTIM_PARTITION]!
+        return p.leader !== VICTIM ? { p } : undefined
+      })
+      await waitFor('the victim to exit', 20_000, async () => (isAlive(victim.pid) ? undefined : true))
+      const ackedAtExit = acked.length
+      await waitFor('produces to the new leader', 30_000, async () =>
+        acked.length >= ackedAtExit + 3 ? true : undefined
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}; ${acked.length} acked; producer errors: ${surfaced.join(', ')}`)
+      })
+      t.diagnostic(`new leader ${moved.p.leader} at epoch ${moved.p.leaderEpoch}; ${acked.length} acked`)
+      // The victim logs success only once its own metadata shows it leads nothing, before it stops serving.
+      assert.ok([1, 3].includes(moved.p.leader))
+      assert.ok(moved.p.leaderEpoch > before[VICTIM_PARTITION]!.leaderEpoch, 'the leader epoch was bumped')
+      const after = await partitionsAt(survivorPort())
+      assert.ok(
+        after.every((p) => p.leader !== VICTIM && !p.isr.includes(VICTIM)),
+        'the victim left every ISR and leadership'
+      )
+      const log = await readFile(victim.log, 'utf8')
+      assert.match(log, /controlled shutdown succeeded/)
+    } finally {
+      stop = true
+      await producing
+      await producer.disconnect()
+    }
+    assert.deepEqual(
+      surfaced.filter((type) => type !== 'NOT_LEADER_FOR_PARTITION' && type !== 'NOT_LEADER_OR_FOLLOWER'),
+      []
+    )
+    // Every acknowledged record is readable from the new leader.
+    const consumed = await pyConsume(state!.bootstrap, TOPIC, { partition: VICTIM_PARTITION })
+    const values = new Set(consumed.records.map((r) => r.value?.toString()))
+    assert.deepEqual(
+      acked.filter((v) => !values.has(v)),
+      []
+    )
+  })
+
+  it('ElectLeaders: PREFERRED_LEADER_NOT_AVAILABLE while the preferred replica is down, then moves it back', {
+    skip: skip ?? false
+  }, async () => {
+    const port = survivorPort()
+    const down = await electLeaders(port, 0, [VICTIM_PARTITION])
+    assert.equal(down.get(VICTIM_PARTITION), ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE)
+    // Partition 0's preferred leader (1) leads it already; it has a leader, so unclean is not needed either.
+    const notNeeded = await electLeaders(port, 0, [0])
+    assert.equal(notNeeded.get(0), ErrorCode.ELECTION_NOT_NEEDED)
+    const unclean = await electLeaders(port, 1, [VICTIM_PARTITION])
+    assert.equal(unclean.get(VICTIM_PARTITION), ErrorCode.ELECTION_NOT_NEEDED)
+    const unknown = await electLeaders(port, 0, [7])
+    assert.equal(unknown.get(7), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
+
+    const victim = state!.brokers.find((b) => b.nodeId === VICTIM)!
+    restarted = await BrokerProcess.start({
+      overrides: [
+        `node.id=${VICTIM}`,
+        `listeners=PLAINTEXT://127.0.0.1:${victim.port}`,
+        `log.dirs=${victim.logDir}`,
+        'metadata.store=etcd',
+        `etcd.endpoints=${state!.etcd.endpoint}`,
+        ...OVERRIDES
+      ],
+      startTimeoutMs: 30_000
+    })
+    await waitFor('the restarted broker back in the ISR', 30_000, async () => {
+      const ps = await partitionsAt(port)
+      return ps.every((p) => p.isr.includes(VICTIM)) ? true : undefined
+    })
+    // A restart alone gives no leadership back (auto rebalance is off here).
+    assert.notEqual((await partitionsAt(port))[VICTIM_PARTITION]!.leader, VICTIM)
+    const elected = await electLeaders(port, 0, [VICTIM_PARTITION])
+    assert.equal(elected.get(VICTIM_PARTITION), ErrorCode.NONE)
+    const ps = await waitFor('the preferred leader', 10_000, async () => {
+      const current = await partitionsAt(port)
+      return current[VICTIM_PARTITION]!.leader === VICTIM ? current : undefined
+    })
+    assert.equal(ps[VICTIM_PARTITION]!.leader, VICTIM)
+    const again = await electLeaders(port, 0, [VICTIM_PARTITION])
+    assert.equal(again.get(VICTIM_PARTITION), ErrorCode.ELECTION_NOT_NEEDED)
+  })
+})
