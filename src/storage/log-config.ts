@@ -4,56 +4,102 @@ import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
 const LONG_MAX = Number.POSITIVE_INFINITY
 const LONG_MAX_TEXT = '9223372036854775807'
 
-type Kind =
-  | { type: 'int' | 'long'; min: number; max?: number }
-  | { type: 'double'; min: number; max: number }
-  | { type: 'boolean' }
-  | { type: 'string'; allowed: readonly string[] }
-  | { type: 'list'; allowed: readonly string[] }
-
-interface ConfigKey {
-  name: string
-  kind: Kind
-  default: number | boolean | string | readonly string[]
+/**
+ * The definition of one topic-level config (Kafka's LogConfig.CONFIG): its type, bounds and allowed values,
+ * and Kafka's default written as Kafka prints it. This table is the single source: the controller validates
+ * CreateTopics and AlterConfigs against it and DescribeConfigs lists its keys and defaults.
+ */
+export interface TopicConfigDef {
+  readonly name: string
+  readonly type: 'int' | 'long' | 'double' | 'boolean' | 'string' | 'list'
+  readonly default: string
+  readonly min?: number
+  readonly max?: number
+  /** Allowed values of a string key, or of each item of a list key. */
+  readonly validValues?: readonly string[]
+  /**
+   * False for keys the storage layer does not act on (tiered storage, replication throttles, compression
+   * levels): topics may set them and DescribeConfigs reports them, but LogConfig does not hold them.
+   */
+  readonly logConfig: boolean
 }
 
 const INT_MAX = 2 ** 31 - 1
 const COMPRESSION_TYPES = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'] as const
 
-/** Topic-level settings the storage layer reads, with Kafka's names, defaults and bounds. */
-const KEYS: readonly ConfigKey[] = [
-  { name: 'segment.bytes', kind: { type: 'int', min: 14 }, default: 1073741824 },
-  { name: 'segment.ms', kind: { type: 'long', min: 1 }, default: 604800000 },
-  { name: 'segment.jitter.ms', kind: { type: 'long', min: 0 }, default: 0 },
-  { name: 'segment.index.bytes', kind: { type: 'int', min: 4 }, default: 10485760 },
-  { name: 'retention.ms', kind: { type: 'long', min: -1 }, default: 604800000 },
-  { name: 'retention.bytes', kind: { type: 'long', min: -1 }, default: -1 },
-  { name: 'cleanup.policy', kind: { type: 'list', allowed: ['delete', 'compact'] }, default: ['delete'] },
-  { name: 'min.compaction.lag.ms', kind: { type: 'long', min: 0 }, default: 0 },
-  { name: 'max.compaction.lag.ms', kind: { type: 'long', min: 1 }, default: LONG_MAX },
-  { name: 'delete.retention.ms', kind: { type: 'long', min: 0 }, default: 86400000 },
-  { name: 'min.cleanable.dirty.ratio', kind: { type: 'double', min: 0, max: 1 }, default: 0.5 },
-  { name: 'flush.messages', kind: { type: 'long', min: 1 }, default: LONG_MAX },
-  { name: 'flush.ms', kind: { type: 'long', min: 0 }, default: LONG_MAX },
-  { name: 'max.message.bytes', kind: { type: 'int', min: 0 }, default: 1048588 },
+/**
+ * Kafka 3.x's floor for segment.bytes (one legacy record); Kafka 4 raised it to 1 MiB. Small segments keep
+ * tests fast.
+ */
+const MIN_SEGMENT_BYTES = 14
+
+export const TOPIC_CONFIG_DEFS: readonly TopicConfigDef[] = [
+  { name: 'segment.bytes', type: 'int', min: MIN_SEGMENT_BYTES, default: '1073741824', logConfig: true },
+  { name: 'segment.ms', type: 'long', min: 1, default: '604800000', logConfig: true },
+  { name: 'segment.jitter.ms', type: 'long', min: 0, default: '0', logConfig: true },
+  { name: 'segment.index.bytes', type: 'int', min: 4, default: '10485760', logConfig: true },
+  { name: 'retention.ms', type: 'long', min: -1, default: '604800000', logConfig: true },
+  // No lower bound, as in Kafka: any negative value means no size limit.
+  { name: 'retention.bytes', type: 'long', default: '-1', logConfig: true },
+  {
+    name: 'cleanup.policy',
+    type: 'list',
+    validValues: ['delete', 'compact'],
+    default: 'delete',
+    logConfig: true
+  },
+  { name: 'min.compaction.lag.ms', type: 'long', min: 0, default: '0', logConfig: true },
+  { name: 'max.compaction.lag.ms', type: 'long', min: 1, default: LONG_MAX_TEXT, logConfig: true },
+  { name: 'delete.retention.ms', type: 'long', min: 0, default: '86400000', logConfig: true },
+  { name: 'min.cleanable.dirty.ratio', type: 'double', min: 0, max: 1, default: '0.5', logConfig: true },
+  { name: 'flush.messages', type: 'long', min: 1, default: LONG_MAX_TEXT, logConfig: true },
+  { name: 'flush.ms', type: 'long', min: 0, default: LONG_MAX_TEXT, logConfig: true },
+  { name: 'max.message.bytes', type: 'int', min: 0, default: '1048588', logConfig: true },
   {
     name: 'message.timestamp.type',
-    kind: { type: 'string', allowed: ['CreateTime', 'LogAppendTime'] },
-    default: 'CreateTime'
+    type: 'string',
+    validValues: ['CreateTime', 'LogAppendTime'],
+    default: 'CreateTime',
+    logConfig: true
   },
-  { name: 'message.timestamp.before.max.ms', kind: { type: 'long', min: 0 }, default: LONG_MAX },
-  { name: 'message.timestamp.after.max.ms', kind: { type: 'long', min: 0 }, default: LONG_MAX },
-  { name: 'index.interval.bytes', kind: { type: 'int', min: 0 }, default: 4096 },
-  { name: 'file.delete.delay.ms', kind: { type: 'long', min: 0 }, default: 60000 },
-  { name: 'preallocate', kind: { type: 'boolean' }, default: false },
-  { name: 'compression.type', kind: { type: 'string', allowed: COMPRESSION_TYPES }, default: 'producer' },
-  { name: 'min.insync.replicas', kind: { type: 'int', min: 1 }, default: 1 },
-  { name: 'unclean.leader.election.enable', kind: { type: 'boolean' }, default: false }
+  { name: 'message.timestamp.before.max.ms', type: 'long', min: 0, default: LONG_MAX_TEXT, logConfig: true },
+  { name: 'message.timestamp.after.max.ms', type: 'long', min: 0, default: LONG_MAX_TEXT, logConfig: true },
+  { name: 'index.interval.bytes', type: 'int', min: 0, default: '4096', logConfig: true },
+  { name: 'file.delete.delay.ms', type: 'long', min: 0, default: '60000', logConfig: true },
+  { name: 'preallocate', type: 'boolean', default: 'false', logConfig: true },
+  {
+    name: 'compression.type',
+    type: 'string',
+    validValues: COMPRESSION_TYPES,
+    default: 'producer',
+    logConfig: true
+  },
+  { name: 'min.insync.replicas', type: 'int', min: 1, default: '1', logConfig: true },
+  { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', logConfig: true },
+  { name: 'compression.gzip.level', type: 'int', min: -1, max: 9, default: '-1', logConfig: false },
+  { name: 'compression.lz4.level', type: 'int', min: 1, max: 17, default: '9', logConfig: false },
+  { name: 'compression.zstd.level', type: 'int', min: -131072, max: 22, default: '3', logConfig: false },
+  { name: 'follower.replication.throttled.replicas', type: 'list', default: '', logConfig: false },
+  { name: 'leader.replication.throttled.replicas', type: 'list', default: '', logConfig: false },
+  { name: 'local.retention.bytes', type: 'long', min: -2, default: '-2', logConfig: false },
+  { name: 'local.retention.ms', type: 'long', min: -2, default: '-2', logConfig: false },
+  { name: 'remote.storage.enable', type: 'boolean', default: 'false', logConfig: false }
 ]
 
+const DEF_BY_NAME: ReadonlyMap<string, TopicConfigDef> = new Map(TOPIC_CONFIG_DEFS.map((k) => [k.name, k]))
+
+/** The definition of a topic-level config, undefined for a name topics cannot set. */
+export function topicConfigDef(name: string): TopicConfigDef | undefined {
+  return DEF_BY_NAME.get(name)
+}
+
+/** The keys LogConfig holds. */
+const KEYS = TOPIC_CONFIG_DEFS.filter((k) => k.logConfig)
 const KEY_BY_NAME = new Map(KEYS.map((k) => [k.name, k]))
 
 export type ConfigValue = string | number | boolean | readonly string[]
+
+type ParsedValue = number | boolean | string | readonly string[]
 
 function invalid(name: string, value: unknown, why: string): KafkaError {
   return new KafkaError(
@@ -62,21 +108,25 @@ function invalid(name: string, value: unknown, why: string): KafkaError {
   )
 }
 
-function parse(key: ConfigKey, raw: ConfigValue): number | boolean | string | readonly string[] {
-  const k = key.kind
-  switch (k.type) {
+function parse(key: TopicConfigDef, raw: ConfigValue): ParsedValue {
+  switch (key.type) {
     case 'int':
     case 'long':
     case 'double': {
       const text = String(raw).trim()
-      const n = k.type === 'long' && text === LONG_MAX_TEXT ? LONG_MAX : Number(text)
-      if (text === '' || Number.isNaN(n) || (k.type !== 'double' && !Number.isInteger(n) && n !== LONG_MAX)) {
-        throw invalid(key.name, raw, `Not a number of type ${k.type.toUpperCase()}`)
+      const n = key.type === 'long' && text === LONG_MAX_TEXT ? LONG_MAX : Number(text)
+      if (
+        text === '' ||
+        Number.isNaN(n) ||
+        (key.type !== 'double' && !Number.isInteger(n) && n !== LONG_MAX)
+      ) {
+        throw invalid(key.name, raw, `Not a number of type ${key.type.toUpperCase()}`)
       }
-      if (k.type === 'int' && n > INT_MAX) throw invalid(key.name, raw, `Value must be at most ${INT_MAX}`)
-      if (n < k.min) throw invalid(key.name, raw, `Value must be at least ${k.min}`)
-      if (k.max !== undefined && n > k.max)
-        throw invalid(key.name, raw, `Value must be no more than ${k.max}`)
+      if (key.type === 'int' && n > INT_MAX) throw invalid(key.name, raw, `Value must be at most ${INT_MAX}`)
+      if (key.min !== undefined && n < key.min)
+        throw invalid(key.name, raw, `Value must be at least ${key.min}`)
+      if (key.max !== undefined && n > key.max)
+        throw invalid(key.name, raw, `Value must be no more than ${key.max}`)
       return n
     }
     case 'boolean': {
@@ -87,21 +137,28 @@ function parse(key: ConfigKey, raw: ConfigValue): number | boolean | string | re
     }
     case 'string': {
       const text = String(raw).trim()
-      if (!k.allowed.includes(text))
-        throw invalid(key.name, raw, `String must be one of: ${k.allowed.join(', ')}`)
+      const allowed = key.validValues
+      if (allowed && !allowed.includes(text))
+        throw invalid(key.name, raw, `String must be one of: ${allowed.join(', ')}`)
       return text
     }
     case 'list': {
       const items = (Array.isArray(raw) ? raw : String(raw).split(',')).map((s: string) => s.trim())
+      const allowed = key.validValues
       for (const item of items) {
-        if (!k.allowed.includes(item))
-          throw invalid(key.name, raw, `String must be one of: ${k.allowed.join(', ')}`)
+        if (allowed && !allowed.includes(item))
+          throw invalid(key.name, raw, `String must be one of: ${allowed.join(', ')}`)
       }
       if (items.length === 0) throw invalid(key.name, raw, 'Empty list')
       return items
     }
   }
 }
+
+/** Every key's default, parsed once. */
+const DEFAULT_VALUES: ReadonlyMap<string, ParsedValue> = new Map(
+  KEYS.map((k) => [k.name, parse(k, k.default)])
+)
 
 /**
  * Per-topic log settings with Kafka's topic-level names and defaults (`segment.bytes`, `retention.ms`, ...).
@@ -133,14 +190,14 @@ export class LogConfig {
   readonly minInsyncReplicas: number
   readonly uncleanLeaderElectionEnable: boolean
 
-  private readonly values: ReadonlyMap<string, number | boolean | string | readonly string[]>
+  private readonly values: ReadonlyMap<string, ParsedValue>
 
   /**
    * Builds a config from Kafka-named properties layered over `base` (defaults when absent). Throws
    * INVALID_CONFIG naming the key and the allowed values for a bad value or an unknown key.
    */
   constructor(props: Readonly<Record<string, ConfigValue>> = {}, base?: LogConfig) {
-    const values = new Map(base ? base.values : KEYS.map((k) => [k.name, k.default]))
+    const values = new Map(base ? base.values : DEFAULT_VALUES)
     for (const [name, raw] of Object.entries(props)) {
       const key = KEY_BY_NAME.get(name)
       if (!key) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${name}`)

@@ -1,5 +1,8 @@
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
+import { Reader } from '../protocol/reader.js'
+import { decompress } from '../protocol/records/compression.js'
 import { crc32c } from '../protocol/records/crc32c.js'
+import { readRecord } from '../protocol/records/record.js'
 import {
   ATTRIBUTES_OFFSET,
   BATCH_LENGTH_OFFSET,
@@ -16,8 +19,11 @@ import {
 } from '../protocol/records/record-batch-header.js'
 import type { BatchEntry } from './file-records.js'
 
+const COMPRESSION_MASK = 0x07
 const TIMESTAMP_TYPE_BIT = 0x08
 const CONTROL_BIT = 0x20
+/** Kafka shows at most this many record errors in the partition's error message. */
+const RECORD_ERRORS_IN_MESSAGE = 3
 
 /** Who is appending: clients get full validation and fresh offsets; replicas and recovery keep theirs. */
 export type AppendOrigin = 'client' | 'coordinator' | 'replication'
@@ -132,4 +138,75 @@ export function isValidBatch(buf: Buffer, pos: number, size: number): boolean {
   if (lastOffsetDelta < 0) return false
   const stored = buf.readUInt32BE(pos + CRC_OFFSET)
   return stored === crc32c(buf.subarray(pos + ATTRIBUTES_OFFSET, pos + size)) >>> 0
+}
+
+/** One rejected record: its index within its batch, as ProduceResponse's record_errors carries it. */
+export interface RecordError {
+  batchIndex: number
+  message: string
+}
+
+/**
+ * Kafka's RecordValidationException: the append is refused because of individual records, which the produce
+ * response lists in record_errors (KIP-467) besides the partition's error code.
+ */
+export class RecordValidationError extends KafkaError {
+  override readonly name: string = 'RecordValidationError'
+  constructor(
+    code: number,
+    readonly recordErrors: readonly RecordError[]
+  ) {
+    const shown = recordErrors.slice(0, RECORD_ERRORS_IN_MESSAGE).map((e) => `${e.batchIndex}: ${e.message}`)
+    super(
+      code,
+      `One or more records have been rejected due to ${recordErrors.length} record errors in total, and ` +
+        `only showing the first ${RECORD_ERRORS_IN_MESSAGE} errors at most: [${shown.join(', ')}]`
+    )
+  }
+}
+
+/**
+ * Kafka's LogValidator.validateKey for appends to a `cleanup.policy=compact` topic: a record without a key
+ * could never be compacted, so the whole append is refused with INVALID_RECORD and a record error for every
+ * keyless record of the first batch holding one. Compressed batches are decompressed for this (bounded, see
+ * compression.ts); the bytes appended stay the producer's. Call only for compacted topics, after
+ * validateBatches: it is the one place the append path looks inside records.
+ */
+export async function validateRecordKeys(
+  buf: Buffer,
+  batches: readonly BatchEntry[],
+  topicPartition: string
+): Promise<void> {
+  for (const b of batches) {
+    const attributes = buf.readInt16BE(b.position + ATTRIBUTES_OFFSET)
+    if ((attributes & CONTROL_BIT) !== 0) continue
+    const payload = buf.subarray(b.position + RECORD_BATCH_OVERHEAD, b.position + b.size)
+    const compression = attributes & COMPRESSION_MASK
+    const records = compression === 0 ? payload : await decompress(compression, payload)
+    const count = buf.readInt32BE(b.position + RECORDS_COUNT_OFFSET)
+    // Every record takes at least 7 bytes: a count the bytes cannot hold is rejected before parsing.
+    if (count * 7 > records.length) {
+      throw new KafkaError(
+        ErrorCode.INVALID_RECORD,
+        `batch declares ${count} records in ${records.length} bytes`
+      )
+    }
+    const r = new Reader(records)
+    const errors: RecordError[] = []
+    for (let i = 0; i < count; i++) {
+      if (readRecord(r).key === null) {
+        errors.push({
+          batchIndex: i,
+          message: `Compacted topic cannot accept message without key in topic partition ${topicPartition}`
+        })
+      }
+    }
+    if (r.remaining !== 0) {
+      throw new KafkaError(
+        ErrorCode.INVALID_RECORD,
+        `${r.remaining} bytes left after the batch's ${count} records`
+      )
+    }
+    if (errors.length > 0) throw new RecordValidationError(ErrorCode.INVALID_RECORD, errors)
+  }
 }

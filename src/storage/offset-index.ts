@@ -1,4 +1,4 @@
-import { IndexFile } from './index-file.js'
+import { AbstractIndex, lastIndexBelow } from './abstract-index.js'
 
 export const OFFSET_INDEX_ENTRY_SIZE = 8
 
@@ -14,29 +14,13 @@ export interface OffsetPosition {
  *
  * Ownership: belongs to one LogSegment on one event loop; mutations are serialised by the owning log.
  */
-export class OffsetIndex {
-  private offsets: Int32Array
-  private positions: Int32Array
-  private count = 0
-  readonly file: IndexFile
+export class OffsetIndex extends AbstractIndex<OffsetPosition> {
+  private positions = new Int32Array(this.relativeOffsets.length)
+  /** The log's size while loading, to check positions against. */
+  private loadingLogSize = 0
 
-  constructor(
-    path: string,
-    readonly baseOffset: number,
-    readonly maxEntries: number
-  ) {
-    this.file = new IndexFile(path, OFFSET_INDEX_ENTRY_SIZE)
-    const initial = Math.max(1, Math.min(maxEntries, 1024))
-    this.offsets = new Int32Array(initial)
-    this.positions = new Int32Array(initial)
-  }
-
-  get entries(): number {
-    return this.count
-  }
-
-  get isFull(): boolean {
-    return this.count >= this.maxEntries
+  constructor(path: string, baseOffset: number, maxEntries: number) {
+    super(path, baseOffset, maxEntries, OFFSET_INDEX_ENTRY_SIZE)
   }
 
   lastEntry(): OffsetPosition {
@@ -45,84 +29,50 @@ export class OffsetIndex {
   }
 
   entry(i: number): OffsetPosition {
-    return { offset: this.baseOffset + this.offsets[i]!, position: this.positions[i]! }
+    return { offset: this.baseOffset + this.relativeOffsets[i]!, position: this.positions[i]! }
   }
 
   /** Loads entries from the file; returns false when they do not check out against a log of `logSize` bytes. */
   async load(logSize: number): Promise<boolean> {
-    const data = await this.file.load()
-    this.count = 0
-    for (let at = 0; at < data.length; at += OFFSET_INDEX_ENTRY_SIZE) {
-      const rel = data.readInt32BE(at)
-      const pos = data.readInt32BE(at + 4)
-      const last = this.count > 0 ? this.lastEntry() : undefined
-      if (rel < 0 || pos < 0 || pos >= logSize || this.isFull) return this.failLoad()
-      if (last && (this.baseOffset + rel <= last.offset || pos <= last.position)) return this.failLoad()
-      this.append(this.baseOffset + rel, pos)
-    }
+    this.loadingLogSize = logSize
+    return this.loadEntries()
+  }
+
+  protected loadEntry(data: Buffer, at: number): boolean {
+    const rel = data.readInt32BE(at)
+    const pos = data.readInt32BE(at + 4)
+    if (rel < 0 || pos < 0 || pos >= this.loadingLogSize) return false
+    const last = this.count - 1
+    if (last >= 0 && (rel <= this.relativeOffsets[last]! || pos <= this.positions[last]!)) return false
+    this.append(this.baseOffset + rel, pos)
     return true
   }
 
-  private failLoad(): false {
-    this.count = 0
-    return false
-  }
-
   append(offset: number, position: number): void {
-    if (this.count > 0 && offset <= this.lastEntry().offset) {
+    // Compared in relative terms: no entry object is built on the append path.
+    if (this.count > 0 && offset - this.baseOffset <= this.relativeOffsets[this.count - 1]!) {
       throw new Error(`offset index entry ${offset} is not larger than ${this.lastEntry().offset}`)
     }
-    if (this.count === this.offsets.length) {
-      const size = Math.min(this.maxEntries, this.count * 2)
-      const offsets = new Int32Array(size)
-      offsets.set(this.offsets)
-      const positions = new Int32Array(size)
-      positions.set(this.positions)
-      this.offsets = offsets
-      this.positions = positions
-    }
-    this.offsets[this.count] = offset - this.baseOffset
+    this.ensureCapacity()
+    this.relativeOffsets[this.count] = offset - this.baseOffset
     this.positions[this.count] = position
     this.count++
   }
 
   /** The entry with the largest offset <= target, or (baseOffset, 0) when there is none. */
   lookup(target: number): OffsetPosition {
-    const i = this.largestLowerBound(target - this.baseOffset)
+    const i = lastIndexBelow(this.relativeOffsets, this.count, target - this.baseOffset + 1)
     return i < 0 ? { offset: this.baseOffset, position: 0 } : this.entry(i)
   }
 
-  private largestLowerBound(rel: number): number {
-    let lo = 0
-    let hi = this.count - 1
-    let found = -1
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      if (this.offsets[mid]! <= rel) {
-        found = mid
-        lo = mid + 1
-      } else hi = mid - 1
-    }
-    return found
+  protected resizeValues(size: number): void {
+    const positions = new Int32Array(size)
+    positions.set(this.positions.subarray(0, this.count))
+    this.positions = positions
   }
 
-  /** Removes every entry with offset >= target. */
-  truncateTo(target: number): void {
-    this.count = this.largestLowerBound(target - this.baseOffset - 1) + 1
-  }
-
-  reset(): void {
-    this.count = 0
-  }
-
-  async flush(sync = true): Promise<void> {
-    await this.file.flush(
-      this.count,
-      (i, into, at) => {
-        into.writeInt32BE(this.offsets[i]!, at)
-        into.writeInt32BE(this.positions[i]!, at + 4)
-      },
-      sync
-    )
+  protected writeEntry(i: number, into: Buffer, at: number): void {
+    into.writeInt32BE(this.relativeOffsets[i]!, at)
+    into.writeInt32BE(this.positions[i]!, at + 4)
   }
 }

@@ -1,4 +1,4 @@
-import { IndexFile } from './index-file.js'
+import { AbstractIndex, lastIndexBelow } from './abstract-index.js'
 
 export const TIME_INDEX_ENTRY_SIZE = 12
 
@@ -14,33 +14,17 @@ export interface TimestampOffset {
  *
  * Ownership: belongs to one LogSegment on one event loop; mutations are serialised by the owning log.
  */
-export class TimeIndex {
-  private timestamps: Float64Array
-  private offsets: Int32Array
-  private count = 0
-  readonly file: IndexFile
+export class TimeIndex extends AbstractIndex<TimestampOffset> {
+  private timestamps = new Float64Array(this.relativeOffsets.length)
+  /** The segment's next offset while loading, to check offsets against. */
+  private loadingNextOffset = 0
 
-  constructor(
-    path: string,
-    readonly baseOffset: number,
-    readonly maxEntries: number
-  ) {
-    this.file = new IndexFile(path, TIME_INDEX_ENTRY_SIZE)
-    const initial = Math.max(1, Math.min(maxEntries, 1024))
-    this.timestamps = new Float64Array(initial)
-    this.offsets = new Int32Array(initial)
-  }
-
-  get entries(): number {
-    return this.count
-  }
-
-  get isFull(): boolean {
-    return this.count >= this.maxEntries
+  constructor(path: string, baseOffset: number, maxEntries: number) {
+    super(path, baseOffset, maxEntries, TIME_INDEX_ENTRY_SIZE)
   }
 
   entry(i: number): TimestampOffset {
-    return { timestamp: this.timestamps[i]!, offset: this.baseOffset + this.offsets[i]! }
+    return { timestamp: this.timestamps[i]!, offset: this.baseOffset + this.relativeOffsets[i]! }
   }
 
   /** The last entry, or (-1, baseOffset) when empty. */
@@ -50,75 +34,49 @@ export class TimeIndex {
 
   /** Loads entries from the file; returns false when they do not check out against the segment's offsets. */
   async load(nextOffset: number): Promise<boolean> {
-    const data = await this.file.load()
-    this.count = 0
-    for (let at = 0; at < data.length; at += TIME_INDEX_ENTRY_SIZE) {
-      const ts = Number(data.readBigInt64BE(at))
-      const rel = data.readInt32BE(at + 8)
-      const last = this.count > 0 ? this.lastEntry() : undefined
-      const bad = rel < 0 || this.baseOffset + rel >= nextOffset || this.isFull
-      if (bad || (last && (ts <= last.timestamp || this.baseOffset + rel < last.offset))) {
-        this.count = 0
-        return false
-      }
-      this.push(ts, rel)
-    }
+    this.loadingNextOffset = nextOffset
+    return this.loadEntries()
+  }
+
+  protected loadEntry(data: Buffer, at: number): boolean {
+    const ts = Number(data.readBigInt64BE(at))
+    const rel = data.readInt32BE(at + 8)
+    if (rel < 0 || this.baseOffset + rel >= this.loadingNextOffset) return false
+    const last = this.count - 1
+    if (last >= 0 && (ts <= this.timestamps[last]! || rel < this.relativeOffsets[last]!)) return false
+    this.push(ts, rel)
     return true
   }
 
   /** Appends (timestamp, offset) only if the timestamp is larger than the last entry's, as Kafka does. */
   maybeAppend(timestamp: number, offset: number): void {
-    if (timestamp <= this.lastEntry().timestamp || this.isFull) return
+    // An empty index counts as last timestamp -1, as lastEntry() reports it.
+    const last = this.count === 0 ? -1 : this.timestamps[this.count - 1]!
+    if (timestamp <= last || this.isFull) return
     this.push(timestamp, offset - this.baseOffset)
   }
 
   private push(timestamp: number, rel: number): void {
-    if (this.count === this.timestamps.length) {
-      const size = Math.min(this.maxEntries, this.count * 2)
-      const timestamps = new Float64Array(size)
-      timestamps.set(this.timestamps)
-      const offsets = new Int32Array(size)
-      offsets.set(this.offsets)
-      this.timestamps = timestamps
-      this.offsets = offsets
-    }
+    this.ensureCapacity()
     this.timestamps[this.count] = timestamp
-    this.offsets[this.count] = rel
+    this.relativeOffsets[this.count] = rel
     this.count++
   }
 
   /** The last entry with timestamp strictly below target, or (-1, baseOffset) when there is none. */
   lookupBelow(target: number): TimestampOffset {
-    let lo = 0
-    let hi = this.count - 1
-    let found = -1
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1
-      if (this.timestamps[mid]! < target) {
-        found = mid
-        lo = mid + 1
-      } else hi = mid - 1
-    }
+    const found = lastIndexBelow(this.timestamps, this.count, target)
     return found < 0 ? { timestamp: -1, offset: this.baseOffset } : this.entry(found)
   }
 
-  /** Removes every entry with offset >= target. */
-  truncateTo(target: number): void {
-    while (this.count > 0 && this.baseOffset + this.offsets[this.count - 1]! >= target) this.count--
+  protected resizeValues(size: number): void {
+    const timestamps = new Float64Array(size)
+    timestamps.set(this.timestamps.subarray(0, this.count))
+    this.timestamps = timestamps
   }
 
-  reset(): void {
-    this.count = 0
-  }
-
-  async flush(sync = true): Promise<void> {
-    await this.file.flush(
-      this.count,
-      (i, into, at) => {
-        into.writeBigInt64BE(BigInt(this.timestamps[i]!), at)
-        into.writeInt32BE(this.offsets[i]!, at + 8)
-      },
-      sync
-    )
+  protected writeEntry(i: number, into: Buffer, at: number): void {
+    into.writeBigInt64BE(BigInt(this.timestamps[i]!), at)
+    into.writeInt32BE(this.relativeOffsets[i]!, at + 8)
   }
 }

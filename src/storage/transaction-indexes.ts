@@ -63,6 +63,12 @@ export class TransactionIndexes {
     return out
   }
 
+  /** Rewrites a segment's index with `txns` (the log cleaner's rebuilt index for a cleaned segment). */
+  async replace(segmentBase: number, txns: readonly AbortedTxn[]): Promise<void> {
+    await this.delete(segmentBase)
+    for (const txn of txns) await this.append(segmentBase, txn)
+  }
+
   /** Drops entries whose marker is at or after `offset`, in every index. */
   async truncateTo(offset: number): Promise<void> {
     for (const [base, index] of this.byBase) {

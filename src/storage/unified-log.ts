@@ -10,7 +10,13 @@ import type { LogConfig } from './log-config.js'
 import { CLEAN_SHUTDOWN_FILE, DELETED_FILE_SUFFIX, type TopicPartition } from './log-file-names.js'
 import { loadSegments } from './log-loader.js'
 import { LogSegment, type LogSegmentOptions } from './log-segment.js'
-import { type AppendOrigin, assignOffsets, stampLogAppendTime, validateBatches } from './log-validator.js'
+import {
+  type AppendOrigin,
+  assignOffsets,
+  stampLogAppendTime,
+  validateBatches,
+  validateRecordKeys
+} from './log-validator.js'
 import { ProducerStateManager } from './producer-state-manager.js'
 import { replayProducerState } from './producer-state-replay.js'
 import type { AbortedTxn } from './transaction-index.js'
@@ -20,6 +26,8 @@ import { TransactionIndexes } from './transaction-indexes.js'
 export const EARLIEST_TIMESTAMP = -2
 export const LATEST_TIMESTAMP = -1
 export const MAX_TIMESTAMP = -3
+/** The records of an empty read; zero-length, so sharing it is safe. */
+const EMPTY_RECORDS = Buffer.alloc(0)
 export const EARLIEST_LOCAL_TIMESTAMP = -4
 
 export interface UnifiedLogOptions {
@@ -157,12 +165,9 @@ export class UnifiedLog {
 
   private async load(recoveryPoint: number, logStartOffset: number, highWatermark: number): Promise<void> {
     await this.leaderEpochCache.load()
-    const epochWrites: Promise<void>[] = []
     const loaded = await loadSegments(this.dir, this.segmentOptions(), recoveryPoint, (b: BatchEntry) => {
-      const w = this.leaderEpochCache.assign(b.partitionLeaderEpoch, b.baseOffset)
-      if (w) epochWrites.push(w)
+      this.leaderEpochCache.assign(b.partitionLeaderEpoch, b.baseOffset)
     })
-    await Promise.all(epochWrites)
     this.firstRecoveredBaseOffset = loaded.firstRecoveredBaseOffset
     this.segmentList = loaded.segments
     if (this.segmentList.length === 0) {
@@ -189,6 +194,8 @@ export class UnifiedLog {
     this.hw = Math.min(Math.max(highWatermark, this.startOffset), this.nextOffset)
     await this.leaderEpochCache.truncateFromEnd(this.nextOffset)
     await this.leaderEpochCache.truncateFromStart(this.startOffset)
+    // The recovery point may have moved past the epochs recovery found: they must be in the file now.
+    await this.leaderEpochCache.flush()
   }
 
   /**
@@ -335,6 +342,13 @@ export class UnifiedLog {
     const config = this.configValue
     const origin = opts.origin ?? 'client'
     const batches = validateBatches(records, config.maxMessageBytes, origin)
+    if (config.cleanupPolicy.includes('compact') && origin !== 'replication') {
+      await validateRecordKeys(
+        records,
+        batches,
+        `${this.topicPartition.topic}-${this.topicPartition.partition}`
+      )
+    }
     if (records.length > config.segmentBytes) {
       throw new KafkaError(
         ErrorCode.RECORD_LIST_TOO_LARGE,
@@ -404,7 +418,8 @@ export class UnifiedLog {
     } catch (err) {
       throw this.markOffline(err)
     }
-    for (const b of batches) await this.leaderEpochCache.assign(b.partitionLeaderEpoch, b.baseOffset)
+    // Memory only: the checkpoint file follows at the next flush (see LeaderEpochFileCache).
+    for (const b of batches) this.leaderEpochCache.assign(b.partitionLeaderEpoch, b.baseOffset)
     return {
       baseOffset: first.baseOffset,
       lastOffset: last.lastOffset,
@@ -479,6 +494,8 @@ export class UnifiedLog {
         }
       }
       await this.txnIndexes.flush()
+      // Epochs below the new recovery point are not rebuilt by recovery, so they must be durable first.
+      await this.leaderEpochCache.flush()
       if (this.dirNeedsSync) {
         this.dirNeedsSync = false
         await fsyncDirectory(this.dir)
@@ -511,6 +528,11 @@ export class UnifiedLog {
       )
     }
     const maxOffset = Math.min(opts.maxOffset ?? end, end)
+    // A consumer at the high watermark (most partitions of a fetch over many) gets nothing, without a
+    // segment lookup: Kafka's LocalLog.read returns its empty answer here too.
+    if (fetchOffset >= maxOffset) {
+      return { records: EMPTY_RECORDS, segmentBaseOffset: this.activeSegment.baseOffset, position: -1 }
+    }
     const minOneMessage = opts.minOneMessage ?? true
     for (let i = floorSegment(segments, fetchOffset); i < segments.length; i++) {
       const s = segments[i]!
@@ -685,9 +707,14 @@ export class UnifiedLog {
    * non-active segments it was built from, which starts at the same base offset. The order is crash-safe and
    * the loader completes it: `.cleaned` → `.swap` (the commit point), old segments → `.deleted`, `.swap` →
    * final names. Returns false and changes nothing when `old` is no longer such a run (retention or
-   * truncation got there first).
+   * truncation got there first). `abortedTxns`, when given, becomes the cleaned segment's transaction index
+   * (the cleaner rebuilds it: entries of removed markers must go).
    */
-  replaceSegments(cleaned: LogSegment, old: readonly LogSegment[]): Promise<boolean> {
+  replaceSegments(
+    cleaned: LogSegment,
+    old: readonly LogSegment[],
+    abortedTxns?: readonly AbortedTxn[]
+  ): Promise<boolean> {
     return this.serialize(async () => {
       const list = this.segmentList
       const at = old[0] ? list.indexOf(old[0]) : -1
@@ -702,6 +729,7 @@ export class UnifiedLog {
         await fsyncDirectory(this.dir)
         this.segmentList = [...list.slice(0, at), cleaned, ...list.slice(at + old.length)]
         await this.deleteSegmentsLocked([...old])
+        if (abortedTxns) await this.txnIndexes.replace(cleaned.baseOffset, abortedTxns)
         await cleaned.changeFileSuffixes(SWAP_FILE_SUFFIX, '')
         await fsyncDirectory(this.dir)
       } catch (err) {
@@ -745,11 +773,41 @@ export class UnifiedLog {
     })
   }
 
+  /**
+   * A follower whose log ends before its leader's log start keeps nothing: every segment goes and the log
+   * starts empty at `newOffset` (Kafka's truncateFullyAndStartAt).
+   */
+  truncateFullyAndStartAt(newOffset: number): Promise<void> {
+    return this.serialize(async () => {
+      await this.flushChain
+      const doomed = this.segmentList
+      try {
+        for (const s of doomed) await s.deleteFiles()
+        this.segmentList = [await LogSegment.open(this.dir, newOffset, this.segmentOptions(), true)]
+        await this.dropTxnIndexes(doomed)
+      } catch (err) {
+        throw this.markOffline(err)
+      }
+      this.dirNeedsSync = true
+      this.startOffset = newOffset
+      this.nextOffset = newOffset
+      this.hw = newOffset
+      this.recoveryPointValue = newOffset
+      await this.leaderEpochCache.clear()
+      try {
+        await this.reloadProducerState()
+      } catch (err) {
+        throw this.markOffline(err)
+      }
+    })
+  }
+
   /** Flushes, writes the clean-shutdown marker and closes every file. The log is unusable afterwards. */
   close(): Promise<void> {
     return this.serialize(async () => {
       await this.flush()
       await this.flushChain
+      await this.leaderEpochCache.flush()
       this.closed = true
       await this.finishPendingDeletes()
       for (const s of this.segmentList) await s.close()

@@ -12,8 +12,10 @@ test('assign keeps epochs and start offsets strictly increasing and persists Kaf
     assert.equal(cache.assign(1, 5), undefined, 'same epoch later is not news')
     await cache.assign(3, 10)
     await cache.assign(5, 20)
+    await cache.flush()
     assert.equal(await readFile(join(dir, 'leader-epoch-checkpoint'), 'utf8'), '0\n3\n1 0\n3 10\n5 20\n')
     await cache.assign(4, 15)
+    await cache.flush()
     assert.deepEqual(cache.epochEntries, [
       { epoch: 1, startOffset: 0 },
       { epoch: 3, startOffset: 10 },
@@ -22,6 +24,25 @@ test('assign keeps epochs and start offsets strictly increasing and persists Kaf
     const reloaded = new LeaderEpochFileCache(dir)
     await reloaded.load()
     assert.deepEqual(reloaded.epochEntries, cache.epochEntries)
+  })
+})
+
+test('assign changes memory only; flush writes the checkpoint once', async () => {
+  await withTempDir(async (dir) => {
+    const path = join(dir, 'leader-epoch-checkpoint')
+    const cache = new LeaderEpochFileCache(dir)
+    cache.assign(2, 0)
+    cache.assign(3, 40)
+    assert.deepEqual(cache.epochEntries, [
+      { epoch: 2, startOffset: 0 },
+      { epoch: 3, startOffset: 40 }
+    ])
+    assert.ok(cache.needsFlush)
+    await assert.rejects(readFile(path, 'utf8'), { code: 'ENOENT' }, 'no file write on the append path')
+    await cache.flush()
+    assert.ok(!cache.needsFlush)
+    assert.equal(await readFile(path, 'utf8'), '0\n2\n2 0\n3 40\n')
+    assert.equal(cache.flush(), undefined, 'nothing new to write')
   })
 })
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { ErrorCode, KafkaError } from '../../src/protocol/error-codes.js'
-import { LogConfig } from '../../src/storage/log-config.js'
+import { LogConfig, TOPIC_CONFIG_DEFS, topicConfigDef } from '../../src/storage/log-config.js'
 
 function rejects(props: Record<string, string | number>, ...fragments: string[]): void {
   assert.throws(
@@ -54,4 +54,24 @@ test('bad values name the key and what is allowed', () => {
   rejects({ 'min.cleanable.dirty.ratio': 2 }, 'min.cleanable.dirty.ratio', 'no more than 1')
   rejects({ 'segment.bytes': 2 ** 31 }, 'segment.bytes', 'at most')
   rejects({ 'no.such.key': 1 }, 'no.such.key')
+})
+
+test('TOPIC_CONFIG_DEFS is the one table: LogConfig holds its logConfig keys with their printed defaults', () => {
+  const held = TOPIC_CONFIG_DEFS.filter((d) => d.logConfig)
+  assert.deepEqual([...LogConfig.names].sort(), held.map((d) => d.name).sort())
+  const defaults = LogConfig.defaults()
+  for (const d of held) assert.equal(defaults[d.name], d.default, d.name)
+  // Keys LogConfig does not hold are still topic configs, with Kafka's defaults.
+  assert.equal(topicConfigDef('remote.storage.enable')?.default, 'false')
+  assert.equal(topicConfigDef('local.retention.ms')?.default, '-2')
+  assert.equal(topicConfigDef('no.such.key'), undefined)
+  assert.equal(
+    new Set(TOPIC_CONFIG_DEFS.map((d) => d.name)).size,
+    TOPIC_CONFIG_DEFS.length,
+    'each key is defined once'
+  )
+})
+
+test('retention.bytes has no lower bound, as in Kafka (any negative value: no size limit)', () => {
+  assert.equal(new LogConfig({ 'retention.bytes': -5 }).retentionBytes, -5)
 })

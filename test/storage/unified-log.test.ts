@@ -4,6 +4,7 @@ import { test } from 'node:test'
 import { ErrorCode, KafkaError } from '../../src/protocol/error-codes.js'
 import { CompressionType } from '../../src/protocol/records/compression-type.js'
 import { decodeRecordBatch } from '../../src/protocol/records/record-batch.js'
+import { LogConfig } from '../../src/storage/log-config.js'
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from '../../src/storage/unified-log.js'
 import { filler, makeBatch, withTempDir } from './batch-fixtures.js'
 import { batchOffsets, openLog, produce } from './log-helpers.js'
@@ -332,12 +333,11 @@ test('retention.bytes keeps the log within the limit, oldest first', async () =>
 
 test('cleanup.policy=compact disables time and size retention', async () => {
   await withTempDir(async (dir) => {
-    const log = await openLog(dir, {
-      'segment.bytes': 500,
-      'retention.bytes': 0,
-      'cleanup.policy': 'compact'
-    })
+    const props = { 'segment.bytes': 500, 'retention.bytes': 0 }
+    const log = await openLog(dir, props)
+    // Keyless fixtures: a compacted topic refuses them, so the policy changes after they are written.
     await produce(log, 20, { valueBytes: 50 })
+    log.updateConfig(new LogConfig({ ...props, 'cleanup.policy': 'compact' }))
     log.highWatermark = log.logEndOffset
     assert.equal(await log.deleteOldSegments(), 0)
     await log.close()
@@ -370,5 +370,39 @@ test('a failed write (ENOSPC) raises KAFKA_STORAGE_ERROR, takes the log offline 
     assert.equal(again.logEndOffset, endBefore)
     assert.equal((await again.append(await makeBatch(['ok']), { leaderEpoch: 0 })).baseOffset, endBefore)
     await again.close()
+  })
+})
+
+test('epochs not yet in the checkpoint come back from the log after a crash, and a flush makes them durable', async () => {
+  await withTempDir(async (dir) => {
+    const log = await openLog(dir, { 'segment.bytes': 600 })
+    await produce(log, 2, { valueBytes: 40, leaderEpoch: 1 })
+    await produce(log, 2, { valueBytes: 40, leaderEpoch: 2 })
+    assert.deepEqual(log.leaderEpochCache.epochEntries, [
+      { epoch: 1, startOffset: 0 },
+      { epoch: 2, startOffset: 2 }
+    ])
+    assert.ok(log.leaderEpochCache.needsFlush, 'appends leave the checkpoint to the next flush')
+    // A crash: no flush, no marker; recovery scans the unflushed batches and finds their epochs.
+    await log.closeHandles()
+    const again = await openLog(dir, { 'segment.bytes': 600 })
+    assert.deepEqual(again.leaderEpochCache.epochEntries, [
+      { epoch: 1, startOffset: 0 },
+      { epoch: 2, startOffset: 2 }
+    ])
+    assert.equal(again.leaderEpochCache.needsFlush, false)
+    // The recovery point moves only once the epochs below it are in the file.
+    await produce(again, 1, { valueBytes: 40, leaderEpoch: 5 })
+    await again.flush()
+    assert.equal(again.recoveryPoint, again.logEndOffset)
+    assert.equal(again.leaderEpochCache.needsFlush, false)
+    await again.closeHandles()
+    const third = await openLog(dir, { 'segment.bytes': 600 }, { recoveryPoint: 5 })
+    assert.deepEqual(third.leaderEpochCache.epochEntries, [
+      { epoch: 1, startOffset: 0 },
+      { epoch: 2, startOffset: 2 },
+      { epoch: 5, startOffset: 4 }
+    ])
+    await third.close()
   })
 })

@@ -7,7 +7,15 @@ import {
   uncompress as snappyUncompress,
   uncompressSync as snappyUncompressSync
 } from 'snappy'
-import { compress as zstdCompress, decompress as zstdDecompress } from 'zstd-napi'
+import { compress as zstdCompress } from 'zstd-napi'
+import {
+  checkLz4Bound,
+  checkSnappyLength,
+  DecompressedSizeError,
+  MAX_DECOMPRESSED_BATCH_BYTES,
+  zstdDecompressBounded,
+  zstdDecompressBoundedSync
+} from './compression-limits.js'
 import { CompressionType, isCompressionType } from './compression-type.js'
 import { assertCompleteLz4Frame } from './lz4-frame.js'
 import { CorruptRecordError, UnsupportedCompressionTypeError } from './record-errors.js'
@@ -25,15 +33,21 @@ const gunzipAsync = promisify(gunzip)
  *   rejects linked blocks). The pre-magic-2 broken header checksum is out of scope: v2 batches only.
  * - zstd: standard frames; frames without a content size (streaming producers) are accepted.
  * gzip, snappy and lz4 run on the libuv thread pool. zstd-napi has no async API, so zstd runs on the
- * calling thread: a known cost on the event loop for large zstd batches.
+ * calling thread in bounded steps with yields between them (compression-limits.ts).
+ * Every decompression is capped (MAX_DECOMPRESSED_BATCH_BYTES by default): a payload that would inflate
+ * past it fails with INVALID_RECORD before the output is allocated (snappy, lz4: from the sizes the payload
+ * declares) or as soon as the output passes it (gzip, zstd).
  */
 
 function checkType(type: number): asserts type is CompressionType {
   if (!isCompressionType(type)) throw new UnsupportedCompressionTypeError(type)
 }
 
-function corrupt(type: CompressionType, cause: unknown): CorruptRecordError {
-  if (cause instanceof CorruptRecordError) return cause
+function corrupt(type: CompressionType, cause: unknown, limit: number): Error {
+  if (cause instanceof CorruptRecordError || cause instanceof DecompressedSizeError) return cause
+  if ((cause as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+    return new DecompressedSizeError(codecName(type), limit)
+  }
   const detail = cause instanceof Error ? cause.message : String(cause)
   return new CorruptRecordError(`cannot decompress ${codecName(type)} payload: ${detail}`, { cause })
 }
@@ -74,54 +88,69 @@ export function compressSync(type: number, data: Buffer): Buffer {
   }
 }
 
-/** Inflates a batch payload. Malformed input rejects with CorruptRecordError, unknown ids with UnsupportedCompressionTypeError. */
-export async function decompress(type: number, data: Buffer): Promise<Buffer> {
+/**
+ * Inflates a batch payload to at most `limit` bytes. Malformed input rejects with CorruptRecordError, a
+ * payload inflating past the limit with DecompressedSizeError (INVALID_RECORD), unknown ids with
+ * UnsupportedCompressionTypeError.
+ */
+export async function decompress(
+  type: number,
+  data: Buffer,
+  limit = MAX_DECOMPRESSED_BATCH_BYTES
+): Promise<Buffer> {
   checkType(type)
   try {
     switch (type) {
       case CompressionType.NONE:
         return data
       case CompressionType.GZIP:
-        return await gunzipAsync(data)
+        return await gunzipAsync(data, { maxOutputLength: limit })
       case CompressionType.SNAPPY:
-        return await snappyDecompress(data)
+        return await snappyDecompress(data, limit)
       case CompressionType.LZ4:
         assertCompleteLz4Frame(data)
+        checkLz4Bound(data, limit)
         return await decompressFrame(data)
       case CompressionType.ZSTD:
-        return zstdDecompress(data)
+        return await zstdDecompressBounded(data, limit)
     }
   } catch (err) {
-    throw corrupt(type, err)
+    throw corrupt(type, err, limit)
   }
 }
 
-export function decompressSync(type: number, data: Buffer): Buffer {
+export function decompressSync(type: number, data: Buffer, limit = MAX_DECOMPRESSED_BATCH_BYTES): Buffer {
   checkType(type)
   try {
     switch (type) {
       case CompressionType.NONE:
         return data
       case CompressionType.GZIP:
-        return gunzipSync(data)
-      case CompressionType.SNAPPY:
-        if (!isXerialFramed(data)) return snappyUncompressSync(data, { asBuffer: true }) as Buffer
+        return gunzipSync(data, { maxOutputLength: limit })
+      case CompressionType.SNAPPY: {
+        const xerial = isXerialFramed(data)
+        checkSnappyLength(data, xerial, limit)
+        if (!xerial) return snappyUncompressSync(data, { asBuffer: true }) as Buffer
         return Buffer.concat(
           xerialBlocks(data).map((b) => snappyUncompressSync(b, { asBuffer: true }) as Buffer)
         )
+      }
       case CompressionType.LZ4:
         assertCompleteLz4Frame(data)
+        checkLz4Bound(data, limit)
         return decompressFrameSync(data)
       case CompressionType.ZSTD:
-        return zstdDecompress(data)
+        return zstdDecompressBoundedSync(data, limit)
     }
   } catch (err) {
-    throw corrupt(type, err)
+    throw corrupt(type, err, limit)
   }
 }
 
-async function snappyDecompress(data: Buffer): Promise<Buffer> {
-  if (!isXerialFramed(data)) return (await snappyUncompress(data, { asBuffer: true })) as Buffer
+async function snappyDecompress(data: Buffer, limit: number): Promise<Buffer> {
+  const xerial = isXerialFramed(data)
+  checkSnappyLength(data, xerial, limit)
+  if (!xerial) return (await snappyUncompress(data, { asBuffer: true })) as Buffer
   const blocks = xerialBlocks(data)
   const out = await Promise.all(
     blocks.map(async (b) => (await snappyUncompress(b, { asBuffer: true })) as Buffer)

@@ -7,6 +7,7 @@ import type {
   ProduceResponse,
   ProduceResponsePartitionProduceResponse
 } from '../../protocol/messages/produce.js'
+import { RecordValidationError } from '../../storage/log-validator.js'
 import { type ApiHandler, NO_RESPONSE, type NoResponse } from '../api-registry.js'
 import { CloseConnectionError } from '../kafka-connection.js'
 import type { RequestContext } from '../request-context.js'
@@ -21,18 +22,36 @@ function errorResponse(index: number, err: unknown): PartitionResponse {
     baseOffset: -1n,
     logAppendTimeMs: -1n,
     logStartOffset: -1n,
-    recordErrors: [],
+    recordErrors:
+      err instanceof RecordValidationError
+        ? err.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message }))
+        : [],
     errorMessage: err instanceof Error ? err.message : null
   }
 }
 
-export function createProduceHandler(deps: HandlerDeps): ApiHandler<ProduceRequest, ProduceResponse> {
+/**
+ * KIP-890 part 1: checks a transactional produce with the producer's transaction coordinator before the
+ * append; throws the error to answer the partition with.
+ */
+export type TxnProduceVerifier = (
+  transactionalId: string,
+  topic: string,
+  partition: number,
+  records: Buffer
+) => Promise<void>
+
+export function createProduceHandler(
+  deps: HandlerDeps,
+  verifyTxn?: TxnProduceVerifier
+): ApiHandler<ProduceRequest, ProduceResponse> {
   async function appendPartition(
     topic: string,
     index: number,
     records: Buffer | null,
     acks: number,
-    timeoutMs: number
+    timeoutMs: number,
+    transactionalId: string | null
   ) {
     try {
       if (acks !== -1 && acks !== 0 && acks !== 1) {
@@ -44,6 +63,7 @@ export function createProduceHandler(deps: HandlerDeps): ApiHandler<ProduceReque
       if (records === null || records.length === 0) {
         throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'produce request carries no record batch')
       }
+      if (transactionalId && verifyTxn) await verifyTxn(transactionalId, topic, index, records)
       // acks=all answers once the ISR holds the records, or REQUEST_TIMED_OUT after timeoutMs.
       const info = await deps.replicaManager.appendRecords(topic, index, records, acks, timeoutMs)
       const response: PartitionResponse = {
@@ -71,7 +91,14 @@ export function createProduceHandler(deps: HandlerDeps): ApiHandler<ProduceReque
           name: topic.name,
           partitionResponses: await Promise.all(
             topic.partitionData.map((p) =>
-              appendPartition(topic.name, p.index, p.records, request.acks, request.timeoutMs)
+              appendPartition(
+                topic.name,
+                p.index,
+                p.records,
+                request.acks,
+                request.timeoutMs,
+                request.transactionalId ?? null
+              )
             )
           )
         }))
