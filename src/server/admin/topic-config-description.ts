@@ -6,10 +6,9 @@
  */
 
 import type { TopicConfigs } from '../../cluster/metadata-store.js'
-import { TOPIC_CONFIG_KEYS, topicConfigKey } from '../../cluster/topic-config-keys.js'
 import { BROKER_CONFIG_KEYS } from '../../config/broker-config-keys.js'
 import type { KafkaConfig } from '../../config/kafka-config.js'
-import { LogConfig } from '../../storage/log-config.js'
+import { TOPIC_CONFIG_DEFS, topicConfigDef } from '../../storage/log-config.js'
 import { brokerLogConfig, topicLogConfig } from '../broker-log-config.js'
 import { ConfigSource, configTypeId } from './config-resource.js'
 
@@ -65,31 +64,16 @@ const BROKER_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   'local.retention.bytes': ['log.local.retention.bytes']
 }
 
-/** Kafka's defaults of the topic keys the storage layer does not model (LogConfig has the others). */
-const OTHER_DEFAULTS: Readonly<Record<string, string>> = {
-  'compression.gzip.level': '-1',
-  'compression.lz4.level': '9',
-  'compression.zstd.level': '3',
-  'follower.replication.throttled.replicas': '',
-  'leader.replication.throttled.replicas': '',
-  'local.retention.bytes': '-2',
-  'local.retention.ms': '-2',
-  'remote.storage.enable': 'false'
-}
-
 const BROKER_DEFAULTS: ReadonlyMap<string, string | null> = new Map(
   BROKER_CONFIG_KEYS.map((k) => [k.name, k.default])
 )
 
 /** Every key a topic may set, sorted by name (the order Kafka returns them in). */
-export const TOPIC_CONFIG_NAMES: readonly string[] = [
-  ...new Set([...LogConfig.names, ...TOPIC_CONFIG_KEYS.map((k) => k.name)])
-].sort()
+export const TOPIC_CONFIG_NAMES: readonly string[] = TOPIC_CONFIG_DEFS.map((k) => k.name).sort()
 
 /** Kafka's default of a topic key, before broker settings apply (APPEND/SUBTRACT start from it). */
 export function topicKeyDefault(name: string): string | null {
-  if (name in OTHER_DEFAULTS) return OTHER_DEFAULTS[name] ?? null
-  return LogConfig.defaults()[name] ?? null
+  return topicConfigDef(name)?.default ?? null
 }
 
 /**
@@ -136,7 +120,7 @@ export function describeTopicConfigs(
       source: synonyms[0]?.source ?? ConfigSource.DEFAULT_CONFIG,
       readOnly: false,
       isSensitive: false,
-      configType: configTypeId(topicConfigKey(name)?.type),
+      configType: configTypeId(topicConfigDef(name)?.type),
       synonyms
     })
   }
