@@ -52,6 +52,22 @@ async function startServer(peer: PeerName, ctx: MeasureContext, topic: string, s
   }
 }
 
+/**
+ * Waits (at most `maxMs`) until the server uses under 5 % of a core over two consecutive 250 ms windows:
+ * work a topic creation started in the background (opening logs) is then done.
+ */
+async function waitForQuiet(pid: number, maxMs = 30_000): Promise<void> {
+  const windowMs = 250
+  let quiet = 0
+  let last = cpuSeconds(pid)
+  for (let waited = 0; waited < maxMs && quiet < 2; waited += windowMs) {
+    await new Promise((resolve) => setTimeout(resolve, windowMs))
+    const now = cpuSeconds(pid)
+    quiet = now - last < 0.05 * (windowMs / 1000) ? quiet + 1 : 0
+    last = now
+  }
+}
+
 export async function measure(peer: PeerName, scenario: Scenario, ctx: MeasureContext): Promise<Measurement> {
   const driver = driverFor(peer, ctx.binaries)
   if (!driver) throw new Error(`driver for ${peer} unavailable`)
@@ -90,17 +106,23 @@ export async function measure(peer: PeerName, scenario: Scenario, ctx: MeasureCo
     const results: DriverResult[] = []
     let measured: DriverResult
     let cpuBefore: number
+    // The mock gets its topic before it starts; the others create it in a run of its own and settle before the
+    // measured run, so that creating 1,000 partitions is not charged to produce throughput and CPU.
+    const noCreate = args.map((a, i) => (args[i - 1] === '--create' ? '0' : a))
+    if (peer === 'samsa' || peer === 'nats') {
+      results.push(await runDriver(driver, [...args, '--produce', '0', '--consume', '0'], backstop))
+      await waitForQuiet(server.pid)
+    }
     if (scenario.mode === 'catchup') {
       // Fill the log first, then measure only the cold read from offset zero.
-      results.push(await runDriver(driver, [...args, '--consume', '0'], backstop))
-      const fillArgs = args.map((a, i) => (args[i - 1] === '--create' ? '0' : a))
+      results.push(await runDriver(driver, [...noCreate, '--consume', '0'], backstop))
       cpuBefore = cpuSeconds(server.pid)
-      measured = await runDriver(driver, [...fillArgs, '--produce', '0'], backstop)
+      measured = await runDriver(driver, [...noCreate, '--produce', '0'], backstop)
     } else {
       cpuBefore = cpuSeconds(server.pid)
       // The mock keeps only the newest 100,000 records (5 MB) per partition, so a consumer that falls behind
       // loses records for good: it is measured produce-only.
-      measured = await runDriver(driver, produceOnly ? [...args, '--consume', '0'] : args, backstop)
+      measured = await runDriver(driver, produceOnly ? [...noCreate, '--consume', '0'] : noCreate, backstop)
     }
     results.push(measured)
     const serverCpu = cpuSeconds(server.pid) - cpuBefore

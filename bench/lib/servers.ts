@@ -47,12 +47,13 @@ function waitForLine<T>(
   return withTimeout(found, 20_000, what)
 }
 
-function stopper(child: ChildProcess, dir?: string): () => Promise<void> {
+/** `graceMs` before SIGKILL: a profiled broker writes its CPU profile only once it has shut down. */
+function stopper(child: ChildProcess, dir?: string, graceMs = 15_000): () => Promise<void> {
   return async () => {
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
       child.kill('SIGTERM')
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000)
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
       await exited
       clearTimeout(timer)
     }
@@ -108,7 +109,12 @@ export async function startSamsa(options: SamsaOptions): Promise<RunningServer> 
   })
   // Keep draining the broker's log so a full pipe never stalls it.
   child.stdout?.resume()
-  return { pid: child.pid ?? -1, bootstrap: `127.0.0.1:${port}`, stop: stopper(child, dir) }
+  return {
+    pid: child.pid ?? -1,
+    bootstrap: `127.0.0.1:${port}`,
+    // Closing 1,000 logs can outlast the default grace on a loaded machine; a killed broker writes no profile.
+    stop: stopper(child, dir, options.cpuProfDir ? 120_000 : 15_000)
+  }
 }
 
 export async function startKafkaMock(

@@ -12,9 +12,10 @@ export interface ClusterControllerServiceOptions {
 /**
  * Runs the controller's reactions on the broker that holds the controllership of a multi-broker cluster
  * (ZooKeeper-era Kafka's KafkaController, on etcd): on election it fences brokers that are registered but
- * no longer live and re-elects leaders; afterwards, a broker whose session lease expires is fenced (its
- * partitions elect another leader, or go offline with leader -1 when no live replica can lead) and a broker
- * that registers gives its leaderless partitions a leader again. Brokers that are not the controller run
+ * no longer live, re-elects leaders and finishes reassignments its predecessor left complete; afterwards,
+ * a broker whose session lease expires is fenced (its partitions elect another leader, or go offline with
+ * leader -1 when no live replica can lead) and a broker that registers gives its leaderless partitions a
+ * leader again. Brokers that are not the controller run
  * nothing here: their Controller writes would fail with NOT_CONTROLLER anyway.
  *
  * Event loop: reactions are queued through the Controller's own single-file queue; failures are reported,
@@ -50,6 +51,9 @@ export class ClusterControllerService {
       if (broker.fenced) await this.options.controller.fenceBroker(broker.nodeId)
       else await this.options.controller.brokerUnfenced(broker.nodeId)
     }
+    // Reassignments live in the partition registrations: the last controller may have left one whose
+    // target replicas all joined the ISR without finishing it.
+    if (this.options.election.isController) await this.options.controller.resumeReassignments()
   }
 
   private onDelta(delta: MetadataDelta): void {

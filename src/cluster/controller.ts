@@ -16,6 +16,7 @@ import {
   addingReplicas,
   isReassignmentComplete,
   mergedReplicas,
+  ongoingReassignment,
   type PartitionReassignment,
   removingReplicas
 } from './partition-reassignment.js'
@@ -142,12 +143,6 @@ export interface OngoingReassignment {
 
 export class Controller {
   private queue: Promise<unknown> = Promise.resolve()
-  /**
-   * Ongoing reassignments by topic id and partition. Held in memory by the active controller (the store's
-   * registration carries only the merged replica list): after a controller failover an unfinished
-   * reassignment keeps its merged replicas until it is submitted again or cancelled.
-   */
-  private readonly reassignments = new Map<string, PartitionReassignment>()
   /**
    * Brokers in controlled shutdown: still registered, but they may neither lead nor rejoin an ISR until they
    * register again (Kafka's BrokerHeartbeatManager "controlled shutdown" state). Held in memory: a new
@@ -294,7 +289,7 @@ export class Controller {
         if (partitions !== null && !wanted) continue
         for (const p of topic.partitions) {
           if (wanted && !wanted.partitionIndexes.includes(p.partitionIndex)) continue
-          const r = this.reassignments.get(reassignmentKey(topic.topicId, p.partitionIndex))
+          const r = ongoingReassignment(p)
           if (!r) continue
           ongoing.push({
             topic: topic.name,
@@ -319,8 +314,7 @@ export class Controller {
         `No such topic partition ${request.topic}-${request.partitionIndex}`
       )
     }
-    const key = reassignmentKey(topic.topicId, p.partitionIndex)
-    const ongoing = this.reassignments.get(key)
+    const ongoing = ongoingReassignment(p)
     if (request.replicas === null) {
       if (!ongoing) {
         throw new KafkaError(
@@ -329,7 +323,6 @@ export class Controller {
         )
       }
       // Cancelling returns to the original replicas; replicas that were being added leave again.
-      this.reassignments.delete(key)
       await this.shrinkTo(image, topic.topicId, p, ongoing.original)
       return
     }
@@ -349,15 +342,43 @@ export class Controller {
       original: ongoing?.original ?? p.replicas,
       target: [...target]
     }
-    this.reassignments.set(key, reassignment)
+    const adding = addingReplicas(reassignment)
+    const removing = removingReplicas(reassignment)
+    if (adding.length === 0 && removing.length === 0) {
+      // The target holds the same brokers as before (perhaps reordered): nothing to catch up, only to apply.
+      if (ongoing || !sameList(target, p.replicas)) await this.shrinkTo(image, topic.topicId, p, target)
+      return
+    }
     const replicas = mergedReplicas(reassignment)
-    const updated = sameList(replicas, p.replicas)
+    // The merged replicas with the adding and removing sets, in one registration change: the reassignment
+    // is durable from here on, and any later controller finishes it.
+    const unchanged =
+      sameList(replicas, p.replicas) &&
+      sameList(adding, p.addingReplicas ?? []) &&
+      sameList(removing, p.removingReplicas ?? [])
+    const updated = unchanged
       ? p
       : await this.store.alterPartition(topic.topicId, p.partitionIndex, p.partitionEpoch, {
           replicas,
-          isr: p.isr.filter((id) => replicas.includes(id))
+          isr: p.isr.filter((id) => replicas.includes(id)),
+          addingReplicas: adding,
+          removingReplicas: removing
         })
     await this.maybeCompleteReassignment(image, topic.topicId, updated)
+  }
+
+  /**
+   * Completes the reassignments whose target replicas are all in the ISR already: a newly elected controller
+   * calls this, since its predecessor may have committed the last ISR expansion and died before finishing.
+   * Other reassignments complete on their leader's next ISR expansion.
+   */
+  resumeReassignments(): Promise<void> {
+    return this.exclusive(async () => {
+      const image = await this.store.image()
+      for (const topic of image.topics.values()) {
+        for (const p of topic.partitions) await this.maybeCompleteReassignment(image, topic.topicId, p)
+      }
+    })
   }
 
   /** Finishes the partition's reassignment once every target replica is in the ISR. */
@@ -366,15 +387,15 @@ export class Controller {
     topicId: TopicId,
     p: PartitionRegistration
   ): Promise<PartitionRegistration | undefined> {
-    const key = reassignmentKey(topicId, p.partitionIndex)
-    const reassignment = this.reassignments.get(key)
+    const reassignment = ongoingReassignment(p)
     if (!reassignment || !isReassignmentComplete(reassignment, p.isr)) return undefined
-    const completed = await this.shrinkTo(image, topicId, p, reassignment.target)
-    this.reassignments.delete(key)
-    return completed
+    return this.shrinkTo(image, topicId, p, reassignment.target)
   }
 
-  /** Makes `replicas` the partition's replicas, electing a new leader among them when the old one left. */
+  /**
+   * Makes `replicas` the partition's replicas and ends any reassignment, electing a new leader among them
+   * when the old one left.
+   */
   private async shrinkTo(
     image: MetadataImage,
     topicId: TopicId,
@@ -392,7 +413,9 @@ export class Controller {
     return this.store.alterPartition(topicId, p.partitionIndex, p.partitionEpoch, {
       replicas: [...replicas],
       isr: elected.isr,
-      leader: elected.leader
+      leader: elected.leader,
+      addingReplicas: [],
+      removingReplicas: []
     })
   }
 
@@ -881,10 +904,6 @@ export class Controller {
     this.queue = result.catch(() => undefined)
     return result
   }
-}
-
-function reassignmentKey(topicId: TopicId, partitionIndex: number): string {
-  return `${topicId}:${partitionIndex}`
 }
 
 function sameList(a: readonly number[], b: readonly number[]): boolean {

@@ -19,6 +19,7 @@ import type {
   TopicRegistration,
   Unsubscribe
 } from './metadata-store.js'
+import { reassignmentFieldsAfter } from './partition-reassignment.js'
 
 /**
  * The embedded MetadataStore of a single broker: the whole image is one JSON file in
@@ -233,7 +234,8 @@ export class FileMetadataStore implements MetadataStore {
         isr: [...(change.isr ?? current.isr)],
         leader,
         leaderEpoch: leader === current.leader ? current.leaderEpoch : current.leaderEpoch + 1,
-        partitionEpoch: current.partitionEpoch + 1
+        partitionEpoch: current.partitionEpoch + 1,
+        ...reassignmentFieldsAfter(current, change)
       }
       const partitions = topic.partitions.map((p) => (p.partitionIndex === partitionIndex ? next : p))
       return {

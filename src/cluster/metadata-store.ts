@@ -45,6 +45,10 @@ export interface PartitionRegistration {
   readonly leaderEpoch: number
   /** Bumped on every change of this registration; AlterPartition's optimistic-concurrency token. */
   readonly partitionEpoch: number
+  /** An ongoing reassignment (Kafka's PartitionRecord): replicas joining; absent when none. */
+  readonly addingReplicas?: readonly number[]
+  /** An ongoing reassignment: replicas leaving once the target replicas are all in the ISR. */
+  readonly removingReplicas?: readonly number[]
 }
 
 export interface TopicRegistration {
@@ -128,6 +132,9 @@ export interface PartitionChange {
   readonly leader?: number
   readonly isr?: readonly number[]
   readonly replicas?: readonly number[]
+  /** Replaces the ongoing reassignment's replica sets; [] ends it. Kept as they are when absent. */
+  readonly addingReplicas?: readonly number[]
+  readonly removingReplicas?: readonly number[]
 }
 
 export interface BrokerRegistrationRequest {

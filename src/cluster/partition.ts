@@ -169,6 +169,11 @@ export class Partition {
     this.maybeIncrementHighWatermark()
   }
 
+  /** A follower's log end offset as its last fetch told this leader; -1 when unknown (KIP-392 selection). */
+  followerLogEndOffset(replicaId: number): number {
+    return this.followers.get(replicaId)?.logEndOffset ?? -1
+  }
+
   /** Drops followers that have not caught up within `maxLagMs` from the ISR (Kafka's maybeShrinkIsr). */
   maybeShrinkIsr(maxLagMs: number, now = Date.now()): void {
     if (!this.isLeader) return

@@ -11,6 +11,8 @@ export interface ReplicaFetcherManagerOptions {
   readonly endpointOf: (nodeId: number) => { host: string; port: number } | undefined
   readonly onError: (err: unknown, what: string) => void
   readonly config?: ReplicaFetcherConfig
+  /** After a fetcher appended records or took a new high watermark for `partition`. */
+  readonly onFollowerAppend?: (partition: Partition) => void
 }
 
 /**
@@ -38,7 +40,8 @@ export class ReplicaFetcherManager {
         leaderId,
         () => this.options.endpointOf(leaderId),
         this.options.onError,
-        this.options.config ?? DEFAULT_REPLICA_FETCHER_CONFIG
+        this.options.config ?? DEFAULT_REPLICA_FETCHER_CONFIG,
+        this.options.onFollowerAppend
       )
       this.fetchers.set(leaderId, fetcher)
     }

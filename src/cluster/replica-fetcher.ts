@@ -4,14 +4,17 @@ import type {
   OffsetForLeaderEpochRequest,
   OffsetForLeaderEpochResponse
 } from '../protocol/messages/offset-for-leader-epoch.js'
+import { offsetTruncationState } from './offset-truncation.js'
 import type { Partition } from './partition.js'
 import { ReplicaFetcherConnection } from './replica-fetcher-connection.js'
-
 import type { ReplicationThrottle } from './replication-throttle.js'
 
 const FETCH_API = 1
-/** v11: topic names, replicaId in the body, currentLeaderEpoch; the follower truncates by epoch itself. */
-const FETCH_VERSION = 11
+/**
+ * v12: topic names, replicaId in the body, currentLeaderEpoch and lastFetchedEpoch, so that the leader
+ * answers a diverged log with divergingEpoch instead of records (KIP-320's truncation on fetch).
+ */
+const FETCH_VERSION = 12
 const OFFSET_FOR_LEADER_EPOCH_API = 23
 /** v3 carries the replica id, so the leader answers only as leader. */
 const OFFSET_FOR_LEADER_EPOCH_VERSION = 3
@@ -68,7 +71,9 @@ export class ReplicaFetcher {
     readonly leaderId: number,
     endpoint: () => { host: string; port: number } | undefined,
     private readonly onError: (err: unknown, what: string) => void,
-    private readonly config: ReplicaFetcherConfig = DEFAULT_REPLICA_FETCHER_CONFIG
+    private readonly config: ReplicaFetcherConfig = DEFAULT_REPLICA_FETCHER_CONFIG,
+    /** After records from the leader are appended: wakes consumer fetches parked on this replica (KIP-392). */
+    private readonly onAppend: (partition: Partition) => void = () => {}
   ) {
     this.connection = new ReplicaFetcherConnection(endpoint, `samsa-replica-fetcher-${localBrokerId}`)
   }
@@ -146,18 +151,17 @@ export class ReplicaFetcher {
           continue
         }
         const log = state.partition.log
-        const leo = log.logEndOffset
-        const leaderEpoch = r.leaderEpoch ?? -1
-        const endOffset = Number(r.endOffset)
-        let target: number
-        if (leaderEpoch < 0 || endOffset < 0) {
-          // The leader knows none of our epochs: only what was committed is certainly shared.
-          target = log.highWatermark
-        } else {
-          const own = log.leaderEpochCache.endOffsetFor(leaderEpoch, leo)
-          target = Math.min(endOffset, own.endOffset >= 0 ? own.endOffset : leo, leo)
-        }
-        if (target < leo) await log.truncateTo(target)
+        const truncation = offsetTruncationState(
+          { leaderEpoch: r.leaderEpoch ?? -1, endOffset: Number(r.endOffset) },
+          log.leaderEpochCache,
+          log.logEndOffset,
+          log.highWatermark
+        )
+        const cut = truncation.offset < log.logEndOffset
+        if (cut) await log.truncateTo(truncation.offset)
+        // Not completed: the follower lacked the leader's epoch and asks again with its older latest epoch
+        // (which the cut made older; without a cut asking again would get the same answer).
+        if (!truncation.truncationCompleted && cut) continue
         state.truncating = false
       }
     }
@@ -191,6 +195,7 @@ export class ReplicaFetcher {
         partition: s.partition.partitionIndex,
         currentLeaderEpoch: s.leaderEpoch,
         fetchOffset: BigInt(s.partition.log.logEndOffset),
+        lastFetchedEpoch: s.partition.log.leaderEpochCache.latestEpoch() ?? -1,
         logStartOffset: BigInt(s.partition.log.logStartOffset),
         // A throttled replica never takes more than one second's worth in one response.
         partitionMaxBytes: isThrottled(s)
@@ -216,17 +221,56 @@ export class ReplicaFetcher {
         // A state replaced (new epoch) or removed while the fetch was out: its answer no longer applies.
         if (state === undefined || !ready.includes(state) || state.truncating) continue
         if (p.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE) {
-          state.truncating = true
-          failed = true
+          failed = (await this.handleOutOfRange(state, Number(p.logStartOffset ?? -1n))) || failed
         } else if (p.errorCode !== ErrorCode.NONE) {
           failed = true
+        } else if (isDiverging(p.divergingEpoch)) {
+          // The records are not taken, nor the high watermark: the next fetch, from the cut, brings both.
+          const log = state.partition.log
+          const truncation = offsetTruncationState(
+            { leaderEpoch: p.divergingEpoch.epoch, endOffset: Number(p.divergingEpoch.endOffset) },
+            log.leaderEpochCache,
+            log.logEndOffset,
+            log.highWatermark
+          )
+          if (truncation.offset < log.logEndOffset) {
+            await log.truncateTo(truncation.offset)
+            this.onAppend(state.partition)
+          } else {
+            // Nothing to cut yet the leader says the logs diverge: back off rather than ask again at once.
+            failed = true
+          }
         } else {
           if (isThrottled(state)) throttle?.record(p.records?.length ?? 0)
           await state.partition.appendRecordsToFollower(p.records ?? EMPTY, Number(p.highWatermark))
+          this.onAppend(state.partition)
         }
       }
     }
     return failed
+  }
+
+  /**
+   * OFFSET_OUT_OF_RANGE (Kafka's handleOutOfRangeError): a follower whose log ends before the leader's log
+   * start (the leader deleted records or applied retention while it was away) can never fetch what it
+   * misses, so it drops its whole log and starts at the leader's log start. Otherwise the follower is ahead
+   * of the leader and truncates by leader epoch again, after the usual back-off. True when it backs off.
+   */
+  private async handleOutOfRange(state: FetchState, leaderLogStartOffset: number): Promise<boolean> {
+    const log = state.partition.log
+    if (leaderLogStartOffset > log.logEndOffset) {
+      this.onError(
+        new Error(
+          `${keyOf(state.partition)}: log end ${log.logEndOffset} is below the leader's log start ` +
+            `${leaderLogStartOffset}; truncating fully and starting there`
+        ),
+        `replica fetch from broker ${this.leaderId}`
+      )
+      await log.truncateFullyAndStartAt(leaderLogStartOffset)
+      return false
+    }
+    state.truncating = true
+    return true
   }
 
   private sleep(ms: number): Promise<void> {
@@ -249,6 +293,13 @@ export class ReplicaFetcher {
   private wakeUp(): void {
     this.sleeping?.wake()
   }
+}
+
+/** The default divergingEpoch is {-1, -1}: only a real epoch and end offset mean the logs diverged. */
+function isDiverging(
+  e: { epoch: number; endOffset: bigint } | undefined
+): e is { epoch: number; endOffset: bigint } {
+  return e !== undefined && e.epoch >= 0 && e.endOffset >= 0n
 }
 
 function keyOf(partition: Partition): string {

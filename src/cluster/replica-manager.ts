@@ -4,11 +4,13 @@ import type { LogManager } from '../storage/log-manager.js'
 import type { LogAppendInfo } from '../storage/unified-log.js'
 import { DelayedOperationPurgatory } from './delayed-operation-purgatory.js'
 import { DelayedProduce } from './delayed-produce.js'
+import { LEADER_THROTTLED_REPLICAS, LeaderReplicationQuota } from './leader-replication-quota.js'
 import type { MetadataCache } from './metadata-cache.js'
 import type { MetadataDelta, TopicRegistration, Unsubscribe } from './metadata-store.js'
 import { type AlterIsr, Partition } from './partition.js'
 import type { ReplicaFetcherConfig } from './replica-fetcher.js'
 import { ReplicaFetcherManager } from './replica-fetcher-manager.js'
+import type { ReplicationThrottle } from './replication-throttle.js'
 
 export interface ReplicaManagerOptions {
   localBrokerId: number
@@ -22,6 +24,8 @@ export interface ReplicaManagerOptions {
   /** replica.lag.time.max.ms: a follower not caught up for this long leaves the ISR. */
   replicaLagTimeMaxMs?: number
   replicaFetcherConfig?: ReplicaFetcherConfig
+  /** leader.replication.throttled.rate for followers outside the ISR (absent: unthrottled). */
+  leaderReplicationThrottle?: ReplicationThrottle
 }
 
 export function partitionKey(topic: string, partition: number): string {
@@ -39,6 +43,8 @@ export class ReplicaManager {
   readonly fetchPurgatory = new DelayedOperationPurgatory()
   /** acks=all produces waiting for the ISR (DelayedProduce). */
   readonly producePurgatory = new DelayedOperationPurgatory()
+  /** The leader side of the replication throttle, applied by the Fetch handler to follower reads. */
+  readonly leaderReplicationQuota: LeaderReplicationQuota
   private readonly fetcherManager: ReplicaFetcherManager
   private isrCheckTimer: NodeJS.Timeout | null = null
   private readonly partitions = new Map<string, Partition>()
@@ -47,6 +53,11 @@ export class ReplicaManager {
   private readonly background = new Set<Promise<unknown>>()
 
   constructor(private readonly opts: ReplicaManagerOptions) {
+    this.leaderReplicationQuota = new LeaderReplicationQuota(
+      opts.localBrokerId,
+      (p) => opts.metadataCache.topicConfigs(p.topicId)[LEADER_THROTTLED_REPLICAS],
+      opts.leaderReplicationThrottle
+    )
     this.fetcherManager = new ReplicaFetcherManager({
       localBrokerId: opts.localBrokerId,
       endpointOf: (nodeId) => {
@@ -54,7 +65,9 @@ export class ReplicaManager {
         return broker && !broker.fenced ? { host: broker.host, port: broker.port } : undefined
       },
       onError: (err, what) => opts.onError?.(err, what),
-      config: opts.replicaFetcherConfig
+      config: opts.replicaFetcherConfig,
+      // Consumers may read from this follower (KIP-392): its appends and high watermark wake their fetches.
+      onFollowerAppend: (p) => this.fetchPurgatory.checkAndComplete(partitionKey(p.topic, p.partitionIndex))
     })
   }
 
@@ -137,6 +150,9 @@ export class ReplicaManager {
   ): Promise<LogAppendInfo> {
     const partition = await this.getPartition(topic, partitionIndex)
     const info = await partition.appendRecordsToLeader(records, requiredAcks)
+    // Parked follower fetches read up to the log end: they take the records now, and their next fetch
+    // moves the high watermark that acks=all waits for (Kafka's addCompletePurgatoryAction).
+    this.fetchPurgatory.checkAndComplete(partitionKey(topic, partitionIndex))
     if (requiredAcks !== -1 || timeoutMs === undefined) return info
     const error = await new Promise<Error | null>((resolve) => {
       this.producePurgatory.tryCompleteElseWatch(

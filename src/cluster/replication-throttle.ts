@@ -1,8 +1,10 @@
 /**
- * A token bucket on replication bytes (follower.replication.throttled.rate, bytes/s), shared by all of a
- * broker's replica fetchers: replicas that are catching up (not in the ISR, such as the adding replicas of
- * a reassignment) fetch only while the bucket has tokens, so a reassignment cannot starve client traffic.
- * In-sync replicas are never throttled: that would hold back acks=all produces.
+ * A token bucket on replication bytes (bytes/s). On the follower side (follower.replication.throttled.rate)
+ * one is shared by all of a broker's replica fetchers: replicas that are catching up (not in the ISR, such
+ * as the adding replicas of a reassignment) fetch only while the bucket has tokens, so a reassignment cannot
+ * starve client traffic. On the leader side (leader.replication.throttled.rate, see
+ * leader-replication-quota.ts) one bounds the bytes served to such followers. In-sync replicas are never
+ * throttled: that would hold back acks=all produces.
  *
  * Event loop: plain arithmetic on the clock; callers wait with their own timers.
  */

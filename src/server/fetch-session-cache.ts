@@ -19,6 +19,8 @@ export interface SessionPartitionRequest {
   fetchOffset: number
   partitionMaxBytes: number
   currentLeaderEpoch: number
+  /** KIP-320: the epoch of the last batch the fetcher holds, -1 when unknown (or before v12). */
+  lastFetchedEpoch: number
 }
 
 /** What the broker last told the client about a partition, to decide what changed. */
@@ -63,12 +65,15 @@ export class FetchSession {
       highWatermark: number
       lastStableOffset: number
       logStartOffset: number
+      /** A divergingEpoch answer carries no records but must reach the fetcher. */
+      diverging?: boolean
     }
   ): boolean {
     const s = this.partitions.get(key)
     if (s === undefined) return true
     const changed =
       r.records > 0 ||
+      r.diverging === true ||
       r.errorCode !== ErrorCode.NONE ||
       s.highWatermark !== r.highWatermark ||
       s.lastStableOffset !== r.lastStableOffset ||

@@ -168,11 +168,17 @@ test('reassignment adds replicas, completes when they join the ISR, and can be c
   assert.ok(done.leaderEpoch > running.leaderEpoch)
   assert.deepEqual(await controller.listPartitionReassignments(null), [])
 
-  // A reassignment that is cancelled before it completes returns to the original replicas.
+  // A reassignment that is cancelled before it completes returns to the original replicas, in the merged
+  // order without the adding ones (Kafka's PartitionReassignmentRevert: the registration keeps no other order).
   await controller.alterPartitionReassignments([{ topic: 't', partitionIndex: 1, replicas: [4, 3] }])
-  assert.deepEqual((await partition(1)).replicas, [4, 3, 2, 1])
+  const reassigning = await partition(1)
+  assert.deepEqual(reassigning.replicas, [4, 3, 2, 1])
+  assert.deepEqual(reassigning.addingReplicas, [4])
+  assert.deepEqual(reassigning.removingReplicas, [2, 1])
   await controller.alterPartitionReassignments([{ topic: 't', partitionIndex: 1, replicas: null }])
   const cancelled = await partition(1)
-  assert.deepEqual(cancelled.replicas, [2, 3, 1])
+  assert.deepEqual(cancelled.replicas, [3, 2, 1])
+  assert.equal(cancelled.addingReplicas, undefined)
+  assert.equal(cancelled.removingReplicas, undefined)
   assert.equal(cancelled.leader, 2)
 })

@@ -205,6 +205,8 @@ function partitionOf(partitionIndex: number, kv: IKeyValue): PartitionRegistrati
     isr: stored.isr,
     leader: stored.leader,
     leaderEpoch: stored.leaderEpoch,
-    partitionEpoch: stored.partitionEpoch
+    partitionEpoch: stored.partitionEpoch,
+    ...(stored.addingReplicas?.length ? { addingReplicas: stored.addingReplicas } : {}),
+    ...(stored.removingReplicas?.length ? { removingReplicas: stored.removingReplicas } : {})
   }
 }

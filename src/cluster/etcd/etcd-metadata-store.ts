@@ -17,6 +17,7 @@ import type {
   TopicRegistration,
   Unsubscribe
 } from '../metadata-store.js'
+import { reassignmentFieldsAfter } from '../partition-reassignment.js'
 import { type Compare, ControllerElection } from './controller-election.js'
 import {
   brokerKey,
@@ -288,7 +289,8 @@ export class EtcdMetadataStore implements MetadataStore {
         isr: [...(change.isr ?? current.isr)],
         leader,
         leaderEpoch: leader === current.leader ? current.leaderEpoch : current.leaderEpoch + 1,
-        partitionEpoch: current.partitionEpoch + 1
+        partitionEpoch: current.partitionEpoch + 1,
+        ...reassignmentFieldsAfter(current, change)
       }
       return {
         compares: [

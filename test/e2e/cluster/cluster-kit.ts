@@ -1,20 +1,28 @@
 /**
- * Shared by the multi-broker e2e tests: a `samsa cluster` on free ports, partition metadata through kcat,
- * bounded polling, restarting one broker with its node id, port and log dir, and reading a stopped
- * replica's log with the storage layer.
+ * Shared by the multi-broker e2e tests: a `samsa cluster` on free ports (start, topic creation, teardown),
+ * cluster and partition metadata through kcat, bounded polling, raw round trips and acks=all produces,
+ * restarting one broker with its node id, port and log dir, and reading a stopped replica's log with the
+ * storage layer.
  */
 
 import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
+import kafkajs, { type ITopicConfig } from 'kafkajs'
 import type { ClusterState } from '../../../src/cli/cluster-command.js'
+import { ErrorCode } from '../../../src/protocol/error-codes.js'
+import type { MetadataRequest, MetadataResponse } from '../../../src/protocol/messages/metadata.js'
+import type { ProduceRequest, ProduceResponse } from '../../../src/protocol/messages/produce.js'
 import { decodeRecordBatch } from '../../../src/protocol/records/record-batch.js'
 import { LogConfig } from '../../../src/storage/log-config.js'
 import { UnifiedLog } from '../../../src/storage/unified-log.js'
 import { CLI_PATH, runCli } from '../../helpers/broker-process.js'
+import { request } from '../../helpers/partition-client.js'
+import { RawKafkaClient } from '../../helpers/raw-kafka-client.js'
 import { KCAT } from '../support/kcat.js'
+import { batchOf } from '../support/raw-requests.js'
 import { runOk } from '../support/run-process.js'
 
 export type ClusterBroker = ClusterState['brokers'][number]
@@ -42,13 +50,39 @@ export async function waitFor<T>(
   timeoutMs: number,
   check: () => Promise<T | undefined>
 ): Promise<T> {
+  return pollFor(what, timeoutMs, check)
+}
+
+export interface PollOptions {
+  /** Pause between checks; 100 ms unless given. */
+  readonly intervalMs?: number
+}
+
+/**
+ * Polls `check` until it returns a value, or fails after `timeoutMs`. A check that throws counts as "not
+ * yet"; the last error it threw is quoted in the timeout, so a check can throw to say what it saw.
+ */
+export async function pollFor<T>(
+  what: string,
+  timeoutMs: number,
+  check: () => Promise<T | undefined>,
+  options: PollOptions = {}
+): Promise<T> {
   const deadline = Date.now() + timeoutMs
+  let last = ''
   while (Date.now() < deadline) {
-    const value = await check().catch(() => undefined)
+    const value = await check().catch((err: unknown) => {
+      last = err instanceof Error ? err.message : String(err)
+      return undefined
+    })
     if (value !== undefined) return value
-    await new Promise((r) => setTimeout(r, 100))
+    await sleep(options.intervalMs ?? 100)
   }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last seen: ${last})` : ''}`)
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms))
 }
 
 export async function freePortRange(count: number): Promise<number> {
@@ -69,22 +103,92 @@ export async function freePortRange(count: number): Promise<number> {
 
 /** Starts `samsa cluster start --brokers n` in `dir` with extra broker overrides; returns its state. */
 export async function startCluster(dir: string, brokers: number, overrides: readonly string[]) {
+  return (await launchCluster(dir, { brokers, overrides })).state
+}
+
+export interface ClusterOptions {
+  readonly brokers: number
+  readonly overrides?: readonly string[]
+  /** One rack per broker (`--racks`). */
+  readonly racks?: readonly string[]
+  /**
+   * The first of the brokers' consecutive ports; by default a free range of `brokers` ports. A test that adds
+   * brokers later reserves a longer range with `freePortRange` and passes its start.
+   */
+  readonly basePort?: number
+}
+
+/** `samsa cluster start` on a free port range: the cluster's state and what the command printed. */
+export async function launchCluster(
+  dir: string,
+  options: ClusterOptions
+): Promise<{ state: ClusterState; stdout: string }> {
   const started = await runCli(
     [
       'cluster',
       'start',
       '--brokers',
-      String(brokers),
+      String(options.brokers),
+      ...(options.racks ? ['--racks', options.racks.join(',')] : []),
       '--dir',
       dir,
       '--base-port',
-      String(await freePortRange(brokers)),
-      ...overrides.flatMap((o) => ['--override', o])
+      String(options.basePort ?? (await freePortRange(options.brokers))),
+      ...(options.overrides ?? []).flatMap((o) => ['--override', o])
     ],
     60_000
   )
   if (started.code !== 0) throw new Error(`cluster start failed: ${started.stderr}`)
-  return JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as ClusterState
+  const state = JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as ClusterState
+  return { state, stdout: started.stdout }
+}
+
+/**
+ * Teardown: resumes every process of the cluster a test may have SIGSTOPped (etcd and brokers), runs
+ * `samsa cluster stop` (ignoring its failure: a test may have stopped it already) and removes `dir`.
+ */
+export async function stopCluster(dir: string, state: ClusterState | undefined): Promise<void> {
+  if (!dir) return
+  for (const pid of state ? [state.etcd.pid, ...state.brokers.map((b) => b.pid)] : []) {
+    try {
+      process.kill(pid, 'SIGCONT')
+    } catch {}
+  }
+  await runCli(['cluster', 'stop', '--dir', dir], 60_000).catch(() => undefined)
+  await rm(dir, { recursive: true, force: true })
+}
+
+/** Creates topics through kafkajs's admin client and waits for their leaders; false if one existed. */
+export async function createTopics(bootstrap: string, topics: ITopicConfig[]): Promise<boolean> {
+  const kafka = new kafkajs.Kafka({ brokers: bootstrap.split(','), logLevel: kafkajs.logLevel.NOTHING })
+  const admin = kafka.admin()
+  await admin.connect()
+  try {
+    return await admin.createTopics({ topics, waitForLeaders: true })
+  } finally {
+    await admin.disconnect()
+  }
+}
+
+/**
+ * The cluster the replication tests share: `samsa cluster start` with 3 brokers and `overrides`, and `topic`
+ * with one partition, RF=3 and min.insync.replicas=2, its leader elected.
+ */
+export async function startReplicatedCluster(
+  dir: string,
+  topic: string,
+  overrides: readonly string[]
+): Promise<ClusterState> {
+  const state = await startCluster(dir, 3, overrides)
+  await createTopics(state.bootstrap, [
+    {
+      topic,
+      numPartitions: 1,
+      replicationFactor: 3,
+      configEntries: [{ name: 'min.insync.replicas', value: '2' }]
+    }
+  ])
+  return state
 }
 
 /**
@@ -179,4 +283,135 @@ export async function logValues(dir: string, topic: string, partition = 0): Prom
   } finally {
     await log.close()
   }
+}
+
+export interface KcatMetadata {
+  controllerid: number
+  brokers: { id: number; name: string }[]
+  topics: { topic: string; partitions: KcatPartition[] }[]
+}
+
+/** kcat's metadata (`kcat -L -J`); without `topic` none is named, so none can be auto-created. */
+export async function metadataOf(bootstrap: string, topic?: string): Promise<KcatMetadata> {
+  const named = topic === undefined ? [] : ['-t', topic]
+  const { stdout } = await runOk(KCAT, ['-L', '-J', '-b', bootstrap, ...named, '-m', '5'], {
+    timeoutMs: 15_000
+  })
+  return JSON.parse(stdout.toString('utf8')) as KcatMetadata
+}
+
+/**
+ * The first partition of the first topic in `views` (one per broker) when every broker reports the same
+ * brokers, leader and ISR, a controller, `brokers` live brokers and at least `minIsr` in-sync replicas;
+ * otherwise throws what it saw, for `pollFor` to quote.
+ */
+export function agreedPartition(
+  views: readonly KcatMetadata[],
+  brokers: number,
+  minIsr: number
+): KcatPartition {
+  const keys = views.map((m) => {
+    const p = m.topics[0]?.partitions[0]
+    return JSON.stringify({
+      controller: m.controllerid > 0,
+      brokers: m.brokers.map((b) => b.id).sort(),
+      leader: p?.leader ?? -1,
+      isr: p?.isrs.map((r) => r.id).sort() ?? []
+    })
+  })
+  const seen = keys.join(' | ')
+  if (keys.some((k) => k !== keys[0])) throw new Error(`views differ: ${seen}`)
+  const first = views[0]
+  const p = first?.topics[0]?.partitions[0]
+  if (!first || first.controllerid <= 0 || first.brokers.length !== brokers) throw new Error(seen)
+  if (!p || p.leader < 0 || p.isrs.length < minIsr) throw new Error(seen)
+  return p
+}
+
+/** One request over a fresh raw connection to the broker at `port`; the response body. */
+export function roundTrip<T>(
+  port: number,
+  apiKey: number,
+  version: number,
+  body: unknown,
+  timeoutMs = 20_000
+): Promise<T> {
+  return request<T>(port, apiKey, version, body, timeoutMs)
+}
+
+let correlationId = 0
+
+export type MetadataPartition = MetadataResponse['topics'][number]['partitions'][number]
+
+/**
+ * What the broker at `port` reports of `topic` (raw Metadata v9, no auto-creation): the live brokers' ids,
+ * sorted, and the topic's partitions in partition order. Throws when the topic has an error.
+ */
+export async function topicMetadataAt(
+  port: number,
+  topic: string
+): Promise<{ brokers: number[]; partitions: MetadataPartition[] }> {
+  const body: MetadataRequest = {
+    topics: [{ name: topic }],
+    allowAutoTopicCreation: false,
+    includeTopicAuthorizedOperations: false
+  }
+  const response = await roundTrip<MetadataResponse>(port, 3, 9, body)
+  const found = response.topics[0]
+  if (!found || found.errorCode !== ErrorCode.NONE) throw new Error(`no metadata for ${topic}`)
+  return {
+    brokers: response.brokers.map((b) => b.nodeId).sort(),
+    partitions: [...found.partitions].sort((a, b) => a.partitionIndex - b.partitionIndex)
+  }
+}
+
+export type PartitionProduceResponse = ProduceResponse['responses'][number]['partitionResponses'][number]
+
+/** Sends one acks=-1 Produce v9 of `value` to partition 0 of `topic` on `client`; read it with `produceAnswer`. */
+export async function sendProduceAcksAll(
+  client: RawKafkaClient,
+  topic: string,
+  value: string,
+  timeoutMs: number
+): Promise<void> {
+  const body: ProduceRequest = {
+    transactionalId: null,
+    acks: -1,
+    timeoutMs,
+    topicData: [{ name: topic, partitionData: [{ index: 0, records: await batchOf([value]) }] }]
+  }
+  client.send(
+    { requestApiKey: 0, requestApiVersion: 9, correlationId: ++correlationId, clientId: 'cluster-test' },
+    body
+  )
+}
+
+/** The partition's answer to the Produce v9 sent with `sendProduceAcksAll`, waited for up to `waitMs`. */
+export async function produceAnswer(
+  client: RawKafkaClient,
+  waitMs: number
+): Promise<PartitionProduceResponse> {
+  const response = await client.nextResponse<ProduceResponse>(0, 9, waitMs)
+  return response.body.responses[0]!.partitionResponses[0]!
+}
+
+/** An acks=all produce of `value` to partition 0 of `topic` at `port`, answered within `timeoutMs`. */
+export async function produceAcksAll(
+  port: number,
+  topic: string,
+  value: string,
+  timeoutMs: number
+): Promise<PartitionProduceResponse> {
+  const client = await RawKafkaClient.connect(port)
+  try {
+    await sendProduceAcksAll(client, topic, value, timeoutMs)
+    return await produceAnswer(client, timeoutMs + 10_000)
+  } finally {
+    client.close()
+  }
+}
+
+/** Kafka's name of an error code, for assertion messages. */
+export function errorName(code: number): string {
+  return Object.entries(ErrorCode).find(([, c]) => c === code)?.[0] ?? String(code)
 }

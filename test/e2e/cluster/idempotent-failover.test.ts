@@ -10,7 +10,7 @@
  */
 
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -22,7 +22,6 @@ import type {
 } from '../../../src/protocol/messages/init-producer-id.js'
 import { runCli } from '../../helpers/broker-process.js'
 import { ensureEtcd } from '../../helpers/etcd-process.js'
-import { RawKafkaClient } from '../../helpers/raw-kafka-client.js'
 import { PYTHON, pyConsume, pyProduce } from '../support/confluent.js'
 import { runProcess } from '../support/run-process.js'
 import {
@@ -30,7 +29,9 @@ import {
   logValues,
   partitionOf,
   RestartedBroker,
-  startCluster,
+  roundTrip,
+  startReplicatedCluster,
+  stopCluster,
   waitFor
 } from './cluster-kit.js'
 
@@ -68,21 +69,15 @@ interface SustainedResult {
 
 /** An idempotent producer id from the broker at `port` (InitProducerId v4 without a transactional id). */
 async function initProducerId(port: number): Promise<bigint> {
-  const client = await RawKafkaClient.connect(port)
-  try {
-    const body: InitProducerIdRequest = {
-      transactionalId: null,
-      transactionTimeoutMs: 60_000,
-      producerId: -1n,
-      producerEpoch: -1
-    }
-    client.send({ requestApiKey: 22, requestApiVersion: 4, correlationId: 1, clientId: 'pid-test' }, body)
-    const response = await client.nextResponse<InitProducerIdResponse>(22, 4, 15_000)
-    assert.equal(response.body.errorCode, 0)
-    return response.body.producerId
-  } finally {
-    client.close()
+  const body: InitProducerIdRequest = {
+    transactionalId: null,
+    transactionTimeoutMs: 60_000,
+    producerId: -1n,
+    producerEpoch: -1
   }
+  const response = await roundTrip<InitProducerIdResponse>(port, 22, 4, body, 15_000)
+  assert.equal(response.errorCode, 0)
+  return response.producerId
 }
 
 const indexOf = (value: string): number => Number(value.slice(value.indexOf('-') + 1))
@@ -129,28 +124,7 @@ describe('idempotent producers across leader failover and follower recovery (RF=
   before(async () => {
     if (skip) return
     dir = await mkdtemp(join(tmpdir(), 'samsa-idempotent-failover-'))
-    state = await startCluster(dir, 3, OVERRIDES)
-    const kafka = new kafkajs.Kafka({
-      brokers: state.bootstrap.split(','),
-      logLevel: kafkajs.logLevel.NOTHING
-    })
-    const admin = kafka.admin()
-    await admin.connect()
-    try {
-      await admin.createTopics({
-        topics: [
-          {
-            topic: TOPIC,
-            numPartitions: 1,
-            replicationFactor: 3,
-            configEntries: [{ name: 'min.insync.replicas', value: '2' }]
-          }
-        ],
-        waitForLeaders: true
-      })
-    } finally {
-      await admin.disconnect()
-    }
+    state = await startReplicatedCluster(dir, TOPIC, OVERRIDES)
     await waitFor('all three replicas in the ISR', 20_000, async () =>
       (await isrOf(state!.bootstrap)).length === 3 ? true : undefined
     )
@@ -159,8 +133,7 @@ describe('idempotent producers across leader failover and follower recovery (RF=
   after(async () => {
     if (skip || !dir) return
     for (const b of restarted.values()) b.kill()
-    await runCli(['cluster', 'stop', '--dir', dir], 60_000).catch(() => undefined)
-    await rm(dir, { recursive: true, force: true })
+    await stopCluster(dir, state)
   })
 
   it('producer ids from different brokers never repeat (one cluster-wide block counter)', opts, async () => {

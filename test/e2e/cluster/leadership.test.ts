@@ -7,8 +7,7 @@
  */
 
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
+import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -19,11 +18,17 @@ import type {
   ElectLeadersRequest,
   ElectLeadersResponse
 } from '../../../src/protocol/messages/elect-leaders.js'
-import type { MetadataRequest, MetadataResponse } from '../../../src/protocol/messages/metadata.js'
-import { BrokerProcess, runCli } from '../../helpers/broker-process.js'
+import { BrokerProcess } from '../../helpers/broker-process.js'
 import { ensureEtcd } from '../../helpers/etcd-process.js'
-import { RawKafkaClient } from '../../helpers/raw-kafka-client.js'
 import { pyConsume } from '../support/confluent.js'
+import {
+  createTopics,
+  roundTrip,
+  startCluster,
+  stopCluster,
+  topicMetadataAt,
+  waitFor
+} from './cluster-kit.js'
 
 const SESSION_TIMEOUT_MS = 3000
 const TOPIC = 'moving'
@@ -48,38 +53,13 @@ interface PartitionView {
   isr: number[]
 }
 
-let correlationId = 0
-
-async function roundTrip<T>(port: number, apiKey: number, version: number, body: unknown): Promise<T> {
-  const client = await RawKafkaClient.connect(port)
-  try {
-    client.send(
-      {
-        requestApiKey: apiKey,
-        requestApiVersion: version,
-        correlationId: ++correlationId,
-        clientId: 'leadership-test'
-      },
-      body
-    )
-    return (await client.nextResponse<T>(apiKey, version, 20_000)).body
-  } finally {
-    client.close()
-  }
-}
-
 async function partitionsAt(port: number): Promise<PartitionView[]> {
-  const request: MetadataRequest = {
-    topics: [{ name: TOPIC }],
-    allowAutoTopicCreation: false,
-    includeTopicAuthorizedOperations: false
-  }
-  const response = await roundTrip<MetadataResponse>(port, 3, 9, request)
-  const topic = response.topics[0]
-  if (!topic || topic.errorCode !== ErrorCode.NONE) throw new Error(`no metadata for ${TOPIC}`)
-  return [...topic.partitions]
-    .sort((a, b) => a.partitionIndex - b.partitionIndex)
-    .map((p) => ({ leader: p.leaderId, leaderEpoch: p.leaderEpoch ?? -1, isr: [...p.isrNodes].sort() }))
+  const { partitions } = await topicMetadataAt(port, TOPIC)
+  return partitions.map((p) => ({
+    leader: p.leaderId,
+    leaderEpoch: p.leaderEpoch ?? -1,
+    isr: [...p.isrNodes].sort()
+  }))
 }
 
 async function electLeaders(
@@ -102,32 +82,6 @@ async function electLeaders(
   return codes
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const value = await check().catch(() => undefined)
-    if (value !== undefined) return value
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-}
-
-async function freePortRange(count: number): Promise<number> {
-  const isFree = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer()
-      server.once('error', () => resolve(false))
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-    })
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000)
-    let free = true
-    for (let i = 0; i < count && free; i++) free = await isFree(base + i)
-    if (free) return base
-  }
-  throw new Error('no free port range found')
-}
-
 describe('leadership: controlled shutdown and ElectLeaders', async () => {
   const skip = await ensureEtcd()
   let dir = ''
@@ -140,42 +94,14 @@ describe('leadership: controlled shutdown and ElectLeaders', async () => {
   before(async () => {
     if (skip) return
     dir = await mkdtemp(join(tmpdir(), 'samsa-leadership-'))
-    const started = await runCli(
-      [
-        'cluster',
-        'start',
-        '--brokers',
-        '3',
-        '--dir',
-        dir,
-        '--base-port',
-        String(await freePortRange(3)),
-        ...OVERRIDES.flatMap((o) => ['--override', o])
-      ],
-      60_000
-    )
-    assert.equal(started.code, 0, started.stderr)
-    state = JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as ClusterState
-    const kafka = new kafkajs.Kafka({
-      brokers: state.bootstrap.split(','),
-      logLevel: kafkajs.logLevel.NOTHING
-    })
-    const admin = kafka.admin()
-    await admin.connect()
-    try {
-      await admin.createTopics({
-        topics: [
-          {
-            topic: TOPIC,
-            replicaAssignment: ASSIGNMENT.map((replicas, partition) => ({ partition, replicas })),
-            configEntries: [{ name: 'min.insync.replicas', value: '2' }]
-          }
-        ],
-        waitForLeaders: true
-      })
-    } finally {
-      await admin.disconnect()
-    }
+    state = await startCluster(dir, 3, OVERRIDES)
+    await createTopics(state.bootstrap, [
+      {
+        topic: TOPIC,
+        replicaAssignment: ASSIGNMENT.map((replicas, partition) => ({ partition, replicas })),
+        configEntries: [{ name: 'min.insync.replicas', value: '2' }]
+      }
+    ])
     await waitFor('every replica in sync', 20_000, async () => {
       const ps = await partitionsAt(survivorPort())
       return ps.every((p, i) => p.leader === ASSIGNMENT[i]![0] && p.isr.length === 3) ? true : undefined
@@ -185,8 +111,7 @@ describe('leadership: controlled shutdown and ElectLeaders', async () => {
   after(async () => {
     if (skip || !dir) return
     await restarted?.stop('SIGTERM', 20_000)
-    await runCli(['cluster', 'stop', '--dir', dir], 60_000).catch(() => undefined)
-    await rm(dir, { recursive: true, force: true })
+    await stopCluster(dir, state)
   })
 
   it('a SIGTERMed leader moves its leaderships before it exits; producers see only NOT_LEADER_OR_FOLLOWER', {

@@ -17,15 +17,18 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import kafkajs from 'kafkajs'
 import { ErrorCode } from '../../../src/protocol/error-codes.js'
-import { decodeRecordBatch } from '../../../src/protocol/records/record-batch.js'
-import { LogConfig } from '../../../src/storage/log-config.js'
-import { UnifiedLog } from '../../../src/storage/unified-log.js'
 import { CLI_PATH } from '../../helpers/broker-process.js'
 import { ensureEtcd } from '../../helpers/etcd-process.js'
-import { KCAT } from '../support/kcat.js'
-import { runOk } from '../support/run-process.js'
+import {
+  agreedPartition,
+  createTopics,
+  errorName,
+  logValues,
+  metadataOf,
+  pollFor,
+  sleep
+} from './cluster-kit.js'
 
 const SESSION_TIMEOUT_MS = 3000
 const TOPIC = 'partitioned'
@@ -60,43 +63,8 @@ async function netnsUnavailable(): Promise<string | null> {
   return null
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  let last = ''
-  while (Date.now() < deadline) {
-    const value = await check().catch((err: unknown) => {
-      last = String(err)
-      return undefined
-    })
-    if (value !== undefined) return value
-    await sleep(200)
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (${last})`)
-}
-
-interface KcatPartition {
-  leader: number
-  isrs: { id: number }[]
-}
-
-interface KcatMetadata {
-  controllerid: number
-  brokers: { id: number }[]
-  topics: { partitions: KcatPartition[] }[]
-}
-
-/** kcat's metadata; without `topic` none is named, so auto-creation cannot make it before CreateTopics. */
-async function metadataOf(bootstrap: string, topic: string | null = TOPIC): Promise<KcatMetadata> {
-  const named = topic === null ? [] : ['-t', topic]
-  const { stdout } = await runOk(KCAT, ['-L', '-J', '-b', bootstrap, ...named, '-m', '5'], {
-    timeoutMs: 15_000
-  })
-  return JSON.parse(stdout.toString('utf8')) as KcatMetadata
-}
+/** Waits poll kcat or etcd: every 200 ms is often enough. */
+const POLL = { intervalMs: 200 }
 
 /**
  * The error code of an acks=all produce of `value` to `host:port`, sent by a client process in network
@@ -124,33 +92,6 @@ async function produceAcksAll(
   return Number((await run(command!, args, timeoutMs + 20_000)).trim())
 }
 
-async function logValues(dir: string): Promise<string[]> {
-  const log = await UnifiedLog.open({
-    dir,
-    topicPartition: { topic: TOPIC, partition: 0 },
-    config: new LogConfig()
-  })
-  try {
-    const values: string[] = []
-    let offset = log.logStartOffset
-    while (offset < log.logEndOffset) {
-      const { records } = await log.read(offset, 1 << 20, { maxOffset: log.logEndOffset })
-      if (records.length === 0) break
-      for (let pos = 0; pos < records.length; ) {
-        const batch = await decodeRecordBatch(records, pos)
-        for (const r of batch.records) values.push(r.value?.toString() ?? '')
-        offset = Number(batch.baseOffset) + batch.lastOffsetDelta + 1
-        pos += records.readInt32BE(pos + 8) + 12
-      }
-    }
-    return values
-  } finally {
-    await log.close()
-  }
-}
-
-const errorName = (code: number) => Object.entries(ErrorCode).find(([, c]) => c === code)?.[0] ?? String(code)
-
 interface Broker {
   nodeId: number
   host: string
@@ -176,21 +117,12 @@ describe('network partition: the leader cut off in its own network namespace', a
       : new Promise<void>((r) => child.once('exit', () => r()))
 
   /** Every broker reports the same leader, ISR and brokers, with a controller and at least `minIsr`. */
-  const converged = async (minIsr: number) => {
-    const views = await Promise.all(brokers.map((b) => metadataOf(bootstrapOf(b.nodeId))))
-    const keys = views.map((m) =>
-      JSON.stringify({
-        brokers: m.brokers.map((b) => b.id).sort(),
-        leader: m.topics[0]?.partitions[0]?.leader,
-        isr: m.topics[0]?.partitions[0]?.isrs.map((r) => r.id).sort()
-      })
+  const converged = async (minIsr: number) =>
+    agreedPartition(
+      await Promise.all(brokers.map((b) => metadataOf(bootstrapOf(b.nodeId), TOPIC))),
+      3,
+      minIsr
     )
-    if (keys.some((k) => k !== keys[0])) throw new Error(`views differ: ${keys.join(' | ')}`)
-    const p = views[0]!.topics[0]?.partitions[0]
-    if (views[0]!.controllerid < 0 || views[0]!.brokers.length !== 3) throw new Error(keys[0])
-    if (!p || p.leader < 0 || p.isrs.length < minIsr) throw new Error(keys[0])
-    return p
-  }
 
   before(async () => {
     if (skip) return
@@ -221,10 +153,15 @@ describe('network partition: the leader cut off in its own network namespace', a
       ],
       { stdio: 'ignore' }
     )
-    await waitFor('etcd to be healthy', 15_000, async () => {
-      const response = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(1000) })
-      return response.ok ? true : undefined
-    })
+    await pollFor(
+      'etcd to be healthy',
+      15_000,
+      async () => {
+        const response = await fetch(`${clientUrl}/health`, { signal: AbortSignal.timeout(1000) })
+        return response.ok ? true : undefined
+      },
+      POLL
+    )
 
     for (const nodeId of [1, 2, 3]) {
       const host = nodeId === 3 ? NS_IP : ROOT_IP
@@ -246,29 +183,22 @@ describe('network partition: the leader cut off in its own network namespace', a
       closeSync(out)
       brokers.push({ nodeId, host, port, logDir, child })
     }
-    await waitFor('3 registered brokers', 30_000, async () =>
-      (await metadataOf(bootstrapOf(1), null)).brokers.length === 3 ? true : undefined
+    await pollFor(
+      '3 registered brokers',
+      30_000,
+      async () => ((await metadataOf(bootstrapOf(1))).brokers.length === 3 ? true : undefined),
+      POLL
     )
 
-    const kafka = new kafkajs.Kafka({ brokers: [bootstrapOf(1)], logLevel: kafkajs.logLevel.NOTHING })
-    const admin = kafka.admin()
-    await admin.connect()
-    try {
-      const created = await admin.createTopics({
-        topics: [
-          {
-            topic: TOPIC,
-            // Broker 3, the one in the namespace, is the preferred (first) replica, so it leads.
-            replicaAssignment: [{ partition: 0, replicas: [3, 1, 2] }],
-            configEntries: [{ name: 'min.insync.replicas', value: '2' }]
-          }
-        ],
-        waitForLeaders: true
-      })
-      assert.equal(created, true, `${TOPIC} was created by CreateTopics`)
-    } finally {
-      await admin.disconnect()
-    }
+    const created = await createTopics(bootstrapOf(1), [
+      {
+        topic: TOPIC,
+        // Broker 3, the one in the namespace, is the preferred (first) replica, so it leads.
+        replicaAssignment: [{ partition: 0, replicas: [3, 1, 2] }],
+        configEntries: [{ name: 'min.insync.replicas', value: '2' }]
+      }
+    ])
+    assert.equal(created, true, `${TOPIC} was created by CreateTopics`)
   })
 
   after(async () => {
@@ -285,7 +215,7 @@ describe('network partition: the leader cut off in its own network namespace', a
   it('the cut-off leader is replaced on the majority side and acknowledges nothing; healing converges', {
     skip: skip ?? false
   }, async (t) => {
-    const start = await waitFor('broker 3 leading with the full ISR', 30_000, () => converged(3))
+    const start = await pollFor('broker 3 leading with the full ISR', 30_000, () => converged(3), POLL)
     assert.equal(start.leader, 3)
     const first = await produceAcksAll(NETNS, NS_IP, brokerOf(3).port, 'before-cut', 10_000)
     assert.equal(first, ErrorCode.NONE, errorName(first))
@@ -293,10 +223,15 @@ describe('network partition: the leader cut off in its own network namespace', a
 
     await run('ip', ['netns', 'exec', NETNS, 'ip', 'link', 'set', VETH_NS, 'down'])
     const cutAt = Date.now()
-    const majority = await waitFor('a new leader on the majority side', 30_000, async () => {
-      const p = (await metadataOf(bootstrapOf(1))).topics[0]?.partitions[0]
-      return p && (p.leader === 1 || p.leader === 2) ? p : undefined
-    })
+    const majority = await pollFor(
+      'a new leader on the majority side',
+      30_000,
+      async () => {
+        const p = (await metadataOf(bootstrapOf(1), TOPIC)).topics[0]?.partitions[0]
+        return p && (p.leader === 1 || p.leader === 2) ? p : undefined
+      },
+      POLL
+    )
     t.diagnostic(`broker ${majority.leader} leads ${Date.now() - cutAt} ms after the cut`)
     const code = await produceAcksAll(null, ROOT_IP, brokerOf(majority.leader).port, 'majority', 15_000)
     assert.equal(code, ErrorCode.NONE, errorName(code))
@@ -318,21 +253,26 @@ describe('network partition: the leader cut off in its own network namespace', a
 
     await run('ip', ['netns', 'exec', NETNS, 'ip', 'link', 'set', VETH_NS, 'up'])
     const healedAt = Date.now()
-    const healed = await waitFor('convergence with the full ISR after healing', 45_000, () => converged(3))
+    const healed = await pollFor(
+      'convergence with the full ISR after healing',
+      45_000,
+      () => converged(3),
+      POLL
+    )
     t.diagnostic(`converged with the full ISR ${Date.now() - healedAt} ms after healing`)
     assert.equal(healed.leader, majority.leader)
     const after = await produceAcksAll(null, ROOT_IP, brokerOf(healed.leader).port, 'healed', 15_000)
     assert.equal(after, ErrorCode.NONE, errorName(after))
     acked.push('healed')
     // Every replica has fetched up to 'healed' once the high watermark passed it; wait for the followers too.
-    await waitFor('all replicas in sync', 15_000, () => converged(3))
+    await pollFor('all replicas in sync', 15_000, () => converged(3), POLL)
     await sleep(1000)
 
     const stoppingAt = Date.now()
     for (const b of brokers) b.child.kill('SIGTERM')
     await Promise.race([Promise.all(brokers.map((b) => exited(b.child))), sleep(20_000)])
     t.diagnostic(`brokers stopped in ${Date.now() - stoppingAt} ms`)
-    const logs = await Promise.all(brokers.map((b) => logValues(join(b.logDir, `${TOPIC}-0`))))
+    const logs = await Promise.all(brokers.map((b) => logValues(join(b.logDir, `${TOPIC}-0`), TOPIC)))
     const leaderLog = logs[majority.leader - 1]!
     assert.deepEqual(
       leaderLog.filter((v) => acked.includes(v)),

@@ -117,23 +117,29 @@ describe('reassignment: scaling out onto a 4th broker', async () => {
 
   before(async () => {
     if (skip) return
-    dir = await mkdtemp(join(tmpdir(), 'samsa-reassign-'))
-    basePort = await freePortRange(4)
-    const started = await runCli(
-      [
-        'cluster',
-        'start',
-        '--brokers',
-        '3',
-        '--dir',
-        dir,
-        '--base-port',
-        String(basePort),
-        ...OVERRIDES.flatMap((o) => ['--override', o])
-      ],
-      60_000
-    )
-    assert.equal(started.code, 0, started.stderr)
+    // A free port range can be taken by another test between the check and the bind: start afresh on
+    // another one (a new dir too: the failed start left an etcd data dir and broker logs behind).
+    let started: Awaited<ReturnType<typeof runCli>> | undefined
+    for (let attempt = 0; attempt < 3 && started?.code !== 0; attempt++) {
+      if (dir) await rm(dir, { recursive: true, force: true })
+      dir = await mkdtemp(join(tmpdir(), 'samsa-reassign-'))
+      basePort = await freePortRange(4)
+      started = await runCli(
+        [
+          'cluster',
+          'start',
+          '--brokers',
+          '3',
+          '--dir',
+          dir,
+          '--base-port',
+          String(basePort),
+          ...OVERRIDES.flatMap((o) => ['--override', o])
+        ],
+        60_000
+      )
+    }
+    assert.equal(started?.code, 0, started?.stderr)
     state = JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as ClusterState
     const kafka = new kafkajs.Kafka({
       brokers: state.bootstrap.split(','),
@@ -158,12 +164,8 @@ describe('reassignment: scaling out onto a 4th broker', async () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  // todo, not skip: it runs and reports, but about one run in six still misses one acknowledged record of a
-  // moved partition (acked by the removed leader at the old epoch, absent from the new leader's log): a race
-  // at the leader handover that is not found yet.
   it('moves partitions onto the new broker under load without losing acknowledged records', {
-    skip: skip ?? false,
-    todo: 'one acknowledged record is occasionally lost at the reassignment leader handover'
+    skip: skip ?? false
   }, async (t) => {
     const port = basePort
     const kafka = new kafkajs.Kafka({
@@ -175,6 +177,22 @@ describe('reassignment: scaling out onto a 4th broker', async () => {
     await producer.connect()
     const acked: string[][] = Array.from({ length: PARTITIONS }, () => [])
     const surfaced: string[] = []
+    let unacknowledged = 0
+    /**
+     * Only partitions with RecordMetadata in send()'s result were acknowledged. kafkajs 2.2.4 keeps each
+     * broker's response across the retries of one send (sendMessages.js): when a leader answers
+     * NOT_LEADER_OR_FOLLOWER and the partition's new leader already answered for other partitions, the
+     * retry never sends that partition's records and send() resolves without them (issue #7: the "lost"
+     * record was never appended by any broker).
+     */
+    const send = async (messages: { value: string; partition: number }[]): Promise<void> => {
+      const metadata = await producer.send({ topic: TOPIC, acks: -1, messages })
+      const ok = new Set(metadata.filter((m) => m.errorCode === 0).map((m) => m.partition))
+      for (const m of messages) {
+        if (ok.has(m.partition)) acked[m.partition]!.push(m.value)
+        else unacknowledged++
+      }
+    }
     let stop = false
     // Preload the partitions that move, so that catching up takes the throttled broker a few seconds.
     const filler = 'x'.repeat(1000)
@@ -184,16 +202,14 @@ describe('reassignment: scaling out onto a 4th broker', async () => {
           value: `pre-${i + j}-${p}-${filler}`,
           partition: p
         }))
-        await producer.send({ topic: TOPIC, acks: -1, messages: batch })
-        acked[p]!.push(...batch.map((m) => m.value))
+        await send(batch)
       }
     }
     const producing = (async () => {
       for (let i = 0; !stop && i < 100_000; i++) {
         const batch = Array.from({ length: PARTITIONS }, (_, p) => ({ value: `r-${i}-${p}`, partition: p }))
         try {
-          await producer.send({ topic: TOPIC, acks: -1, messages: batch })
-          for (const m of batch) acked[m.partition]!.push(m.value)
+          await send(batch)
         } catch (err) {
           surfaced.push(String((err as { type?: string }).type ?? err))
         }
@@ -288,6 +304,7 @@ describe('reassignment: scaling out onto a 4th broker', async () => {
       await producer.disconnect()
     }
     assert.deepEqual(surfaced, [])
+    t.diagnostic(`${unacknowledged} record(s) left unacknowledged by kafkajs retries`)
     for (let p = 0; p < PARTITIONS; p++) {
       const consumed = await pyConsume(state!.bootstrap, TOPIC, { partition: p })
       const values = new Set(consumed.records.map((r) => r.value?.toString()))

@@ -8,25 +8,23 @@
  */
 
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
+import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import kafkajs from 'kafkajs'
 import type { ClusterState } from '../../../src/cli/cluster-command.js'
 import { ErrorCode } from '../../../src/protocol/error-codes.js'
-import type { ProduceRequest, ProduceResponse } from '../../../src/protocol/messages/produce.js'
-import { decodeRecordBatch } from '../../../src/protocol/records/record-batch.js'
-import { LogConfig } from '../../../src/storage/log-config.js'
-import { UnifiedLog } from '../../../src/storage/unified-log.js'
 import { runCli } from '../../helpers/broker-process.js'
 import { ensureEtcd } from '../../helpers/etcd-process.js'
-import { RawKafkaClient } from '../../helpers/raw-kafka-client.js'
 import { pyConsume, pyProduce } from '../support/confluent.js'
-import { KCAT } from '../support/kcat.js'
-import { batchOf } from '../support/raw-requests.js'
-import { runOk } from '../support/run-process.js'
+import {
+  logValues,
+  partitionOf,
+  produceAcksAll,
+  startReplicatedCluster,
+  stopCluster,
+  waitFor
+} from './cluster-kit.js'
 
 const SESSION_TIMEOUT_MS = 3000
 const TOPIC = 'replicated'
@@ -36,97 +34,6 @@ const TOPIC = 'replicated'
  * collide with the first's sequence state. One request in flight keeps retries in order.
  */
 const ACKS_ALL = { acks: 'all', 'max.in.flight.requests.per.connection': 1, 'linger.ms': 5 }
-
-interface KcatPartition {
-  partition: number
-  leader: number
-  replicas: { id: number }[]
-  isrs: { id: number }[]
-}
-
-async function partitionOf(bootstrap: string): Promise<KcatPartition> {
-  const { stdout } = await runOk(KCAT, ['-L', '-J', '-b', bootstrap, '-t', TOPIC, '-m', '5'], {
-    timeoutMs: 15_000
-  })
-  const md = JSON.parse(stdout.toString('utf8')) as { topics: { partitions: KcatPartition[] }[] }
-  const p = md.topics[0]?.partitions[0]
-  if (!p) throw new Error(`no metadata for ${TOPIC}`)
-  return p
-}
-
-/** Polls `check` every 100 ms until it returns a value, or fails after `timeoutMs`. */
-async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const value = await check().catch(() => undefined)
-    if (value !== undefined) return value
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-}
-
-async function freePortRange(count: number): Promise<number> {
-  const isFree = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer()
-      server.once('error', () => resolve(false))
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-    })
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000)
-    let free = true
-    for (let i = 0; i < count && free; i++) free = await isFree(base + i)
-    if (free) return base
-  }
-  throw new Error('no free port range found')
-}
-
-/** acks=-1 Produce v9 of one batch, answered within `timeoutMs` by the broker at `port`. */
-async function produceAcksAll(port: number, value: string, timeoutMs: number) {
-  const client = await RawKafkaClient.connect(port)
-  try {
-    const body: ProduceRequest = {
-      transactionalId: null,
-      acks: -1,
-      timeoutMs,
-      topicData: [{ name: TOPIC, partitionData: [{ index: 0, records: await batchOf([value]) }] }]
-    }
-    client.send(
-      { requestApiKey: 0, requestApiVersion: 9, correlationId: 1, clientId: 'replication-test' },
-      body
-    )
-    const response = await client.nextResponse<ProduceResponse>(0, 9, timeoutMs + 10_000)
-    return response.body.responses[0]!.partitionResponses[0]!
-  } finally {
-    client.close()
-  }
-}
-
-/** Every record value in a partition directory, read with the storage layer (the broker is stopped). */
-async function logValues(dir: string): Promise<string[]> {
-  const log = await UnifiedLog.open({
-    dir,
-    topicPartition: { topic: TOPIC, partition: 0 },
-    config: new LogConfig()
-  })
-  try {
-    const values: string[] = []
-    let offset = log.logStartOffset
-    while (offset < log.logEndOffset) {
-      const { records } = await log.read(offset, 1 << 20, { maxOffset: log.logEndOffset })
-      if (records.length === 0) break
-      for (let pos = 0; pos < records.length; ) {
-        const batch = await decodeRecordBatch(records, pos)
-        for (const r of batch.records) values.push(r.value?.toString() ?? '')
-        offset = Number(batch.baseOffset) + batch.lastOffsetDelta + 1
-        pos += records.readInt32BE(pos + 8) + 12
-      }
-    }
-    return values
-  } finally {
-    await log.close()
-  }
-}
 
 describe('replication: RF=3, min.insync.replicas=2, leader failover', async () => {
   const skip = await ensureEtcd()
@@ -142,57 +49,15 @@ describe('replication: RF=3, min.insync.replicas=2, leader failover', async () =
   before(async () => {
     if (skip) return
     dir = await mkdtemp(join(tmpdir(), 'samsa-replication-'))
-    const started = await runCli(
-      [
-        'cluster',
-        'start',
-        '--brokers',
-        '3',
-        '--dir',
-        dir,
-        '--base-port',
-        String(await freePortRange(3)),
-        '--override',
-        `broker.session.timeout.ms=${SESSION_TIMEOUT_MS}`,
-        '--override',
-        'replica.lag.time.max.ms=4000'
-      ],
-      60_000
-    )
-    assert.equal(started.code, 0, started.stderr)
-    state = JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as ClusterState
-    const kafka = new kafkajs.Kafka({
-      brokers: state.bootstrap.split(','),
-      logLevel: kafkajs.logLevel.NOTHING
-    })
-    const admin = kafka.admin()
-    await admin.connect()
-    try {
-      await admin.createTopics({
-        topics: [
-          {
-            topic: TOPIC,
-            numPartitions: 1,
-            replicationFactor: 3,
-            configEntries: [{ name: 'min.insync.replicas', value: '2' }]
-          }
-        ],
-        waitForLeaders: true
-      })
-    } finally {
-      await admin.disconnect()
-    }
+    state = await startReplicatedCluster(dir, TOPIC, [
+      `broker.session.timeout.ms=${SESSION_TIMEOUT_MS}`,
+      'replica.lag.time.max.ms=4000'
+    ])
   })
 
   after(async () => {
-    if (skip || !dir) return
-    for (const b of state?.brokers ?? []) {
-      try {
-        process.kill(b.pid, 'SIGCONT')
-      } catch {}
-    }
-    await runCli(['cluster', 'stop', '--dir', dir], 60_000).catch(() => undefined)
-    await rm(dir, { recursive: true, force: true })
+    if (skip) return
+    await stopCluster(dir, state)
   })
 
   it('acks=all produces reach every replica and are readable from the leader', {
@@ -211,7 +76,7 @@ describe('replication: RF=3, min.insync.replicas=2, leader failover', async () =
       []
     )
     acked.push(...values)
-    const p = await partitionOf(state!.bootstrap)
+    const p = await partitionOf(state!.bootstrap, TOPIC)
     assert.deepEqual(p.isrs.map((r) => r.id).sort(), [1, 2, 3], 'every follower is in sync')
     const consumed = await pyConsume(bootstrapOf(p.leader), TOPIC, { partition: 0 })
     assert.deepEqual(
@@ -223,7 +88,7 @@ describe('replication: RF=3, min.insync.replicas=2, leader failover', async () =
   it('a SIGKILLed leader is replaced from the ISR; produces resume and nothing is lost or duplicated', {
     skip: skip ?? false
   }, async (t) => {
-    const before = await partitionOf(state!.bootstrap)
+    const before = await partitionOf(state!.bootstrap, TOPIC)
     const victim = brokerOf(before.leader)
     const survivor = state!.brokers.find((b) => b.nodeId !== before.leader)!
     const killedAt = Date.now()
@@ -241,7 +106,7 @@ describe('replication: RF=3, min.insync.replicas=2, leader failover', async () =
     })
     const failoverMs = Date.now() - killedAt
     acked.push(firstAck)
-    const after = await partitionOf(`127.0.0.1:${survivor.port}`)
+    const after = await partitionOf(`127.0.0.1:${survivor.port}`, TOPIC)
     t.diagnostic(
       `leader ${before.leader} SIGKILLed; first acks=all produce acknowledged after ${failoverMs} ms, new leader ${after.leader} (session timeout ${SESSION_TIMEOUT_MS} ms)`
     )
@@ -288,14 +153,14 @@ describe('replication: RF=3, min.insync.replicas=2, leader failover', async () =
     const leaderPort = brokerOf(newLeader).port
     // A stopped follower neither fetches nor renews its lease: the leader waits for it until the ISR shrinks.
     process.kill(brokerOf(follower).pid, 'SIGSTOP')
-    const waiting = await produceAcksAll(leaderPort, 'after-shrink', 20_000)
+    const waiting = await produceAcksAll(leaderPort, TOPIC, 'after-shrink', 20_000)
     assert.equal(waiting.errorCode, ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND)
-    const p = await partitionOf(bootstrapOf(newLeader))
+    const p = await partitionOf(bootstrapOf(newLeader), TOPIC)
     assert.deepEqual(
       p.isrs.map((r) => r.id),
       [newLeader]
     )
-    const rejected = await produceAcksAll(leaderPort, 'rejected', 5000)
+    const rejected = await produceAcksAll(leaderPort, TOPIC, 'rejected', 5000)
     assert.equal(rejected.errorCode, ErrorCode.NOT_ENOUGH_REPLICAS)
     process.kill(brokerOf(follower).pid, 'SIGKILL')
   })
@@ -306,8 +171,8 @@ describe('replication: RF=3, min.insync.replicas=2, leader failover', async () =
     assert.ok(newLeader > 0 && follower > 0, 'needs the failover test')
     const stopped = await runCli(['cluster', 'stop', '--dir', dir], 60_000)
     assert.equal(stopped.code, 0, stopped.stderr)
-    const leaderLog = await logValues(join(brokerOf(newLeader).logDir, `${TOPIC}-0`))
-    const followerLog = await logValues(join(brokerOf(follower).logDir, `${TOPIC}-0`))
+    const leaderLog = await logValues(join(brokerOf(newLeader).logDir, `${TOPIC}-0`), TOPIC)
+    const followerLog = await logValues(join(brokerOf(follower).logDir, `${TOPIC}-0`), TOPIC)
     for (const values of [leaderLog, followerLog]) {
       assert.equal(new Set(values).size, values.length, 'no record is duplicated')
       assert.deepEqual(

@@ -8,54 +8,26 @@
  */
 
 import assert from 'node:assert/strict'
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
+import { access, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import kafkajs from 'kafkajs'
 import { type ClusterState, isAlive } from '../../../src/cli/cluster-command.js'
 import { ErrorCode } from '../../../src/protocol/error-codes.js'
+import type { AlterConfigsResponse } from '../../../src/protocol/messages/alter-configs.js'
 import type { CreateTopicsResponse } from '../../../src/protocol/messages/create-topics.js'
+import type { DescribeConfigsResponse } from '../../../src/protocol/messages/describe-configs.js'
+import type { IncrementalAlterConfigsResponse } from '../../../src/protocol/messages/incremental-alter-configs.js'
 import { runCli } from '../../helpers/broker-process.js'
 import { ensureEtcd } from '../../helpers/etcd-process.js'
 import { RawKafkaClient } from '../../helpers/raw-kafka-client.js'
 import { PYTHON } from '../support/confluent.js'
-import { KCAT, kcatConsume, kcatProduce } from '../support/kcat.js'
+import { kcatConsume, kcatProduce } from '../support/kcat.js'
 import { rawCreateTopics } from '../support/raw-requests.js'
 import { runOk } from '../support/run-process.js'
+import { createTopics, launchCluster, metadataOf, roundTrip, stopCluster, waitFor } from './cluster-kit.js'
 
 const SESSION_TIMEOUT_MS = 3000
-
-interface KcatMetadata {
-  controllerid: number
-  brokers: { id: number; name: string }[]
-  topics: { topic: string; partitions: { partition: number; leader: number }[] }[]
-}
-
-async function metadataOf(bootstrap: string, topic?: string): Promise<KcatMetadata> {
-  const args = ['-L', '-J', '-b', bootstrap, '-m', '5']
-  if (topic) args.push('-t', topic)
-  const { stdout } = await runOk(KCAT, args, { timeoutMs: 15_000 })
-  return JSON.parse(stdout.toString('utf8')) as KcatMetadata
-}
-
-/** A base port with `count` free consecutive loopback ports after it. */
-async function freePortRange(count: number): Promise<number> {
-  const isFree = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer()
-      server.once('error', () => resolve(false))
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-    })
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000)
-    let free = true
-    for (let i = 0; i < count && free; i++) free = await isFree(base + i)
-    if (free) return base
-  }
-  throw new Error('no free port range found')
-}
 
 async function exists(path: string): Promise<boolean> {
   return access(path).then(
@@ -72,33 +44,18 @@ describe('samsa cluster: 3 brokers on etcd', async () => {
   before(async () => {
     if (skip) return
     dir = await mkdtemp(join(tmpdir(), 'samsa-cluster-'))
-    const basePort = await freePortRange(3)
-    const started = await runCli(
-      [
-        'cluster',
-        'start',
-        '--brokers',
-        '3',
-        '--racks',
-        'a,b,c',
-        '--dir',
-        dir,
-        '--base-port',
-        String(basePort),
-        '--override',
-        `broker.session.timeout.ms=${SESSION_TIMEOUT_MS}`
-      ],
-      60_000
-    )
-    assert.equal(started.code, 0, started.stderr)
-    state = JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as ClusterState
+    const started = await launchCluster(dir, {
+      brokers: 3,
+      racks: ['a', 'b', 'c'],
+      overrides: [`broker.session.timeout.ms=${SESSION_TIMEOUT_MS}`]
+    })
+    state = started.state
     assert.equal(started.stdout.trim(), state.bootstrap)
   })
 
   after(async () => {
-    if (skip || !dir) return
-    if (await exists(join(dir, 'cluster.json'))) await runCli(['cluster', 'stop', '--dir', dir], 60_000)
-    await rm(dir, { recursive: true, force: true })
+    if (skip) return
+    await stopCluster(dir, state)
   })
 
   it('lists 3 brokers and the controller (kcat -L)', { skip: skip ?? false }, async () => {
@@ -114,23 +71,12 @@ describe('samsa cluster: 3 brokers on etcd', async () => {
   it('spreads the leaders of a 6-partition topic over the 3 racks; kcat produces and consumes through them', {
     skip: skip ?? false
   }, async () => {
-    const kafka = new kafkajs.Kafka({
-      brokers: [state!.bootstrap.split(',')[2]!],
-      logLevel: kafkajs.logLevel.NOTHING
-    })
-    const admin = kafka.admin()
-    await admin.connect()
-    try {
-      assert.equal(
-        await admin.createTopics({
-          topics: [{ topic: 'spread', numPartitions: 6, replicationFactor: 1 }],
-          waitForLeaders: true
-        }),
-        true
-      )
-    } finally {
-      await admin.disconnect()
-    }
+    assert.equal(
+      await createTopics(state!.bootstrap.split(',')[2]!, [
+        { topic: 'spread', numPartitions: 6, replicationFactor: 1 }
+      ]),
+      true
+    )
     const md = await metadataOf(state!.bootstrap, 'spread')
     const partitions = md.topics.find((t) => t.topic === 'spread')!.partitions
     assert.equal(partitions.length, 6)
@@ -192,6 +138,59 @@ describe('samsa cluster: 3 brokers on etcd', async () => {
     }
   })
 
+  it('non-controllers forward AlterConfigs and IncrementalAlterConfigs; forwarded once, every resource gets NOT_CONTROLLER', {
+    skip: skip ?? false
+  }, async () => {
+    const controller = (await metadataOf(state!.bootstrap)).controllerid
+    const other = state!.brokers.find((b) => b.nodeId !== controller)!
+    const retention = (value: string) => [
+      { resourceType: 2, resourceName: 'forwarded', configs: [{ name: 'retention.ms', value }] }
+    ]
+    const altered = await roundTrip<AlterConfigsResponse>(other.port, 33, 1, {
+      resources: retention('1000'),
+      validateOnly: false
+    })
+    assert.deepEqual(
+      altered.responses.map((r) => r.errorCode),
+      [ErrorCode.NONE]
+    )
+    const incremental = await roundTrip<IncrementalAlterConfigsResponse>(other.port, 44, 1, {
+      resources: [
+        {
+          resourceType: 2,
+          resourceName: 'forwarded',
+          configs: [{ name: 'retention.ms', configOperation: 0, value: '2000' }]
+        }
+      ],
+      validateOnly: false
+    })
+    assert.deepEqual(
+      incremental.responses.map((r) => r.errorCode),
+      [ErrorCode.NONE]
+    )
+    const described = await roundTrip<DescribeConfigsResponse>(other.port, 32, 1, {
+      resources: [{ resourceType: 2, resourceName: 'forwarded', configurationKeys: ['retention.ms'] }],
+      includeSynonyms: false
+    })
+    assert.equal(described.results[0]?.configs[0]?.value, '2000')
+
+    const client = await RawKafkaClient.connect(other.port)
+    try {
+      client.send(
+        { requestApiKey: 33, requestApiVersion: 1, correlationId: 8, clientId: 'samsa-forwarded-by-99' },
+        { resources: [...retention('3000'), ...retention('4000')], validateOnly: false }
+      )
+      const response = await client.nextResponse<AlterConfigsResponse>(33, 1, 10_000)
+      assert.deepEqual(
+        response.body.responses.map((r) => r.errorCode),
+        [ErrorCode.NOT_CONTROLLER, ErrorCode.NOT_CONTROLLER]
+      )
+      assert.match(response.body.responses[0]?.errorMessage ?? '', /not the controller/)
+    } finally {
+      client.close()
+    }
+  })
+
   it('elects another controller when the controller is SIGKILLed, and creates topics after', {
     skip: skip ?? false
   }, async (t) => {
@@ -200,21 +199,14 @@ describe('samsa cluster: 3 brokers on etcd', async () => {
     const survivor = state!.brokers.find((b) => b.nodeId !== before)!
     const killedAt = Date.now()
     process.kill(victim.pid, 'SIGKILL')
-    let elected = -1
-    const deadline = killedAt + 30_000
-    while (Date.now() < deadline) {
-      const md = await metadataOf(`127.0.0.1:${survivor.port}`).catch(() => undefined)
-      if (md && md.controllerid !== before && md.controllerid >= 0) {
-        elected = md.controllerid
-        break
-      }
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    const elected = await waitFor('a new controller', 30_000, async () => {
+      const md = await metadataOf(`127.0.0.1:${survivor.port}`)
+      return md.controllerid !== before && md.controllerid >= 0 ? md.controllerid : undefined
+    })
     const failoverMs = Date.now() - killedAt
     t.diagnostic(
       `controller ${before} -> ${elected} in ${failoverMs} ms (session timeout ${SESSION_TIMEOUT_MS} ms)`
     )
-    assert.notEqual(elected, -1, 'no new controller within 30 s')
     assert.notEqual(elected, victim.nodeId)
 
     // librdkafka's AdminClient sends CreateTopics to the controller it learns from Metadata.
