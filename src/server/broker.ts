@@ -60,20 +60,20 @@ import { createOffsetCommitHandler } from './handlers/offset-commit.js'
 import { createOffsetDeleteHandler } from './handlers/offset-delete.js'
 import { createOffsetFetchHandler } from './handlers/offset-fetch.js'
 import { createOffsetForLeaderEpochHandler } from './handlers/offset-for-leader-epoch.js'
-import { createProduceHandler } from './handlers/produce.js'
+import { createProduceHandler, type TxnProduceVerifier } from './handlers/produce.js'
 import { createSyncGroupHandler } from './handlers/sync-group.js'
 import { createTxnOffsetCommitHandler } from './handlers/txn-offset-commit.js'
 import { createWriteTxnMarkersHandler } from './handlers/write-txn-markers.js'
-import { InternalTopicGroupStore } from './internal-topic-group-store.js'
+import { InternalTopicGroupStore, OFFSETS_TOPIC } from './internal-topic-group-store.js'
 import { type BrokerComponent, KafkaServer } from './kafka-server.js'
 import type { Logger } from './logger.js'
 import { TransactionCoordination } from './transaction-coordination.js'
 
 /** Every handler this broker serves, one per API key. */
-function brokerHandlers(deps: HandlerDeps): ApiHandler[] {
+function brokerHandlers(deps: HandlerDeps, verifyTxn?: TxnProduceVerifier): ApiHandler[] {
   return [
     apiVersionsHandler,
-    createProduceHandler(deps),
+    createProduceHandler(deps, verifyTxn),
     createFetchHandler(deps),
     createListOffsetsHandler(deps),
     createMetadataHandler(deps),
@@ -144,8 +144,15 @@ function component(
 /** follower.replication.throttled.rate: Kafka's default (Long.MAX_VALUE) means unthrottled. */
 function replicaFetcherConfig(config: KafkaConfig): ReplicaFetcherConfig {
   const rate = config.getNumber('follower.replication.throttled.rate')
-  if (rate >= Number.MAX_SAFE_INTEGER) return DEFAULT_REPLICA_FETCHER_CONFIG
-  return { ...DEFAULT_REPLICA_FETCHER_CONFIG, throttle: new ReplicationThrottle(rate) }
+  const base = { ...DEFAULT_REPLICA_FETCHER_CONFIG, maxWaitMs: config.getNumber('replica.fetch.wait.max.ms') }
+  if (rate >= Number.MAX_SAFE_INTEGER) return base
+  return { ...base, throttle: new ReplicationThrottle(rate) }
+}
+
+/** leader.replication.throttled.rate: Kafka's default (Long.MAX_VALUE) means unthrottled. */
+function leaderReplicationThrottle(config: KafkaConfig): ReplicationThrottle | undefined {
+  const rate = config.getNumber('leader.replication.throttled.rate')
+  return rate >= Number.MAX_SAFE_INTEGER ? undefined : new ReplicationThrottle(rate)
 }
 
 /** auto.leader.rebalance.enable: the active controller's periodic preferred leader election. */
@@ -228,7 +235,8 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         onError: (err, what) => logger.error({ err }, what),
         alterIsr: (partition, newIsr) => alterPartitions.submit(partition, newIsr),
         replicaLagTimeMaxMs: config.getNumber('replica.lag.time.max.ms'),
-        replicaFetcherConfig: replicaFetcherConfig(config)
+        replicaFetcherConfig: replicaFetcherConfig(config),
+        leaderReplicationThrottle: leaderReplicationThrottle(config)
       })
       await replicaManager.startup()
     },
@@ -260,7 +268,13 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     },
     advertisedEndPoints: () => server?.advertisedEndPoints() ?? config.advertisedListeners
   }
-  const groupCoordinator = new GroupCoordinator(new InternalTopicGroupStore(() => deps.replicaManager), {
+  // offsets.commit.timeout.ms bounds each acks=all write to `__consumer_offsets`.
+  const groupStore = new InternalTopicGroupStore(
+    () => deps.replicaManager,
+    OFFSETS_TOPIC,
+    config.getNumber('offsets.commit.timeout.ms')
+  )
+  const groupCoordinator = new GroupCoordinator(groupStore, {
     config: groupCoordinatorConfigFrom(config),
     isValidTopicPartition: (topic, partition) => deps.metadataCache.partition(topic, partition) !== undefined,
     consumerGroupConfig: consumerGroupConfigFrom(config),
@@ -286,6 +300,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     producerIdManager: producerIds,
     metadataCache: () => deps.metadataCache,
     controller: () => deps.controller,
+    controllerChannel: () => deps.controllerChannel,
     replicaManager: () => deps.replicaManager,
     localNode: () => {
       const endpoint = deps.advertisedEndPoints()[0]!
@@ -299,6 +314,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     coordinator: groupCoordinator,
     metadataCache: () => deps.metadataCache,
     controller: () => deps.controller,
+    controllerChannel: () => deps.controllerChannel,
     replicaManager: () => deps.replicaManager,
     localNode: () => {
       const endpoint = deps.advertisedEndPoints()[0]!
@@ -321,7 +337,9 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     config,
     logger,
     handlers: [
-      ...brokerHandlers(deps),
+      ...brokerHandlers(deps, (id, topic, partition, records) =>
+        transactionCoordination.verifyProduce(id, topic, partition, records)
+      ),
       createInitProducerIdHandler(
         () => producerIds,
         (request, ctx) => transactionCoordination.initProducerId(request, ctx.apiVersion)

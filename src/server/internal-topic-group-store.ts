@@ -1,4 +1,6 @@
-import type { ReplicaManager } from '../cluster/replica-manager.js'
+import { DelayedProduce } from '../cluster/delayed-produce.js'
+import type { Partition } from '../cluster/partition.js'
+import { partitionKey, type ReplicaManager } from '../cluster/replica-manager.js'
 import type {
   CoordinatorLogEntry,
   CoordinatorRecord,
@@ -12,12 +14,16 @@ import { iterateBatches } from '../protocol/records/record-batch-iterator.js'
 
 export const OFFSETS_TOPIC = '__consumer_offsets'
 const LOAD_CHUNK_BYTES = 1024 * 1024
+/** offsets.commit.timeout.ms's default: how long an append may wait for the ISR. */
+export const DEFAULT_COMMIT_TIMEOUT_MS = 5000
 const TRANSACTIONAL_BIT = 0x10
 const CONTROL_BIT = 0x20
 
 /**
  * The group coordinator's GroupStore on the `__consumer_offsets` partitions: each append is one record
- * batch written with acks=all through the replica manager; load replays the partition from its log start.
+ * batch written with acks=all through the replica manager, and resolves only once the whole ISR holds it
+ * (or fails after `commitTimeoutMs`, Kafka's offsets.commit.timeout.ms), so an acknowledged commit
+ * survives the loss of its coordinator; load replays the partition from its log start.
  * Appends to one partition are ordered by the log's own append serialisation.
  *
  * A transactional append (TxnOffsetCommit) is written as the producer's transactional batch with origin
@@ -29,7 +35,8 @@ const CONTROL_BIT = 0x20
 export class InternalTopicGroupStore implements GroupStore {
   constructor(
     private readonly replicaManager: () => ReplicaManager,
-    private readonly topic = OFFSETS_TOPIC
+    private readonly topic = OFFSETS_TOPIC,
+    private readonly commitTimeoutMs = DEFAULT_COMMIT_TIMEOUT_MS
   ) {}
 
   async append(partition: number, records: readonly CoordinatorRecord[], txn?: TxnProducer): Promise<void> {
@@ -49,15 +56,30 @@ export class InternalTopicGroupStore implements GroupStore {
       })
     )
     if (txn === undefined) {
-      await this.replicaManager().appendRecords(this.topic, partition, batch, -1)
+      await this.replicaManager().appendRecords(this.topic, partition, batch, -1, this.commitTimeoutMs)
       return
     }
     const p = await this.replicaManager().getPartition(this.topic, partition)
     if (!p.isLeader) {
       throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `not the leader of ${this.topic}-${partition}`)
     }
-    await p.log.append(batch, { leaderEpoch: p.leaderEpoch, origin: 'coordinator' })
+    const info = await p.log.append(batch, { leaderEpoch: p.leaderEpoch, origin: 'coordinator' })
     p.maybeIncrementHighWatermark()
+    // Parked follower fetches must see the append now, or the ISR wait below lasts their whole long poll.
+    this.replicaManager().fetchPurgatory.checkAndComplete(partitionKey(p.topic, p.partitionIndex))
+    await this.awaitIsr(p, info.lastOffset + 1)
+  }
+
+  /** acks=all for an append made directly on the log: waits until the high watermark reaches `endOffset`. */
+  private async awaitIsr(p: Partition, endOffset: number): Promise<void> {
+    const replicaManager = this.replicaManager()
+    const error = await new Promise<Error | null>((resolve) => {
+      replicaManager.producePurgatory.tryCompleteElseWatch(
+        new DelayedProduce(p, endOffset, this.commitTimeoutMs, resolve),
+        [partitionKey(p.topic, p.partitionIndex)]
+      )
+    })
+    if (error) throw error
   }
 
   async *load(partition: number): AsyncIterable<CoordinatorLogEntry> {

@@ -1,16 +1,30 @@
 import type { Controller } from '../cluster/controller.js'
+import type { ControllerChannel } from '../cluster/controller-channel.js'
+import { DelayedProduce } from '../cluster/delayed-produce.js'
 import type { MetadataCache } from '../cluster/metadata-cache.js'
-import type { ReplicaManager } from '../cluster/replica-manager.js'
+import type { MetadataDelta, Unsubscribe } from '../cluster/metadata-store.js'
+import type { Partition } from '../cluster/partition.js'
+import { partitionKey, type ReplicaManager } from '../cluster/replica-manager.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js'
 import { partitionFor } from '../coordinator/group/group-partition.js'
 import type { ProducerIdManager } from '../coordinator/producer-id-manager.js'
+import {
+  AddPartitionsToTxnManager,
+  producerErrorFor
+} from '../coordinator/transaction/add-partitions-to-txn-manager.js'
+import { InterBrokerConnections } from '../coordinator/transaction/inter-broker-connections.js'
 import { TransactionCoordinator, type TxnMarker } from '../coordinator/transaction/transaction-coordinator.js'
+import {
+  type FailedMarkerPartition,
+  TransactionMarkerChannelManager
+} from '../coordinator/transaction/transaction-marker-channel-manager.js'
 import type { TopicPartition } from '../coordinator/transaction/transaction-metadata.js'
 import { TransactionStateManager } from '../coordinator/transaction/transaction-state-manager.js'
-import { ErrorCode, errorCodeOf } from '../protocol/error-codes.js'
+import { ErrorCode, errorCodeOf, KafkaError } from '../protocol/error-codes.js'
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../protocol/messages/init-producer-id.js'
 import type { CoordinatorNode } from './handlers/find-coordinator.js'
+import { createInternalTopic } from './internal-topic-creator.js'
 import { InternalTopicGroupStore, OFFSETS_TOPIC } from './internal-topic-group-store.js'
 import type { Logger } from './logger.js'
 
@@ -25,23 +39,61 @@ export interface TransactionCoordinationDeps {
   producerIdManager: ProducerIdManager
   metadataCache: () => MetadataCache
   controller: () => Controller
+  controllerChannel: () => ControllerChannel
   replicaManager: () => ReplicaManager
   localNode: () => CoordinatorNode
 }
 
+/** Kafka's request.timeout.ms default, for the coordinator's inter-broker requests. */
+const INTER_BROKER_REQUEST_TIMEOUT_MS = 30_000
+/** How long a marker waits for the partition's ISR (acks=all, as Kafka writes markers). */
+const MARKER_ISR_TIMEOUT_MS = 30_000
+/** After a failed load, the partition is tried again this much later (if this broker still leads it). */
+const LOAD_RETRY_MS = 1000
+const CLIENT_ID_PREFIX = 'samsa-txn-coordinator'
+/** Record batch v2 header fields read to recognise a transactional batch and its producer. */
+const ATTRIBUTES_OFFSET = 21
+const PRODUCER_ID_OFFSET = 43
+const PRODUCER_EPOCH_OFFSET = 51
+const BATCH_HEADER_SIZE = 61
+const TRANSACTIONAL_BIT = 0x10
+
+/** A `__transaction_state` partition this broker leads, in `leaderEpoch` (the coordinator epoch). */
+interface Election {
+  readonly leaderEpoch: number
+}
+
 /**
- * Ties the transaction coordinator to `__transaction_state` and to this broker's partitions: creates the
- * topic on the first FindCoordinator for a transactional id (as Kafka does), loads every partition this
- * broker leads, answers FindCoordinator key type 1, writes transaction markers locally (WriteTxnMarkers'
- * work, including the group coordinator's pending offsets on `__consumer_offsets`), and runs the periodic
- * abort of timed-out transactions and the expiry of idle transactional ids.
+ * Ties the transaction coordinator to `__transaction_state` and to the cluster, as Kafka's broker does:
+ * - FindCoordinator key type 1 names the current leader of the id's partition, from any broker; the first
+ *   lookup creates the topic through the controller.
+ * - It follows the metadata: a partition this broker comes to lead is loaded (COORDINATOR_LOAD_IN_PROGRESS
+ *   meanwhile) and its transactions left in PrepareCommit/PrepareAbort are completed; a partition it stops
+ *   leading is unloaded at once (NOT_COORDINATOR afterwards).
+ * - Markers go to the data partitions' leaders: written locally when this broker leads them, otherwise
+ *   with WriteTxnMarkers through the marker channel (Kafka's TransactionMarkerChannelManager), including
+ *   the group coordinator's pending offsets on `__consumer_offsets`.
+ * - KIP-890 part 1: this coordinator tells its local partitions about added partitions directly; a leader
+ *   whose producer's coordinator is elsewhere asks it (AddPartitionsToTxnManager, `verifyProduce`).
+ * - It runs the periodic abort of timed-out transactions and the expiry of idle transactional ids.
+ *
+ * Event loop: metadata deltas arrive synchronously after the replica manager applied them; resignations
+ * happen inside the delta, loads run in the background, one at a time per partition.
  */
 export class TransactionCoordination {
   readonly stateManager: TransactionStateManager
   readonly coordinator: TransactionCoordinator
-  private readonly loaded = new Set<number>()
+  private readonly connections: InterBrokerConnections
+  private readonly markerChannel: TransactionMarkerChannelManager
+  private readonly verifier: AddPartitionsToTxnManager
+  private readonly elections = new Map<number, Election>()
+  /** The last load started per partition; a new one waits for it. */
+  private readonly loads = new Map<number, Promise<void>>()
   private creating: Promise<void> | null = null
   private timers: NodeJS.Timeout[] = []
+  private unsubscribe: Unsubscribe | null = null
+  private retryTimer: NodeJS.Timeout | null = null
+  private stopped = false
 
   constructor(private readonly deps: TransactionCoordinationDeps) {
     const { config } = deps
@@ -49,10 +101,29 @@ export class TransactionCoordination {
       new InternalTopicGroupStore(() => deps.replicaManager(), TRANSACTION_STATE_TOPIC),
       config.getNumber('transaction.state.log.num.partitions')
     )
+    this.connections = new InterBrokerConnections(
+      config.nodeId,
+      (nodeId) => {
+        const broker = deps.metadataCache().broker(nodeId)
+        return broker === undefined || broker.fenced ? undefined : { host: broker.host, port: broker.port }
+      },
+      CLIENT_ID_PREFIX
+    )
+    this.markerChannel = new TransactionMarkerChannelManager({
+      localBrokerId: config.nodeId,
+      connections: this.connections,
+      leaderOf: (topic, partition) => deps.metadataCache().leaderOf(topic, partition),
+      writeLocal: (marker) => this.writeMarkersLocally(marker),
+      requestTimeoutMs: INTER_BROKER_REQUEST_TIMEOUT_MS
+    })
+    this.verifier = new AddPartitionsToTxnManager({
+      connections: this.connections,
+      requestTimeoutMs: INTER_BROKER_REQUEST_TIMEOUT_MS
+    })
     this.coordinator = new TransactionCoordinator({
       stateManager: this.stateManager,
       generateProducerId: () => deps.producerIdManager.generateProducerId(),
-      writeMarkers: (marker) => this.writeMarkers(marker),
+      writeMarkers: (marker) => this.markerChannel.writeMarkers(marker),
       config: {
         maxTimeoutMs: config.transactionMaxTimeoutMs,
         transactionalIdExpirationMs: config.getNumber('transactional.id.expiration.ms')
@@ -88,12 +159,8 @@ export class TransactionCoordination {
   }
 
   async startup(): Promise<void> {
-    const topic = this.deps.metadataCache().topicByName(TRANSACTION_STATE_TOPIC)
-    if (topic) {
-      // The topic's real partition count wins over the config, which may have changed since it was created.
-      this.stateManager.numPartitions = topic.partitions.length
-      await this.electLocalPartitions()
-    }
+    this.unsubscribe = this.deps.metadataCache().subscribe((delta) => this.onMetadataDelta(delta))
+    this.reconcile()
     const { config, logger } = this.deps
     const every = (ms: number, what: string, task: () => Promise<unknown>) => {
       let running = false
@@ -122,10 +189,17 @@ export class TransactionCoordination {
   }
 
   async shutdown(): Promise<void> {
+    this.stopped = true
+    this.unsubscribe?.()
+    this.unsubscribe = null
+    if (this.retryTimer) clearTimeout(this.retryTimer)
     for (const t of this.timers) clearInterval(t)
     this.timers = []
+    // Closing the connections first fails marker requests in flight, so the coordinator stops at once.
+    this.connections.close()
     await this.coordinator.shutdown()
     await this.creating?.catch(() => undefined)
+    await Promise.all([...this.loads.values()].map((l) => l.catch(() => undefined)))
   }
 
   /** InitProducerId with a transactional id (the handler serves the non-transactional path itself). */
@@ -148,16 +222,25 @@ export class TransactionCoordination {
     return { throttleTimeMs: 0, ...r, errorCode }
   }
 
-  /** FindCoordinator key type 1. */
+  /**
+   * FindCoordinator key type 1: the current leader of the id's `__transaction_state` partition, from the
+   * metadata cache, on any broker. COORDINATOR_NOT_AVAILABLE only while the partition has no live leader
+   * or the topic is being created (the first lookup creates it through the controller).
+   */
   lookup(transactionalId: string): CoordinatorNode | number {
-    const topic = this.deps.metadataCache().topicByName(TRANSACTION_STATE_TOPIC)
+    const cache = this.deps.metadataCache()
+    const topic = cache.topicByName(TRANSACTION_STATE_TOPIC)
     if (topic === undefined) {
       this.ensureTransactionStateTopic()
       return ErrorCode.COORDINATOR_NOT_AVAILABLE
     }
-    const partition = partitionFor(transactionalId, topic.partitions.length)
-    if (!this.loaded.has(partition)) return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    return this.deps.localNode()
+    const leader = topic.partitions[partitionFor(transactionalId, topic.partitions.length)]?.leader ?? -1
+    if (leader < 0) return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    // This broker's own address as clients reach it (its port is only known once bound).
+    if (leader === this.deps.config.nodeId) return this.deps.localNode()
+    const broker = cache.broker(leader)
+    if (broker === undefined || broker.fenced) return ErrorCode.COORDINATOR_NOT_AVAILABLE
+    return { nodeId: broker.nodeId, host: broker.host, port: broker.port }
   }
 
   /** The `__consumer_offsets` partition AddOffsetsToTxn adds to the transaction for a group. */
@@ -166,24 +249,29 @@ export class TransactionCoordination {
   }
 
   /**
-   * Writes one marker to each local partition (Kafka's WriteTxnMarkers on the partition leaders). On a
-   * `__consumer_offsets` partition the marker completes the producer's transactional offset batch in the
-   * log; the group coordinator then commits or drops its in-memory copy of those pending offsets.
+   * WriteTxnMarkers on this broker as the partitions' leader: one marker per partition, each answered once
+   * the partition's ISR holds it (Kafka writes markers with acks=all, so a leader change cannot lose one of
+   * a completed transaction). On a `__consumer_offsets` partition the marker completes the producer's
+   * transactional offset batch in the log; the group coordinator then commits or drops its in-memory
+   * copy of those pending offsets.
    */
-  async writeMarkers(
-    marker: Omit<TxnMarker, 'transactionalId'>
-  ): Promise<{ tp: TopicPartition; errorCode: number }[]> {
-    const failed: { tp: TopicPartition; errorCode: number }[] = []
+  async writeMarkersLocally(marker: Omit<TxnMarker, 'transactionalId'>): Promise<FailedMarkerPartition[]> {
+    const failed: FailedMarkerPartition[] = []
+    const replicaManager = this.deps.replicaManager()
     await Promise.all(
       marker.partitions.map(async (tp) => {
         try {
-          const p = await this.deps.replicaManager().getPartition(tp.topic, tp.partition)
+          const p = await replicaManager.getPartition(tp.topic, tp.partition)
           await p.appendTxnMarker(
             marker.producerId,
             marker.producerEpoch,
             marker.coordinatorEpoch,
             marker.commit
           )
+          const key = partitionKey(tp.topic, tp.partition)
+          // Parked follower fetches take the marker now, and their next fetch moves the high watermark.
+          replicaManager.fetchPurgatory.checkAndComplete(key)
+          await this.awaitIsr(p, p.log.logEndOffset)
           if (tp.topic === OFFSETS_TOPIC) {
             await this.deps.groupCoordinator.txnOffsets.completeTransaction(
               marker.producerId,
@@ -199,11 +287,72 @@ export class TransactionCoordination {
     return failed
   }
 
+  private async awaitIsr(p: Partition, endOffset: number): Promise<void> {
+    const error = await new Promise<Error | null>((resolve) => {
+      this.deps
+        .replicaManager()
+        .producePurgatory.tryCompleteElseWatch(
+          new DelayedProduce(p, endOffset, MARKER_ISR_TIMEOUT_MS, resolve),
+          [partitionKey(p.topic, p.partitionIndex)]
+        )
+    })
+    if (error) throw error
+  }
+
   /**
-   * KIP-890 part 1 on a single broker: the coordinator tells each local partition directly instead of
-   * the partition asking the coordinator (AddPartitionsToTxn verifyOnly), `__consumer_offsets` included
-   * (TxnOffsetCommit writes the producer's transactional batch there); partitions this broker does not
-   * host reject the producer's batches by themselves.
+   * KIP-890 part 1 on a partition leader, before a client's produce is appended: a transactional batch
+   * that would open a transaction here is accepted only if the producer's coordinator confirms the
+   * partition is part of its ongoing transaction: a coordinator on this broker is asked directly, a remote
+   * one with AddPartitionsToTxn verifyOnly (the coordinator's own announcement to its local partitions,
+   * beginTxnVerification, usually makes this unnecessary).
+   * Throws the producer-facing error when the coordinator says no or cannot answer.
+   */
+  async verifyProduce(
+    transactionalId: string,
+    topic: string,
+    partition: number,
+    records: Buffer
+  ): Promise<void> {
+    if (records.length < BATCH_HEADER_SIZE) return
+    if ((records.readInt16BE(ATTRIBUTES_OFFSET) & TRANSACTIONAL_BIT) === 0) return
+    const producerId = records.readBigInt64BE(PRODUCER_ID_OFFSET)
+    const producerEpoch = records.readInt16BE(PRODUCER_EPOCH_OFFSET)
+    const p = this.deps.replicaManager().onlinePartition(topic, partition)
+    // Not led here: the append fails by itself.
+    if (p === undefined || !p.isLeader) return
+    const entry = p.log.producerStateManager.lastEntry(producerId)
+    // The transaction is already open on this partition: only its first batch needs verification.
+    if (entry?.producerEpoch === producerEpoch && entry.currentTxnFirstOffset !== undefined) return
+    const cache = this.deps.metadataCache()
+    const stateTopic = cache.topicByName(TRANSACTION_STATE_TOPIC)
+    if (stateTopic === undefined) throw new KafkaError(ErrorCode.INVALID_TXN_STATE)
+    const coordinatorId =
+      stateTopic.partitions[partitionFor(transactionalId, stateTopic.partitions.length)]?.leader ?? -1
+    if (coordinatorId < 0) throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, 'no transaction coordinator')
+    const code =
+      coordinatorId === this.deps.config.nodeId
+        ? this.verifyLocally(transactionalId, producerId, producerEpoch, { topic, partition })
+        : await this.verifier.verify(
+            coordinatorId,
+            transactionalId,
+            producerId,
+            producerEpoch,
+            topic,
+            partition
+          )
+    if (code !== ErrorCode.NONE) {
+      throw new KafkaError(
+        code,
+        `transaction verification of ${transactionalId} on ${topic}-${partition} failed`
+      )
+    }
+    p.beginTxnVerification(producerId, producerEpoch)
+  }
+
+  /**
+   * KIP-890 part 1 for the partitions this broker leads: the coordinator tells each one directly instead
+   * of the partition asking it (AddPartitionsToTxn verifyOnly), `__consumer_offsets` included. Remote
+   * leaders ask this coordinator when the producer's first batch reaches them (verifyProduce).
    */
   private async beginTxnVerification(
     producerId: bigint,
@@ -219,64 +368,144 @@ export class TransactionCoordination {
     }
   }
 
+  private verifyLocally(
+    transactionalId: string,
+    producerId: bigint,
+    producerEpoch: number,
+    tp: TopicPartition
+  ): number {
+    const verified = this.coordinator.handleVerifyPartitions(transactionalId, producerId, producerEpoch, [tp])
+    return producerErrorFor(typeof verified === 'number' ? verified : (verified[0] ?? ErrorCode.NONE))
+  }
+
+  private onMetadataDelta(delta: MetadataDelta): void {
+    switch (delta.type) {
+      case 'topic-created':
+      case 'topic-deleted':
+      case 'partitions-created':
+      case 'partition-changed':
+        this.reconcile()
+        return
+      default:
+        return
+    }
+  }
+
+  /**
+   * Brings the loaded partitions in line with the metadata: resigns those this broker no longer leads (or
+   * leads in another epoch: another coordinator may have written in between, so they are reloaded), and
+   * starts loading those it newly leads.
+   */
+  private reconcile(): void {
+    if (this.stopped) return
+    const topic = this.deps.metadataCache().topicByName(TRANSACTION_STATE_TOPIC)
+    // The topic's real partition count wins over the config, which may have changed since it was created.
+    if (topic) this.stateManager.numPartitions = topic.partitions.length
+    const nodeId = this.deps.config.nodeId
+    const desired = new Map<number, number>()
+    for (const p of topic?.partitions ?? []) {
+      if (p.leader === nodeId) desired.set(p.partitionIndex, p.leaderEpoch)
+    }
+    for (const [partition, election] of this.elections) {
+      if (desired.get(partition) === election.leaderEpoch) continue
+      this.elections.delete(partition)
+      this.stateManager.unloadPartition(partition)
+      this.deps.logger.info(
+        { partition, leaderEpoch: election.leaderEpoch },
+        `resigned ${TRANSACTION_STATE_TOPIC}`
+      )
+    }
+    for (const [partition, leaderEpoch] of desired) {
+      if (!this.elections.has(partition)) this.elect(partition, leaderEpoch)
+    }
+  }
+
+  /** Loads the partition's transactional ids; Prepare* transactions get their markers (onElection). */
+  private elect(partition: number, leaderEpoch: number): void {
+    const election: Election = { leaderEpoch }
+    this.elections.set(partition, election)
+    const current = () => !this.stopped && this.elections.get(partition) === election
+    const previous = this.loads.get(partition)
+    const load = (async () => {
+      // A resignation during an earlier load discards it when it ends; only then may the next one start.
+      if (previous) await previous.catch(() => undefined)
+      if (!current()) return
+      await this.coordinator.onElection(partition, leaderEpoch)
+      if (!current()) return
+      await this.reannounceOngoingTransactions(partition)
+      this.deps.logger.info({ partition, leaderEpoch }, `loaded ${TRANSACTION_STATE_TOPIC}`)
+    })().catch((err: unknown) => {
+      this.deps.logger.error({ err, partition }, `loading ${TRANSACTION_STATE_TOPIC} failed`)
+      if (!current()) return
+      this.elections.delete(partition)
+      this.stateManager.unloadPartition(partition)
+      this.scheduleRetry()
+    })
+    this.loads.set(partition, load)
+    void load.finally(() => {
+      if (this.loads.get(partition) === load) this.loads.delete(partition)
+    })
+  }
+
+  private scheduleRetry(): void {
+    if (this.retryTimer || this.stopped) return
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      this.reconcile()
+    }, LOAD_RETRY_MS)
+    this.retryTimer.unref()
+  }
+
+  /**
+   * Creates `__transaction_state` through the controller (forwarded when this broker is not it). Its
+   * replication factor is transaction.state.log.replication.factor and its min.insync.replicas
+   * transaction.state.log.min.isr, both capped at the live brokers: Kafka refuses
+   * (COORDINATOR_NOT_AVAILABLE) while fewer brokers are up than the factor; Samsa is lenient so a dev
+   * cluster of one or two works.
+   */
   private ensureTransactionStateTopic(): void {
-    if (this.creating) return
-    const { config } = this.deps
+    if (this.creating || this.stopped) return
+    const { config, logger } = this.deps
     const liveBrokers = this.deps.metadataCache().liveBrokers().length
-    this.creating = this.deps
-      .controller()
-      .createTopics([
-        {
-          name: TRANSACTION_STATE_TOPIC,
-          numPartitions: config.getNumber('transaction.state.log.num.partitions'),
-          replicationFactor: Math.max(
-            1,
-            Math.min(config.getNumber('transaction.state.log.replication.factor'), liveBrokers)
-          ),
-          assignments: [],
-          configs: [
-            { name: 'cleanup.policy', value: 'compact' },
-            { name: 'compression.type', value: 'uncompressed' },
-            {
-              name: 'min.insync.replicas',
-              value: String(Math.min(config.getNumber('transaction.state.log.min.isr'), liveBrokers))
-            },
-            { name: 'segment.bytes', value: String(config.getNumber('transaction.state.log.segment.bytes')) }
-          ]
+    const replicationFactor = Math.max(
+      1,
+      Math.min(config.getNumber('transaction.state.log.replication.factor'), liveBrokers)
+    )
+    const minIsr = Math.min(config.getNumber('transaction.state.log.min.isr'), replicationFactor)
+    this.creating = createInternalTopic(
+      { controller: this.deps.controller, controllerChannel: this.deps.controllerChannel },
+      {
+        name: TRANSACTION_STATE_TOPIC,
+        numPartitions: config.getNumber('transaction.state.log.num.partitions'),
+        replicationFactor,
+        configs: [
+          { name: 'cleanup.policy', value: 'compact' },
+          { name: 'compression.type', value: 'uncompressed' },
+          { name: 'min.insync.replicas', value: String(minIsr) },
+          { name: 'segment.bytes', value: String(config.getNumber('transaction.state.log.segment.bytes')) }
+        ]
+      }
+    )
+      .then((errorCode) => {
+        if (errorCode !== ErrorCode.NONE && errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
+          logger.warn(
+            { errorCode },
+            `creating ${TRANSACTION_STATE_TOPIC} failed; the next FindCoordinator retries`
+          )
         }
-      ])
-      .then(() => {
-        const topic = this.deps.metadataCache().topicByName(TRANSACTION_STATE_TOPIC)
-        if (topic) this.stateManager.numPartitions = topic.partitions.length
-        return this.electLocalPartitions()
       })
-      .catch((err: unknown) => this.deps.logger.error({ err }, `creating ${TRANSACTION_STATE_TOPIC} failed`))
+      .catch((err: unknown) => logger.error({ err }, `creating ${TRANSACTION_STATE_TOPIC} failed`))
       .finally(() => {
         this.creating = null
       })
   }
 
-  /** Loads the transactional ids of every `__transaction_state` partition this broker leads. */
-  private async electLocalPartitions(): Promise<void> {
-    const topic = this.deps.metadataCache().topicByName(TRANSACTION_STATE_TOPIC)
-    if (topic === undefined) return
-    const nodeId = this.deps.config.nodeId
-    for (const p of topic.partitions) {
-      if (p.leader !== nodeId || this.loaded.has(p.partitionIndex)) continue
-      const partition = await this.deps
-        .replicaManager()
-        .getPartition(TRANSACTION_STATE_TOPIC, p.partitionIndex)
-      await this.coordinator.onElection(p.partitionIndex, partition.leaderEpoch)
-      await this.reannounceOngoingTransactions(p.partitionIndex)
-      this.loaded.add(p.partitionIndex)
-    }
-  }
-
   /**
    * The partitions' KIP-890 verification lives in memory, so a restarted broker has forgotten it. In Kafka
    * the partition asks the coordinator, which still knows the transaction's partitions; here the
-   * coordinator tells them again for every ongoing transaction it loaded. Otherwise a producer whose first
-   * batch to a partition was cut off by the crash would get INVALID_TXN_STATE for its retry.
+   * coordinator tells its local partitions again for every ongoing transaction it loaded (remote leaders
+   * ask it themselves). Otherwise a producer whose first batch to a partition was cut off by the crash
+   * would get INVALID_TXN_STATE for its retry.
    */
   private async reannounceOngoingTransactions(statePartition: number): Promise<void> {
     for (const md of this.stateManager.ownedTransactions()) {

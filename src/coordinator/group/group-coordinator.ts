@@ -115,6 +115,11 @@ export class GroupCoordinator {
   /** This broker became leader of a `__consumer_offsets` partition: load its groups and arm their sessions. */
   async onElection(partition: number): Promise<void> {
     const { groups: loaded, pendingTxnOffsets } = await this.manager.loadPartition(partition)
+    if (!this.manager.isOwned(partition)) {
+      // Resigned while loading: drop the consumer groups the load staged after the resignation cleared them.
+      this.consumerGroups.onUnloaded(partition)
+      return
+    }
     this.txnOffsets.onLoaded(pendingTxnOffsets)
     this.consumerGroups.onLoaded(partition)
     for (const group of loaded) {

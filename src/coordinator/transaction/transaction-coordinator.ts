@@ -315,13 +315,13 @@ export class TransactionCoordinator {
   }
 
   private async complete(md: TransactionMetadata): Promise<void> {
-    const partition = this.state.partitionFor(md.transactionalId)
     const coordinatorEpoch = this.state.coordinatorEpochOf(md.transactionalId)
-    const transit = md.prepareComplete(this.now())
+    let transit = md.prepareComplete(this.now())
     let remaining: TopicPartition[] = md.partitions
     const backoff = this.deps.markerRetryBackoffMs ?? 100
     while (remaining.length > 0) {
-      if (!this.active || !this.state.isOwned(partition)) {
+      // A resignation (or a reload in a newer epoch, which resumes the markers itself) ends this attempt.
+      if (!this.active || !this.state.isCurrent(md, coordinatorEpoch)) {
         md.abortPendingTransition()
         return
       }
@@ -334,9 +334,21 @@ export class TransactionCoordinator {
         partitions: remaining
       })
       remaining = failed.filter((f) => !DROPPED_MARKER_ERRORS.has(f.errorCode)).map((f) => f.tp)
-      if (remaining.length > 0) await new Promise((r) => setTimeout(r, backoff).unref())
+      if (remaining.length > 0) await sleep(backoff)
     }
-    await this.state.appendTransition(md, transit, this.now())
+    // Every marker is written: Complete* must follow even if `__transaction_state` is briefly short of
+    // replicas (a broker just died), as Kafka retries that append.
+    for (;;) {
+      try {
+        await this.state.appendTransition(md, transit, this.now())
+        return
+      } catch (err) {
+        if (errorCodeOf(err) !== ErrorCode.COORDINATOR_NOT_AVAILABLE) throw err
+      }
+      await sleep(backoff)
+      if (!this.active || !this.state.isCurrent(md, coordinatorEpoch)) return
+      transit = md.prepareComplete(this.now())
+    }
   }
 
   /** Aborts Ongoing transactions older than their timeout, fencing their producer (Kafka's periodic task). */
@@ -422,4 +434,8 @@ function isValidExpectedProducer(
     expected.producerId === md.producerId ||
     (expected.producerId === md.previousProducerId && expected.producerEpoch >= 32766)
   )
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref())
 }

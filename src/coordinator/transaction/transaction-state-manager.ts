@@ -52,6 +52,16 @@ export class TransactionStateManager {
     return this.owned.get(partition)?.status === 'active'
   }
 
+  /** This broker still serves the id's partition in `coordinatorEpoch`, and `md` is still its metadata. */
+  isCurrent(md: TransactionMetadata, coordinatorEpoch: number): boolean {
+    const o = this.owned.get(this.partitionFor(md.transactionalId))
+    return (
+      o?.status === 'active' &&
+      o.coordinatorEpoch === coordinatorEpoch &&
+      this.transactions.get(md.transactionalId) === md
+    )
+  }
+
   coordinatorEpochOf(transactionalId: string): number {
     return this.owned.get(this.partitionFor(transactionalId))?.coordinatorEpoch ?? -1
   }
@@ -121,7 +131,9 @@ export class TransactionStateManager {
   /** Replays the partition; returns its ids so the coordinator can finish transactions left in Prepare*. */
   async loadPartition(partition: number, coordinatorEpoch: number): Promise<TransactionMetadata[]> {
     if (this.owned.has(partition)) return []
-    this.owned.set(partition, { status: 'loading', coordinatorEpoch })
+    // Identity, not just status: an unload and a newer load may happen while this one reads the log.
+    const ownership: PartitionOwnership = { status: 'loading', coordinatorEpoch }
+    this.owned.set(partition, ownership)
     const loaded = new Map<string, TransactionMetadata>()
     try {
       for await (const record of this.store.load(partition)) {
@@ -151,12 +163,12 @@ export class TransactionStateManager {
         )
       }
     } catch (err) {
-      this.owned.delete(partition)
+      if (this.owned.get(partition) === ownership) this.owned.delete(partition)
       throw err
     }
-    if (this.owned.get(partition)?.status !== 'loading') return []
+    if (this.owned.get(partition) !== ownership) return []
     for (const [id, md] of loaded) this.transactions.set(id, md)
-    this.owned.set(partition, { status: 'active', coordinatorEpoch })
+    ownership.status = 'active'
     return [...loaded.values()]
   }
 

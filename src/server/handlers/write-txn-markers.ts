@@ -1,7 +1,7 @@
 /**
- * WriteTxnMarkers (key 27): a transaction coordinator asks the partition leaders to write COMMIT/ABORT
- * markers. On a single broker the coordinator writes them locally through the same path
- * (TransactionCoordination.writeMarkers); this handler serves coordinators reaching this broker by request.
+ * WriteTxnMarkers (key 27): a transaction coordinator on another broker asks this partition leader to write
+ * COMMIT/ABORT markers (a coordinator writes those of partitions it leads itself, through the same
+ * TransactionCoordination.writeMarkersLocally). Each partition is answered once its ISR holds the marker.
  */
 
 import type {
@@ -21,7 +21,7 @@ export function createWriteTxnMarkersHandler(
     async handle(request) {
       const markers = await Promise.all(
         request.markers.map(async (m) => {
-          const failed = await txn.writeMarkers({
+          const failed = await txn.writeMarkersLocally({
             producerId: m.producerId,
             producerEpoch: m.producerEpoch,
             coordinatorEpoch: m.coordinatorEpoch,
