@@ -21,7 +21,7 @@ export interface ReservedProducerIdBlock {
 const BLOCK_SIZE = 1000
 const MAX_PRODUCER_ID = (1n << 63n) - 1n
 /** Every broker races for the same key only when several run out at once; a few rounds always settle it. */
-const MAX_ATTEMPTS = 20
+const MAX_ATTEMPTS = 30
 
 export interface EtcdProducerIdBlockSourceOptions {
   readonly endpoints: readonly string[]
@@ -79,8 +79,10 @@ export class EtcdProducerIdBlockSource {
       if (reply.succeeded) return { firstProducerId: start, size: this.blockSize }
       // Another broker won the round; its counter (returned by the else branch) is the next starting point.
       current = reply.responses[0]?.response_range?.kvs[0]
-      // A short random pause keeps brokers that lost together from colliding again in lockstep.
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * (attempt + 1)))
+      // A random pause that grows with each lost round keeps brokers that lost together from colliding again in
+      // lockstep; it must outgrow an etcd round trip, which is tens of milliseconds on a loaded machine.
+      const pauseMs = Math.random() * Math.min(250, 10 * 2 ** attempt)
+      await new Promise((resolve) => setTimeout(resolve, pauseMs))
     }
     throw new KafkaError(
       ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
