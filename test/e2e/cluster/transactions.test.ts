@@ -37,8 +37,10 @@ import {
 const TOPIC = 'txn-spread'
 const PARTITIONS = 6
 const OVERRIDES = [
-  // The ISR drops a silent replica well before its session expires (the PrepareCommit test relies on it).
-  'broker.session.timeout.ms=6000',
+  // The ISR drops a silent replica well before its session expires (the PrepareCommit test relies on it: on a
+  // loaded 2-core machine the commit can take seconds, and an expired session would move the frozen
+  // broker's leadership and let the marker through).
+  'broker.session.timeout.ms=12000',
   'replica.lag.time.max.ms=1500',
   'transaction.state.log.num.partitions=3',
   'offsets.topic.num.partitions=3',
@@ -300,6 +302,7 @@ describe('transactions on a 3-broker cluster', async () => {
         // EndTxn returns once PrepareCommit is durable: the ISR drops the frozen broker (replica.lag.time.max.ms)
         // well before its session expires, so it is still the leader the marker is sent to.
         await txn.commit()
+        for (let partition = 0; partition < PARTITIONS; partition++) committed.push(`pc-${partition}`)
         const prepared = await describeTxn(id)
         assert.equal(prepared.transactionState, 'PrepareCommit', 'the frozen leader holds the marker back')
         kill(coordinator)
@@ -307,7 +310,6 @@ describe('transactions on a 3-broker cluster', async () => {
         process.kill(pidOf(frozen), 'SIGCONT')
         stopped.delete(frozen)
       }
-      for (let partition = 0; partition < PARTITIONS; partition++) committed.push(`pc-${partition}`)
       await waitFor('the new coordinator to complete the commit', 45_000, async () =>
         (await describeTxn(id)).transactionState === 'CompleteCommit' ? true : undefined
       )
