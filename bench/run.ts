@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: runs every scenario against Samsa and its peers, writes bench/results/<scenario>.json and
- * regenerates docs/benchmarks.md.
+ * regenerates docs/benchmarks.md. Each measurement's `workload` says whether a consumer ran (`e2e`), did not
+ * (`produce-only`: the mock, and Samsa a second time beside it) or the run was a catch-up read.
  *
  * Environment: BENCH_SMOKE=1 (tiny sizes; results go to bench/results/tmp/smoke, docs untouched), BENCH_OUT
  * (another results directory, which then also gets the report instead of docs/),
@@ -12,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join, resolve } from 'node:path'
 import { buildBinaries, REPO_ROOT } from './lib/build-drivers.js'
-import { type Measurement, measure } from './lib/measure.js'
+import { type Measurement, measure, wantsSamsaProduceOnly, workloadOf } from './lib/measure.js'
 import { renderMarkdown, type ScenarioResult } from './lib/report.js'
 import { type PeerName, scenarios } from './lib/scenarios.js'
 import { onPath } from './lib/servers.js'
@@ -43,25 +44,42 @@ const timeoutSeconds = Number(env.BENCH_TIMEOUT_S ?? (smoke ? 30 : 150))
 for (const scenario of scenarios(env)) {
   if (onlyScenarios && !onlyScenarios.includes(scenario.id)) continue
   const result: ScenarioResult = { scenario, measurements: [], skipped: [] }
-  for (const peer of scenario.peers) {
+  // Samsa runs twice where the mock runs flat out: produce-only (no consumer, like the mock) for the ratio to
+  // the mock, and e2e (one consumer following) for latency and the comparison with Redis and NATS.
+  const runs = scenario.peers.flatMap((peer) =>
+    peer === 'samsa' && wantsSamsaProduceOnly(scenario)
+      ? [
+          { peer, produceOnly: false },
+          { peer, produceOnly: true }
+        ]
+      : [{ peer, produceOnly: false }]
+  )
+  for (const { peer, produceOnly } of runs) {
     if (onlyPeers && !onlyPeers.includes(peer)) continue
     const reason = unavailable.get(peer)
     if (reason) {
-      result.skipped.push({ peer, reason })
+      if (!produceOnly) result.skipped.push({ peer, reason })
       continue
     }
     let m: Measurement
+    const started = Date.now()
     try {
-      m = await measure(peer, scenario, {
-        binaries,
-        repoRoot: REPO_ROOT,
-        timeoutSeconds,
-        settleMs: smoke ? 100 : 1000,
-        ...(env.BENCH_CPU_PROF && peer === 'samsa' ? { cpuProfDir: resolve(env.BENCH_CPU_PROF) } : {})
-      })
+      m = await measure(
+        peer,
+        scenario,
+        {
+          binaries,
+          repoRoot: REPO_ROOT,
+          timeoutSeconds,
+          settleMs: smoke ? 100 : 1000,
+          ...(env.BENCH_CPU_PROF && peer === 'samsa' ? { cpuProfDir: resolve(env.BENCH_CPU_PROF) } : {})
+        },
+        produceOnly
+      )
     } catch (err) {
       m = {
         peer,
+        workload: workloadOf(peer, scenario, produceOnly),
         ok: false,
         error: (err as Error).message.split('\n')[0] ?? 'failed',
         recordsPerSec: 0,
@@ -76,8 +94,10 @@ for (const scenario of scenarios(env)) {
     if (!m.ok) failures++
     const latency = m.latencyMs ? ` p50 ${m.latencyMs.p50} ms p99 ${m.latencyMs.p99} ms` : ''
     console.log(
-      `${scenario.id.padEnd(18)} ${peer.padEnd(10)} ${m.ok ? 'ok    ' : 'FAILED'} ${Math.round(m.recordsPerSec)} rec/s ` +
-        `${m.mbPerSec.toFixed(1)} MB/s${latency} cpu ${m.cpuSecondsPerGB.toFixed(2)} s/GB rss ${Math.round(m.peakRssMb)} MB` +
+      `${scenario.id.padEnd(18)} ${peer.padEnd(10)} ${m.workload.padEnd(12)} ${m.ok ? 'ok    ' : 'FAILED'} ` +
+        `${Math.round(m.recordsPerSec)} rec/s ${m.mbPerSec.toFixed(1)} MB/s${latency} ` +
+        `cpu ${m.cpuSecondsPerGB.toFixed(2)} s/GB rss ${Math.round(m.peakRssMb)} MB` +
+        ` (${((Date.now() - started) / 1000).toFixed(1)} s)` +
         (m.error ? ` (${m.error})` : '')
     )
     result.measurements.push(m)

@@ -9,8 +9,15 @@ import { type DriverResult, runDriver } from './run-driver.js'
 import type { PeerName, Scenario } from './scenarios.js'
 import { type RunningServer, startKafkaMock, startNats, startRedis, startSamsa } from './servers.js'
 
+/**
+ * What the measured run did: `e2e` produces while one consumer follows in the driver process, `produce-only`
+ * runs no consumer, `catchup` reads back data written beforehand.
+ */
+export type Workload = 'e2e' | 'produce-only' | 'catchup'
+
 export interface Measurement {
   peer: PeerName
+  workload: Workload
   ok: boolean
   error?: string
   recordsPerSec: number
@@ -68,7 +75,28 @@ async function waitForQuiet(pid: number, maxMs = 30_000): Promise<void> {
   }
 }
 
-export async function measure(peer: PeerName, scenario: Scenario, ctx: MeasureContext): Promise<Measurement> {
+/**
+ * The workload a peer runs in a scenario. The mock keeps only the newest 100,000 records (5 MB) per partition,
+ * so a consumer that falls behind loses records for good: it always runs produce-only.
+ */
+export function workloadOf(peer: PeerName, scenario: Scenario, produceOnly = false): Workload {
+  if (scenario.mode === 'catchup') return 'catchup'
+  return produceOnly || peer === 'kafka-mock' ? 'produce-only' : 'e2e'
+}
+
+/** Scenarios where Samsa is also measured produce-only, so that its ratio to the mock compares like with like. */
+export function wantsSamsaProduceOnly(scenario: Scenario): boolean {
+  return scenario.mode === 'e2e' && scenario.rate === 0 && scenario.peers.includes('kafka-mock')
+}
+
+/** `produceOnly` drops the consumer for a peer that otherwise runs one (Samsa beside the mock). */
+export async function measure(
+  peer: PeerName,
+  scenario: Scenario,
+  ctx: MeasureContext,
+  produceOnly = false
+): Promise<Measurement> {
+  const workload = workloadOf(peer, scenario, produceOnly)
   const driver = driverFor(peer, ctx.binaries)
   if (!driver) throw new Error(`driver for ${peer} unavailable`)
   const topic = `bench-${scenario.id}`
@@ -102,7 +130,7 @@ export async function measure(peer: PeerName, scenario: Scenario, ctx: MeasureCo
       peer === 'samsa' || peer === 'nats' ? '1' : '0'
     ]
     const backstop = (ctx.timeoutSeconds + 60) * 1000
-    const produceOnly = peer === 'kafka-mock'
+    const noConsumer = workload === 'produce-only'
     const results: DriverResult[] = []
     let measured: DriverResult
     let cpuBefore: number
@@ -120,9 +148,7 @@ export async function measure(peer: PeerName, scenario: Scenario, ctx: MeasureCo
       measured = await runDriver(driver, [...noCreate, '--produce', '0'], backstop)
     } else {
       cpuBefore = cpuSeconds(server.pid)
-      // The mock keeps only the newest 100,000 records (5 MB) per partition, so a consumer that falls behind
-      // loses records for good: it is measured produce-only.
-      measured = await runDriver(driver, produceOnly ? [...noCreate, '--consume', '0'] : noCreate, backstop)
+      measured = await runDriver(driver, noConsumer ? [...noCreate, '--consume', '0'] : noCreate, backstop)
     }
     results.push(measured)
     const serverCpu = cpuSeconds(server.pid) - cpuBefore
@@ -131,17 +157,18 @@ export async function measure(peer: PeerName, scenario: Scenario, ctx: MeasureCo
     const recordsPerSec = catchup ? measured.consume.recordsPerSec : measured.produce.recordsPerSec
     const bytes = (catchup ? measured.consume.records : measured.produce.acked) * scenario.size
     const errors = results.map((r) => r.error).filter((e) => e)
-    const delivered = produceOnly ? measured.produce.acked : measured.consume.records
+    const delivered = noConsumer ? measured.produce.acked : measured.consume.records
     const complete = results.every((r) => !r.timedOut) && delivered >= scenario.records
     return {
       peer,
+      workload,
       ok: complete && errors.length === 0,
       ...(errors.length > 0 || !complete
         ? { error: errors[0] ?? `delivered ${delivered} of ${scenario.records}` }
         : {}),
       recordsPerSec,
       mbPerSec: (recordsPerSec * scenario.size) / 1e6,
-      ...(catchup || produceOnly ? {} : { latencyMs: measured.latencyMs }),
+      ...(workload !== 'e2e' ? {} : { latencyMs: measured.latencyMs }),
       serverCpuSeconds: serverCpu,
       cpuSecondsPerGB: bytes > 0 ? serverCpu / (bytes / 1e9) : 0,
       peakRssMb: rss,

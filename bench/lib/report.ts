@@ -3,7 +3,7 @@
  * beside Samsa's as ratios, and a text bar chart of throughput.
  */
 
-import type { Measurement } from './measure.js'
+import type { Measurement, Workload } from './measure.js'
 import type { PeerName, Scenario } from './scenarios.js'
 
 export interface ScenarioResult {
@@ -27,6 +27,28 @@ const PEER_LABEL: Record<PeerName, string> = {
   nats: 'NATS JetStream 2.9'
 }
 
+const WORKLOAD_LABEL: Record<Workload, string> = {
+  e2e: 'e2e',
+  'produce-only': 'produce only',
+  catchup: ''
+}
+
+/** "Samsa (produce only)" beside "Samsa (e2e)": every row says which workload its figures are from. */
+const label = (m: Measurement) =>
+  m.workload === 'catchup' ? PEER_LABEL[m.peer] : `${PEER_LABEL[m.peer]} (${WORKLOAD_LABEL[m.workload]})`
+
+/**
+ * The Samsa figure a row is compared with: the one from the same workload, so the produce-only mock meets
+ * Samsa produce-only and consumers meet Samsa e2e. At a fixed rate both sides only keep pace with the rate,
+ * so a produce-only row may meet Samsa e2e there.
+ */
+function samsaBase(result: ScenarioResult, m: Measurement): Measurement | undefined {
+  const samsa = result.measurements.filter((s) => s.peer === 'samsa' && s.ok)
+  const same = samsa.find((s) => s.workload === m.workload)
+  if (same || result.scenario.rate === 0) return same
+  return samsa.find((s) => s.workload === 'e2e')
+}
+
 const fmt = (n: number, digits = 1) =>
   n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(n >= 10 ? Math.min(digits, 1) : digits)
 
@@ -34,21 +56,18 @@ const ratio = (value: number, base: number | undefined) =>
   base && base > 0 ? `${(value / base).toFixed(2)}×` : '–'
 
 function table(result: ScenarioResult): string[] {
-  const samsa = result.measurements.find((m) => m.peer === 'samsa' && m.ok)
   const lines = [
     '| peer | records/s | MB/s | vs Samsa | e2e p50 ms | p99 ms | p99.9 ms | server CPU-s/GB | peak RSS MB | driver CPU-s per s |',
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|'
   ]
   for (const m of result.measurements) {
     if (!m.ok) {
-      lines.push(
-        `| ${PEER_LABEL[m.peer]} | failed: ${(m.error ?? '').replaceAll('|', '/')} | | | | | | | | |`
-      )
+      lines.push(`| ${label(m)} | failed: ${(m.error ?? '').replaceAll('|', '/')} | | | | | | | | |`)
       continue
     }
     const l = m.latencyMs
     lines.push(
-      `| ${PEER_LABEL[m.peer]} | ${fmt(m.recordsPerSec)} | ${fmt(m.mbPerSec)} | ${ratio(m.mbPerSec, samsa?.mbPerSec)} | ` +
+      `| ${label(m)} | ${fmt(m.recordsPerSec)} | ${fmt(m.mbPerSec)} | ${ratio(m.mbPerSec, samsaBase(result, m)?.mbPerSec)} | ` +
         `${l ? fmt(l.p50, 2) : '–'} | ${l ? fmt(l.p99, 2) : '–'} | ${l ? fmt(l.p999, 2) : '–'} | ` +
         `${fmt(m.cpuSecondsPerGB, 2)} | ${fmt(m.peakRssMb)} | ${m.driverCpuPerWallSecond.toFixed(2)} |`
     )
@@ -67,7 +86,8 @@ function chart(results: ScenarioResult[]): string[] {
     lines.push(`${r.scenario.id}`)
     for (const m of ok) {
       const bar = '█'.repeat(Math.max(1, Math.round((m.mbPerSec / max) * width)))
-      lines.push(`  ${m.peer.padEnd(10)} ${bar} ${fmt(m.mbPerSec)} MB/s`)
+      const name = m.workload === 'catchup' ? m.peer : `${m.peer} (${WORKLOAD_LABEL[m.workload]})`
+      lines.push(`  ${name.padEnd(26)} ${bar} ${fmt(m.mbPerSec)} MB/s`)
     }
   }
   return lines
@@ -90,29 +110,39 @@ export function renderMarkdown(results: ScenarioResult[], info: RunInfo): string
     '  (`redis-driver.c`: pipelined `XADD`, one `XREAD BLOCK` reader), and NATS JetStream by a C driver on',
     "  the NATS C client from Debian's `libnats-dev` (`nats-driver.c`: async JetStream publishes, one push",
     '  consumer with ack policy none). The drivers are compiled with `cc` at bench time into `bench/.build/`.',
-    '- Each record carries its intended send time. One consumer in the driver process reads everything from',
-    '  offset zero while the producers run, and records `receive time − send time` in a log-linear histogram',
-    '  (1.6 % resolution). Fixed-rate runs stamp the *intended* send time, so a stalled producer is charged to',
+    '- Each record carries its intended send time. In an e2e run one consumer in the driver process reads',
+    '  everything from offset zero while the producers run, and records `receive time − send time` in a',
+    '  log-linear histogram (1.6 % resolution). Fixed-rate runs stamp the *intended* send time, so a stalled producer is charged to',
     '  latency (no coordinated omission). Flat-out runs stamp the actual send time; their latency mostly shows',
     '  queueing in a saturated system.',
     '- records/s and MB/s (10^6 bytes of record values) are acknowledged produce throughput, except for',
     '  catch-up, which is the consume rate of a cold read of data written beforehand.',
+    '- Two workloads, named in every row: **e2e** (producers plus one consumer following in the same driver',
+    '  process) and **produce only** (the same driver and settings with no consumer). The mock can only run',
+    '  produce only (see below), so in every flat-out scenario it runs in, Samsa runs twice, each time on a',
+    '  fresh server: *Samsa (produce only)* is what the mock is compared with, and *Samsa (e2e)* gives the',
+    '  latency and is what Redis and NATS (which also run a consumer) are compared with. On a small machine the',
+    '  consumer and the serving of its fetches share the cores with the producers, so the e2e produce rate is',
+    '  usually lower than the produce-only one. **vs Samsa** divides a row by the Samsa row of the same workload. At a',
+    '  fixed rate (latency-50mbs) Samsa runs e2e only and the produce-only mock is compared with it, since both',
+    '  just keep pace with the rate.',
     "- Server CPU-s/GB is the server process's utime+stime delta (from `/proc/<pid>/stat`) over the measured",
-    '  run per 10^9 bytes of values; each byte is written once and read once (catch-up: read only). Peak RSS is',
-    '  `VmHWM` from `/proc/<pid>/status` at the end of the scenario.',
+    '  run per 10^9 bytes of values; each byte is written once and read once (produce only: written only;',
+    '  catch-up: read only). Peak RSS is `VmHWM` from `/proc/<pid>/status` at the end of the scenario.',
     '- Producer settings (Kafka): `linger.ms=5`, default batch size, null keys (random partition per batch);',
     '  consumer: explicit assignment, `fetch.wait.max.ms=100`. Record values are text-like and compressible.',
     `- Catch-up size is \`BENCH_CATCHUP_MB\` (default 256; this run: ${info.catchupMb} MB) to fit 2-core machines.`,
     '- The driver is not the bottleneck when its CPU-s per wall second stays well under its thread count',
-    '  (producers + 1 consumer) and it drives the mock or a peer faster than Samsa. The mock cluster is a',
-    '  single-threaded in-memory broker that is not built for speed, so it is a reference for',
+    '  (producers, plus 1 consumer in e2e runs) and it drives the mock or a peer faster than Samsa. The mock',
+    '  cluster is a single-threaded in-memory broker that is not built for speed, so it is a reference for',
     '  protocol-level overhead only, not an upper bound.',
     '',
     '## Peers and durability',
     '',
     "- Samsa: default config (no fsync per write, like Kafka's defaults); acks=all equals acks=1 on one broker.",
     '- librdkafka mock cluster (`../shared/peers/librdkafka-mock`): in memory, no disk. It keeps only the newest',
-    '  100,000 records (5 MB) per partition, so it is measured produce-only (no latency) and not for catch-up.',
+    '  100,000 records (5 MB) per partition, so a consumer that fell behind would lose records: it is measured',
+    '  produce only (no latency), beside Samsa produce only, and not for catch-up.',
     '- Redis Streams (redis-server 7.0 from Debian): `appendonly yes`, `appendfsync everysec`, no RDB. Streams',
     '  stand in for partitions (records round-robin over N stream keys).',
     '- NATS JetStream (nats-server 2.9 from Debian): file storage, default sync interval. Subjects `<stream>.<n>`',

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
-import type { Measurement } from '../../bench/lib/measure.js'
+import { type Measurement, wantsSamsaProduceOnly } from '../../bench/lib/measure.js'
 import { scenarios } from '../../bench/lib/scenarios.js'
 
 const RUNNER = fileURLToPath(new URL('../../bench/run.js', import.meta.url))
@@ -62,8 +62,19 @@ test('BENCH_SMOKE=1 runs every scenario end to end', {
         measurements: Measurement[]
         skipped: { peer: string }[]
       }
-      const samsa = file.measurements.find((m) => m.peer === 'samsa')
+      const samsa = file.measurements.find((m) => m.peer === 'samsa' && m.workload !== 'produce-only')
       assert.ok(samsa?.ok, `${scenario.id}: samsa ${samsa?.error ?? 'missing'}`)
+      // Where the mock runs flat out, Samsa is measured produce-only as well, to be compared with it.
+      const samsaWorkloads = file.measurements.filter((m) => m.peer === 'samsa').map((m) => m.workload)
+      const expected =
+        scenario.mode === 'catchup'
+          ? ['catchup']
+          : wantsSamsaProduceOnly(scenario)
+            ? ['e2e', 'produce-only']
+            : ['e2e']
+      assert.deepEqual(samsaWorkloads, expected, `${scenario.id}: Samsa's workloads`)
+      const mock = file.measurements.find((m) => m.peer === 'kafka-mock')
+      if (mock) assert.equal(mock.workload, 'produce-only', `${scenario.id}: the mock runs produce-only`)
       const ran = new Set([...file.measurements.map((m) => m.peer), ...file.skipped.map((s) => s.peer)])
       assert.deepEqual(
         [...ran].sort(),
@@ -73,14 +84,22 @@ test('BENCH_SMOKE=1 runs every scenario end to end', {
       for (const m of file.measurements) {
         assert.ok(m.ok, `${scenario.id}/${m.peer}: ${m.error}`)
         const last = m.driver.at(-1)
-        const delivered = m.peer === 'kafka-mock' ? last?.produce.acked : last?.consume.records
+        const delivered = m.workload === 'produce-only' ? last?.produce.acked : last?.consume.records
         assert.equal(delivered, scenario.records, `${scenario.id}/${m.peer}: every record delivered`)
         assert.ok(m.recordsPerSec > 0 && m.peakRssMb > 0, `${scenario.id}/${m.peer}: figures measured`)
-        if (scenario.mode === 'e2e' && m.peer !== 'kafka-mock')
-          assert.equal(last?.latencyMs.count, scenario.records)
+        if (m.workload === 'e2e') assert.equal(last?.latencyMs.count, scenario.records)
+        // Produce-only means no consumer ran: nothing was read and no latency was reported.
+        if (m.workload === 'produce-only') {
+          assert.equal(last?.consume.records, 0, `${scenario.id}/${m.peer}: no consumer`)
+          assert.equal(m.latencyMs, undefined)
+        }
       }
     }
-    assert.match(readFileSync(join(outDir, 'benchmarks.md'), 'utf8'), /\| Samsa \|/)
+    const report = readFileSync(join(outDir, 'benchmarks.md'), 'utf8')
+    assert.match(report, /\| Samsa \|/, 'catch-up row')
+    assert.match(report, /\| Samsa \(e2e\) \|/)
+    assert.match(report, /\| Samsa \(produce only\) \|/)
+    assert.match(report, /Samsa \(produce only\)\* is what the mock is compared with/)
   } finally {
     rmSync(outDir, { recursive: true, force: true })
   }
