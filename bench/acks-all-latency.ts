@@ -10,12 +10,8 @@
  * after: RF=1 median 2.9 ms, p90 8.5 ms; RF=3 median 4.4 ms, p90 30.4 ms (a second run: 9.9 ms, p90 44.8 ms).
  */
 
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import kafkajs from 'kafkajs'
-import { startCluster } from '../test/e2e/cluster/cluster-kit.js'
-import { runCli } from '../test/helpers/broker-process.js'
+import { RF1_TOPIC, RF3_TOPIC, withReplicationCluster } from './lib/replication-cluster.js'
 
 const RECORDS = Number(process.argv[2] ?? 50)
 
@@ -24,35 +20,15 @@ function percentile(sorted: readonly number[], p: number): number {
 }
 
 async function main(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'samsa-acks-all-latency-'))
-  try {
-    const state = await startCluster(join(dir, 'cluster'), 3, [])
+  await withReplicationCluster('samsa-acks-all-latency-', async (state) => {
     const kafka = new kafkajs.Kafka({
       brokers: state.bootstrap.split(','),
       logLevel: kafkajs.logLevel.NOTHING
     })
-    const admin = kafka.admin()
-    await admin.connect()
-    try {
-      await admin.createTopics({
-        topics: [
-          { topic: 'rf1', numPartitions: 1, replicationFactor: 1 },
-          {
-            topic: 'rf3',
-            numPartitions: 1,
-            replicationFactor: 3,
-            configEntries: [{ name: 'min.insync.replicas', value: '2' }]
-          }
-        ],
-        waitForLeaders: true
-      })
-    } finally {
-      await admin.disconnect()
-    }
     const producer = kafka.producer({ allowAutoTopicCreation: false })
     await producer.connect()
     try {
-      for (const topic of ['rf1', 'rf3']) {
+      for (const topic of [RF1_TOPIC, RF3_TOPIC]) {
         // Warm-up: metadata, connections, and the followers joining the ISR.
         for (let i = 0; i < 5; i++) await producer.send({ topic, acks: -1, messages: [{ value: 'warm' }] })
         const ms: number[] = []
@@ -70,10 +46,7 @@ async function main(): Promise<void> {
     } finally {
       await producer.disconnect()
     }
-  } finally {
-    await runCli(['cluster', 'stop', '--dir', join(dir, 'cluster')], 60_000).catch(() => undefined)
-    await rm(dir, { recursive: true, force: true })
-  }
+  })
 }
 
 await main()

@@ -9,12 +9,10 @@
  */
 
 import { spawn } from 'node:child_process'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import kafkajs from 'kafkajs'
-import { partitionOf, startCluster } from '../test/e2e/cluster/cluster-kit.js'
-import { runCli } from '../test/helpers/broker-process.js'
+import { partitionOf } from '../test/e2e/cluster/cluster-kit.js'
+import { RF1_TOPIC, RF3_TOPIC, withReplicationCluster } from './lib/replication-cluster.js'
 
 const RECORDS = Number(process.argv[2] ?? 200_000)
 const RECORD_BYTES = 100
@@ -88,44 +86,18 @@ async function produceRate(bootstrap: string, topic: string, input: string): Pro
 }
 
 async function main(): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), 'samsa-replication-bench-'))
-  const input = join(dir, 'records.txt')
-  const pad = 'x'.repeat(RECORD_BYTES - 8)
-  const lines: string[] = []
-  for (let i = 0; i < RECORDS; i++) lines.push(`${String(i).padStart(8, '0')}${pad}`)
-  await writeFile(input, `${lines.join('\n')}\n`)
-  try {
-    const state = await startCluster(join(dir, 'cluster'), 3, [])
-    const admin = new kafkajs.Kafka({
-      brokers: state.bootstrap.split(','),
-      logLevel: kafkajs.logLevel.NOTHING
-    }).admin()
-    await admin.connect()
-    try {
-      await admin.createTopics({
-        topics: [
-          { topic: 'rf1', numPartitions: 1, replicationFactor: 1 },
-          {
-            topic: 'rf3',
-            numPartitions: 1,
-            replicationFactor: 3,
-            configEntries: [{ name: 'min.insync.replicas', value: '2' }]
-          }
-        ],
-        waitForLeaders: true
-      })
-    } finally {
-      await admin.disconnect()
-    }
-    const rf3 = await partitionOf(state.bootstrap, 'rf3')
+  await withReplicationCluster('samsa-replication-bench-', async (state, dir) => {
+    const input = join(dir, 'records.txt')
+    const pad = 'x'.repeat(RECORD_BYTES - 8)
+    const lines: string[] = []
+    for (let i = 0; i < RECORDS; i++) lines.push(`${String(i).padStart(8, '0')}${pad}`)
+    await writeFile(input, `${lines.join('\n')}\n`)
+    const rf3 = await partitionOf(state.bootstrap, RF3_TOPIC)
     if (rf3.isrs.length !== 3) console.log(`note: rf3 starts with ISR ${rf3.isrs.map((r) => r.id).join(',')}`)
-    const rf1Rate = await produceRate(state.bootstrap, 'rf1', input)
-    const rf3Rate = await produceRate(state.bootstrap, 'rf3', input)
+    const rf1Rate = await produceRate(state.bootstrap, RF1_TOPIC, input)
+    const rf3Rate = await produceRate(state.bootstrap, RF3_TOPIC, input)
     console.log(`RF=3 / RF=1 produce throughput (acks=all): ${(rf3Rate / rf1Rate).toFixed(3)}`)
-  } finally {
-    await runCli(['cluster', 'stop', '--dir', join(dir, 'cluster')], 60_000).catch(() => undefined)
-    await rm(dir, { recursive: true, force: true })
-  }
+  })
 }
 
 await main()

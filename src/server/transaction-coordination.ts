@@ -2,12 +2,10 @@ import type { Controller } from '../cluster/controller.js'
 import type { ControllerChannel } from '../cluster/controller-channel.js'
 import { DelayedProduce } from '../cluster/delayed-produce.js'
 import type { MetadataCache } from '../cluster/metadata-cache.js'
-import type { MetadataDelta, Unsubscribe } from '../cluster/metadata-store.js'
 import type { Partition } from '../cluster/partition.js'
 import { partitionKey, type ReplicaManager } from '../cluster/replica-manager.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js'
-import { partitionFor } from '../coordinator/group/group-partition.js'
 import type { ProducerIdManager } from '../coordinator/producer-id-manager.js'
 import {
   AddPartitionsToTxnManager,
@@ -23,8 +21,9 @@ import type { TopicPartition } from '../coordinator/transaction/transaction-meta
 import { TransactionStateManager } from '../coordinator/transaction/transaction-state-manager.js'
 import { ErrorCode, errorCodeOf, KafkaError } from '../protocol/error-codes.js'
 import type { InitProducerIdRequest, InitProducerIdResponse } from '../protocol/messages/init-producer-id.js'
+import { CoordinatorPartitionTracker } from './coordinator-partition-tracker.js'
 import type { CoordinatorNode } from './handlers/find-coordinator.js'
-import { createInternalTopic } from './internal-topic-creator.js'
+import type { InternalTopic } from './internal-topic-creator.js'
 import { InternalTopicGroupStore, OFFSETS_TOPIC } from './internal-topic-group-store.js'
 import type { Logger } from './logger.js'
 
@@ -48,8 +47,6 @@ export interface TransactionCoordinationDeps {
 const INTER_BROKER_REQUEST_TIMEOUT_MS = 30_000
 /** How long a marker waits for the partition's ISR (acks=all, as Kafka writes markers). */
 const MARKER_ISR_TIMEOUT_MS = 30_000
-/** After a failed load, the partition is tried again this much later (if this broker still leads it). */
-const LOAD_RETRY_MS = 1000
 const CLIENT_ID_PREFIX = 'samsa-txn-coordinator'
 /** Record batch v2 header fields read to recognise a transactional batch and its producer. */
 const ATTRIBUTES_OFFSET = 21
@@ -58,27 +55,19 @@ const PRODUCER_EPOCH_OFFSET = 51
 const BATCH_HEADER_SIZE = 61
 const TRANSACTIONAL_BIT = 0x10
 
-/** A `__transaction_state` partition this broker leads, in `leaderEpoch` (the coordinator epoch). */
-interface Election {
-  readonly leaderEpoch: number
-}
-
 /**
  * Ties the transaction coordinator to `__transaction_state` and to the cluster, as Kafka's broker does:
  * - FindCoordinator key type 1 names the current leader of the id's partition, from any broker; the first
  *   lookup creates the topic through the controller.
- * - It follows the metadata: a partition this broker comes to lead is loaded (COORDINATOR_LOAD_IN_PROGRESS
- *   meanwhile) and its transactions left in PrepareCommit/PrepareAbort are completed; a partition it stops
- *   leading is unloaded at once (NOT_COORDINATOR afterwards).
+ * - It follows the metadata through a CoordinatorPartitionTracker: a partition this broker comes to lead is
+ *   loaded (COORDINATOR_LOAD_IN_PROGRESS meanwhile) and its transactions left in PrepareCommit/PrepareAbort
+ *   are completed; a partition it stops leading is unloaded at once (NOT_COORDINATOR afterwards).
  * - Markers go to the data partitions' leaders: written locally when this broker leads them, otherwise
  *   with WriteTxnMarkers through the marker channel (Kafka's TransactionMarkerChannelManager), including
  *   the group coordinator's pending offsets on `__consumer_offsets`.
  * - KIP-890 part 1: this coordinator tells its local partitions about added partitions directly; a leader
  *   whose producer's coordinator is elsewhere asks it (AddPartitionsToTxnManager, `verifyProduce`).
  * - It runs the periodic abort of timed-out transactions and the expiry of idle transactional ids.
- *
- * Event loop: metadata deltas arrive synchronously after the replica manager applied them; resignations
- * happen inside the delta, loads run in the background, one at a time per partition.
  */
 export class TransactionCoordination {
   readonly stateManager: TransactionStateManager
@@ -86,14 +75,8 @@ export class TransactionCoordination {
   private readonly connections: InterBrokerConnections
   private readonly markerChannel: TransactionMarkerChannelManager
   private readonly verifier: AddPartitionsToTxnManager
-  private readonly elections = new Map<number, Election>()
-  /** The last load started per partition; a new one waits for it. */
-  private readonly loads = new Map<number, Promise<void>>()
-  private creating: Promise<void> | null = null
+  private readonly tracker: CoordinatorPartitionTracker
   private timers: NodeJS.Timeout[] = []
-  private unsubscribe: Unsubscribe | null = null
-  private retryTimer: NodeJS.Timeout | null = null
-  private stopped = false
 
   constructor(private readonly deps: TransactionCoordinationDeps) {
     const { config } = deps
@@ -132,6 +115,23 @@ export class TransactionCoordination {
       onPartitionsAdded: (producerId, producerEpoch, partitions) =>
         this.beginTxnVerification(producerId, producerEpoch, partitions)
     })
+    this.tracker = new CoordinatorPartitionTracker({
+      config,
+      logger: deps.logger,
+      metadataCache: deps.metadataCache,
+      controller: deps.controller,
+      controllerChannel: deps.controllerChannel,
+      localNode: deps.localNode,
+      topic: TRANSACTION_STATE_TOPIC,
+      listener: {
+        onElection: (partition, leaderEpoch, current) => this.onElection(partition, leaderEpoch, current),
+        onResignation: (partition) => this.stateManager.unloadPartition(partition),
+        onPartitionCount: (count) => {
+          this.stateManager.numPartitions = count
+        }
+      },
+      topicToCreate: (liveBrokers) => this.transactionStateTopic(liveBrokers)
+    })
     deps.groupCoordinator.txnOffsets.verifyTransaction = (id, producerId, producerEpoch, offsetsPartition) =>
       this.verifyOffsetsInTransaction(id, producerId, producerEpoch, offsetsPartition)
   }
@@ -159,8 +159,7 @@ export class TransactionCoordination {
   }
 
   async startup(): Promise<void> {
-    this.unsubscribe = this.deps.metadataCache().subscribe((delta) => this.onMetadataDelta(delta))
-    this.reconcile()
+    this.tracker.startup()
     const { config, logger } = this.deps
     const every = (ms: number, what: string, task: () => Promise<unknown>) => {
       let running = false
@@ -189,17 +188,13 @@ export class TransactionCoordination {
   }
 
   async shutdown(): Promise<void> {
-    this.stopped = true
-    this.unsubscribe?.()
-    this.unsubscribe = null
-    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.tracker.stop()
     for (const t of this.timers) clearInterval(t)
     this.timers = []
     // Closing the connections first fails marker requests in flight, so the coordinator stops at once.
     this.connections.close()
     await this.coordinator.shutdown()
-    await this.creating?.catch(() => undefined)
-    await Promise.all([...this.loads.values()].map((l) => l.catch(() => undefined)))
+    await this.tracker.drain()
   }
 
   /** InitProducerId with a transactional id (the handler serves the non-transactional path itself). */
@@ -228,19 +223,7 @@ export class TransactionCoordination {
    * or the topic is being created (the first lookup creates it through the controller).
    */
   lookup(transactionalId: string): CoordinatorNode | number {
-    const cache = this.deps.metadataCache()
-    const topic = cache.topicByName(TRANSACTION_STATE_TOPIC)
-    if (topic === undefined) {
-      this.ensureTransactionStateTopic()
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    }
-    const leader = topic.partitions[partitionFor(transactionalId, topic.partitions.length)]?.leader ?? -1
-    if (leader < 0) return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    // This broker's own address as clients reach it (its port is only known once bound).
-    if (leader === this.deps.config.nodeId) return this.deps.localNode()
-    const broker = cache.broker(leader)
-    if (broker === undefined || broker.fenced) return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    return { nodeId: broker.nodeId, host: broker.host, port: broker.port }
+    return this.tracker.lookup(transactionalId)
   }
 
   /** The `__consumer_offsets` partition AddOffsetsToTxn adds to the transaction for a group. */
@@ -323,11 +306,8 @@ export class TransactionCoordination {
     const entry = p.log.producerStateManager.lastEntry(producerId)
     // The transaction is already open on this partition: only its first batch needs verification.
     if (entry?.producerEpoch === producerEpoch && entry.currentTxnFirstOffset !== undefined) return
-    const cache = this.deps.metadataCache()
-    const stateTopic = cache.topicByName(TRANSACTION_STATE_TOPIC)
-    if (stateTopic === undefined) throw new KafkaError(ErrorCode.INVALID_TXN_STATE)
-    const coordinatorId =
-      stateTopic.partitions[partitionFor(transactionalId, stateTopic.partitions.length)]?.leader ?? -1
+    const coordinatorId = this.tracker.leaderOf(transactionalId)
+    if (coordinatorId === undefined) throw new KafkaError(ErrorCode.INVALID_TXN_STATE)
     if (coordinatorId < 0) throw new KafkaError(ErrorCode.NOT_ENOUGH_REPLICAS, 'no transaction coordinator')
     const code =
       coordinatorId === this.deps.config.nodeId
@@ -378,126 +358,37 @@ export class TransactionCoordination {
     return producerErrorFor(typeof verified === 'number' ? verified : (verified[0] ?? ErrorCode.NONE))
   }
 
-  private onMetadataDelta(delta: MetadataDelta): void {
-    switch (delta.type) {
-      case 'topic-created':
-      case 'topic-deleted':
-      case 'partitions-created':
-      case 'partition-changed':
-        this.reconcile()
-        return
-      default:
-        return
-    }
-  }
-
-  /**
-   * Brings the loaded partitions in line with the metadata: resigns those this broker no longer leads (or
-   * leads in another epoch: another coordinator may have written in between, so they are reloaded), and
-   * starts loading those it newly leads.
-   */
-  private reconcile(): void {
-    if (this.stopped) return
-    const topic = this.deps.metadataCache().topicByName(TRANSACTION_STATE_TOPIC)
-    // The topic's real partition count wins over the config, which may have changed since it was created.
-    if (topic) this.stateManager.numPartitions = topic.partitions.length
-    const nodeId = this.deps.config.nodeId
-    const desired = new Map<number, number>()
-    for (const p of topic?.partitions ?? []) {
-      if (p.leader === nodeId) desired.set(p.partitionIndex, p.leaderEpoch)
-    }
-    for (const [partition, election] of this.elections) {
-      if (desired.get(partition) === election.leaderEpoch) continue
-      this.elections.delete(partition)
-      this.stateManager.unloadPartition(partition)
-      this.deps.logger.info(
-        { partition, leaderEpoch: election.leaderEpoch },
-        `resigned ${TRANSACTION_STATE_TOPIC}`
-      )
-    }
-    for (const [partition, leaderEpoch] of desired) {
-      if (!this.elections.has(partition)) this.elect(partition, leaderEpoch)
-    }
-  }
-
   /** Loads the partition's transactional ids; Prepare* transactions get their markers (onElection). */
-  private elect(partition: number, leaderEpoch: number): void {
-    const election: Election = { leaderEpoch }
-    this.elections.set(partition, election)
-    const current = () => !this.stopped && this.elections.get(partition) === election
-    const previous = this.loads.get(partition)
-    const load = (async () => {
-      // A resignation during an earlier load discards it when it ends; only then may the next one start.
-      if (previous) await previous.catch(() => undefined)
-      if (!current()) return
-      await this.coordinator.onElection(partition, leaderEpoch)
-      if (!current()) return
-      await this.reannounceOngoingTransactions(partition)
-      this.deps.logger.info({ partition, leaderEpoch }, `loaded ${TRANSACTION_STATE_TOPIC}`)
-    })().catch((err: unknown) => {
-      this.deps.logger.error({ err, partition }, `loading ${TRANSACTION_STATE_TOPIC} failed`)
-      if (!current()) return
-      this.elections.delete(partition)
-      this.stateManager.unloadPartition(partition)
-      this.scheduleRetry()
-    })
-    this.loads.set(partition, load)
-    void load.finally(() => {
-      if (this.loads.get(partition) === load) this.loads.delete(partition)
-    })
-  }
-
-  private scheduleRetry(): void {
-    if (this.retryTimer || this.stopped) return
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = null
-      this.reconcile()
-    }, LOAD_RETRY_MS)
-    this.retryTimer.unref()
+  private async onElection(partition: number, leaderEpoch: number, current: () => boolean): Promise<void> {
+    await this.coordinator.onElection(partition, leaderEpoch)
+    if (!current()) return
+    await this.reannounceOngoingTransactions(partition)
   }
 
   /**
-   * Creates `__transaction_state` through the controller (forwarded when this broker is not it). Its
-   * replication factor is transaction.state.log.replication.factor and its min.insync.replicas
-   * transaction.state.log.min.isr, both capped at the live brokers: Kafka refuses
-   * (COORDINATOR_NOT_AVAILABLE) while fewer brokers are up than the factor; Samsa is lenient so a dev
-   * cluster of one or two works.
+   * `__transaction_state` as the first lookup creates it. Its replication factor is
+   * transaction.state.log.replication.factor and its min.insync.replicas transaction.state.log.min.isr, both
+   * capped at the live brokers: Kafka refuses (COORDINATOR_NOT_AVAILABLE) while fewer brokers are up than
+   * the factor; Samsa is lenient so a dev cluster of one or two works.
    */
-  private ensureTransactionStateTopic(): void {
-    if (this.creating || this.stopped) return
-    const { config, logger } = this.deps
-    const liveBrokers = this.deps.metadataCache().liveBrokers().length
+  private transactionStateTopic(liveBrokers: number): InternalTopic {
+    const { config } = this.deps
     const replicationFactor = Math.max(
       1,
       Math.min(config.getNumber('transaction.state.log.replication.factor'), liveBrokers)
     )
     const minIsr = Math.min(config.getNumber('transaction.state.log.min.isr'), replicationFactor)
-    this.creating = createInternalTopic(
-      { controller: this.deps.controller, controllerChannel: this.deps.controllerChannel },
-      {
-        name: TRANSACTION_STATE_TOPIC,
-        numPartitions: config.getNumber('transaction.state.log.num.partitions'),
-        replicationFactor,
-        configs: [
-          { name: 'cleanup.policy', value: 'compact' },
-          { name: 'compression.type', value: 'uncompressed' },
-          { name: 'min.insync.replicas', value: String(minIsr) },
-          { name: 'segment.bytes', value: String(config.getNumber('transaction.state.log.segment.bytes')) }
-        ]
-      }
-    )
-      .then((errorCode) => {
-        if (errorCode !== ErrorCode.NONE && errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) {
-          logger.warn(
-            { errorCode },
-            `creating ${TRANSACTION_STATE_TOPIC} failed; the next FindCoordinator retries`
-          )
-        }
-      })
-      .catch((err: unknown) => logger.error({ err }, `creating ${TRANSACTION_STATE_TOPIC} failed`))
-      .finally(() => {
-        this.creating = null
-      })
+    return {
+      name: TRANSACTION_STATE_TOPIC,
+      numPartitions: config.getNumber('transaction.state.log.num.partitions'),
+      replicationFactor,
+      configs: [
+        { name: 'cleanup.policy', value: 'compact' },
+        { name: 'compression.type', value: 'uncompressed' },
+        { name: 'min.insync.replicas', value: String(minIsr) },
+        { name: 'segment.bytes', value: String(config.getNumber('transaction.state.log.segment.bytes')) }
+      ]
+    }
   }
 
   /**

@@ -1,50 +1,34 @@
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
+import { test } from 'node:test'
 import { Etcd3 } from 'etcd3'
 import { CONTROLLER_EPOCH_KEY, clusterPrefix } from '../../../src/cluster/etcd/etcd-keys.js'
-import {
+import type {
   EtcdMetadataStore,
-  type EtcdMetadataStoreOptions
+  EtcdMetadataStoreOptions
 } from '../../../src/cluster/etcd/etcd-metadata-store.js'
 import { randomUuid } from '../../../src/cluster/kafka-uuid.js'
 import { MetadataCache } from '../../../src/cluster/metadata-cache.js'
 import type { MetadataDelta, NewPartition } from '../../../src/cluster/metadata-store.js'
 import { ErrorCode } from '../../../src/protocol/error-codes.js'
-import { EtcdProcess, ensureEtcd } from '../../helpers/etcd-process.js'
-import { rejectsWith, StoreProcess, waitFor } from './etcd-store-kit.js'
+import { ensureEtcd } from '../../helpers/etcd-process.js'
+import { etcdForFile, rejectsWith, StoreProcess, waitFor } from './etcd-store-kit.js'
 
 const skip = await ensureEtcd()
 if (skip) console.log(`skipping the etcd MetadataStore tests: ${skip}`)
 const opts = { skip: skip ?? false }
 
-let etcd: EtcdProcess
-const open: EtcdMetadataStore[] = []
-before(async () => {
-  if (!skip) etcd = await EtcdProcess.start()
-})
-after(async () => {
-  await Promise.all(open.map((s) => s.close()))
-  await etcd?.stop()
-})
+const stores = etcdForFile(skip)
 
 let n = 0
 const freshCluster = (): string => `case-${n++}`
 const one = (leader = 1): NewPartition => ({ replicas: [leader], isr: [leader], leader })
 const broker = { nodeId: 1, host: 'localhost', port: 9092, rack: null, listeners: [] }
 
-async function openStore(
+function openStore(
   clusterName: string,
   extra: Partial<EtcdMetadataStoreOptions> = {}
 ): Promise<EtcdMetadataStore> {
-  const store = await EtcdMetadataStore.open({
-    endpoints: [etcd.endpoint],
-    clusterName,
-    nodeId: 1,
-    leaseTtlSeconds: 2,
-    ...extra
-  })
-  open.push(store)
-  return store
+  return stores.openStore({ clusterName, nodeId: 1, leaseTtlSeconds: 2, ...extra })
 }
 
 /** A store that has won the controller election of its (fresh) cluster. */
@@ -237,7 +221,7 @@ test('a write under a stale controller epoch is rejected by etcd and changes not
   const store = await controllerStore(cluster)
   const epoch = store.election.controllerEpoch
   // What a newer controller's election does to the epoch, seen before this controller has heard of it.
-  const raw = new Etcd3({ hosts: [etcd.endpoint] })
+  const raw = new Etcd3({ hosts: [stores.etcd().endpoint] })
   try {
     await raw
       .namespace(clusterPrefix(cluster))
@@ -262,7 +246,7 @@ test('a broker whose process is SIGKILLed is fenced when its lease expires', opt
   controller.subscribe((d) => {
     if (d.type === 'broker-fenced') fenced.push(d)
   })
-  const child = await StoreProcess.start(etcd.endpoint, cluster, 7, 2)
+  const child = await StoreProcess.start(stores.etcd().endpoint, cluster, 7, 2)
   assert.equal((await controller.image()).brokers.get(7)?.fenced, false)
   const killedAt = Date.now()
   await child.kill()
@@ -284,7 +268,7 @@ test('after etcd crashes and restarts, the change stream resumes where it stoppe
   const cache = await MetadataCache.start(follower)
   const before = randomUuid()
   await controller.createTopic({ name: 'before', topicId: before, partitions: [one()], configs: {} })
-  await etcd.restart()
+  await stores.etcd().restart()
   // The restarted etcd has every committed revision; both clients reconnect on their own.
   const afterId = randomUuid()
   await controller.createTopic({ name: 'after', topicId: afterId, partitions: [one()], configs: {} })

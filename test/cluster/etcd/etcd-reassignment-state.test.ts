@@ -5,36 +5,20 @@
  */
 
 import assert from 'node:assert/strict'
-import { after, before, test } from 'node:test'
-import { EtcdMetadataStore } from '../../../src/cluster/etcd/etcd-metadata-store.js'
+import { test } from 'node:test'
+import type { EtcdMetadataStore } from '../../../src/cluster/etcd/etcd-metadata-store.js'
 import { randomUuid } from '../../../src/cluster/kafka-uuid.js'
 import type { MetadataDelta } from '../../../src/cluster/metadata-store.js'
-import { EtcdProcess, ensureEtcd } from '../../helpers/etcd-process.js'
-import { waitFor } from './etcd-store-kit.js'
+import { ensureEtcd } from '../../helpers/etcd-process.js'
+import { etcdForFile, waitFor } from './etcd-store-kit.js'
 
 const skip = await ensureEtcd()
 const opts = { skip: skip ?? false }
 
-let etcd: EtcdProcess
-const open: EtcdMetadataStore[] = []
-before(async () => {
-  if (!skip) etcd = await EtcdProcess.start()
-})
-after(async () => {
-  await Promise.all(open.map((s) => s.close()))
-  await etcd?.stop()
-})
+const stores = etcdForFile(skip)
 
-async function openStore(nodeId: number, candidate: boolean): Promise<EtcdMetadataStore> {
-  const store = await EtcdMetadataStore.open({
-    endpoints: [etcd.endpoint],
-    clusterName: 'reassignment-state',
-    nodeId,
-    leaseTtlSeconds: 2,
-    candidate
-  })
-  open.push(store)
-  return store
+function openStore(nodeId: number, candidate: boolean): Promise<EtcdMetadataStore> {
+  return stores.openStore({ clusterName: 'reassignment-state', nodeId, leaseTtlSeconds: 2, candidate })
 }
 
 test('adding and removing replicas persist in the partition registration', opts, async () => {

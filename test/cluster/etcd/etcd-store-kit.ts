@@ -1,17 +1,54 @@
 /**
- * Shared by the etcd store tests: a store contender in a child process (so SIGKILL takes its lease
- * keepalives with it), and small waits with deadlines.
+ * Shared by the etcd store tests: the file's etcd and the stores opened on it, a store contender in a child
+ * process (so SIGKILL takes its lease keepalives with it), and small waits with deadlines.
  */
 
 import assert from 'node:assert/strict'
 import { type ChildProcess, spawn } from 'node:child_process'
 import { createInterface } from 'node:readline'
+import { after, before } from 'node:test'
 import { fileURLToPath } from 'node:url'
+import {
+  EtcdMetadataStore,
+  type EtcdMetadataStoreOptions
+} from '../../../src/cluster/etcd/etcd-metadata-store.js'
 import { KafkaError } from '../../../src/protocol/error-codes.js'
+import { EtcdProcess } from '../../helpers/etcd-process.js'
 
 const STORE_MODULE = fileURLToPath(
   new URL('../../../src/cluster/etcd/etcd-metadata-store.js', import.meta.url)
 )
+
+/**
+ * One etcd for the test file, started in `before` (unless `skip`, ensureEtcd's reason) and stopped in
+ * `after` once every store opened with `openStore` is closed. Call at the top level of the file.
+ */
+export function etcdForFile(skip: string | null): {
+  etcd: () => EtcdProcess
+  openStore: (options: Omit<EtcdMetadataStoreOptions, 'endpoints'>) => Promise<EtcdMetadataStore>
+} {
+  let etcd: EtcdProcess | undefined
+  const open: EtcdMetadataStore[] = []
+  before(async () => {
+    if (!skip) etcd = await EtcdProcess.start()
+  })
+  after(async () => {
+    await Promise.all(open.map((s) => s.close()))
+    await etcd?.stop()
+  })
+  const started = (): EtcdProcess => {
+    if (!etcd) throw new Error('etcd is not running')
+    return etcd
+  }
+  return {
+    etcd: started,
+    openStore: async (options) => {
+      const store = await EtcdMetadataStore.open({ endpoints: [started().endpoint], ...options })
+      open.push(store)
+      return store
+    }
+  }
+}
 
 export function rejectsWith(code: number) {
   return (err: unknown): boolean => {

@@ -1,18 +1,28 @@
 /**
  * Shared by the multi-broker e2e tests: a `samsa cluster` on free ports (start, topic creation, teardown),
  * cluster and partition metadata through kcat, bounded polling, raw round trips and acks=all produces,
- * restarting one broker with its node id, port and log dir, and reading a stopped replica's log with the
- * storage layer.
+ * restarting one broker with its node id, port and log dir, reading a stopped replica's log with the
+ * storage layer, and raw consumer fetches, produces and coordinator lookups.
  */
 
 import { type ChildProcess, spawn } from 'node:child_process'
 import { closeSync, openSync } from 'node:fs'
-import { readFile, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { connect, createServer } from 'node:net'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import kafkajs, { type ITopicConfig } from 'kafkajs'
 import type { ClusterState } from '../../../src/cli/cluster-command.js'
 import { ErrorCode } from '../../../src/protocol/error-codes.js'
+import type {
+  FetchRequest,
+  FetchResponse,
+  FetchResponsePartitionData
+} from '../../../src/protocol/messages/fetch.js'
+import type {
+  FindCoordinatorRequest,
+  FindCoordinatorResponse
+} from '../../../src/protocol/messages/find-coordinator.js'
 import type { MetadataRequest, MetadataResponse } from '../../../src/protocol/messages/metadata.js'
 import type { ProduceRequest, ProduceResponse } from '../../../src/protocol/messages/produce.js'
 import { decodeRecordBatch } from '../../../src/protocol/records/record-batch.js'
@@ -22,7 +32,7 @@ import { CLI_PATH, runCli } from '../../helpers/broker-process.js'
 import { request } from '../../helpers/partition-client.js'
 import { RawKafkaClient } from '../../helpers/raw-kafka-client.js'
 import { KCAT } from '../support/kcat.js'
-import { batchOf } from '../support/raw-requests.js'
+import { batchOf, rawMetadata } from '../support/raw-requests.js'
 import { runOk } from '../support/run-process.js'
 
 export type ClusterBroker = ClusterState['brokers'][number]
@@ -414,4 +424,168 @@ export async function produceAcksAll(
 /** Kafka's name of an error code, for assertion messages. */
 export function errorName(code: number): string {
   return Object.entries(ErrorCode).find(([, c]) => c === code)?.[0] ?? String(code)
+}
+
+/** The broker of the cluster with `nodeId` (the test knows it exists). */
+export function brokerOf(state: ClusterState, nodeId: number): ClusterBroker {
+  const broker = state.brokers.find((b) => b.nodeId === nodeId)
+  if (!broker) throw new Error(`no broker ${nodeId} in the cluster`)
+  return broker
+}
+
+/**
+ * `launchCluster` in a new temp dir named after `prefix`, started afresh up to `attempts` times: a free port
+ * range can be taken by another test between the check and the bind, and a failed start leaves an etcd
+ * data dir and broker logs behind, so each attempt takes a new dir and range. With `ports` more than the
+ * brokers, the range is that long (a test that adds brokers later uses the ports after theirs).
+ */
+export async function launchClusterAfresh(
+  prefix: string,
+  options: ClusterOptions & { readonly ports?: number },
+  attempts = 3
+): Promise<{ dir: string; state: ClusterState; basePort: number }> {
+  for (let attempt = 1; ; attempt++) {
+    const dir = await mkdtemp(join(tmpdir(), prefix))
+    const basePort = options.basePort ?? (await freePortRange(options.ports ?? options.brokers))
+    try {
+      const { state } = await launchCluster(dir, { ...options, basePort })
+      return { dir, state, basePort }
+    } catch (err) {
+      await stopCluster(dir, undefined)
+      if (attempt >= attempts) throw err
+    }
+  }
+}
+
+/** Waits until the broker at `port` reports `count` registered (unfenced) brokers. */
+export async function waitForBrokers(port: number, count: number, timeoutMs = 30_000): Promise<void> {
+  await waitFor(`${count} brokers registered`, timeoutMs, async () =>
+    (await rawMetadata(port, [], false)).brokers.length === count ? true : undefined
+  )
+}
+
+/**
+ * `startCluster` with `brokers` brokers, and `topic` created once every broker is registered (an RF=n
+ * topic cannot be placed before), its leaders elected.
+ */
+export async function startClusterWithTopic(
+  dir: string,
+  brokers: number,
+  overrides: readonly string[],
+  topic: ITopicConfig
+): Promise<ClusterState> {
+  const state = await startCluster(dir, brokers, overrides)
+  await waitForBrokers(state.brokers[0]!.port, brokers)
+  await createTopics(state.bootstrap, [topic])
+  return state
+}
+
+/** Waits until kcat sees `size` in-sync replicas of partition 0 of `topic`. */
+export async function waitForIsr(bootstrap: string, topic: string, size: number, timeoutMs = 20_000) {
+  await waitFor(`${size} replicas of ${topic} in the ISR`, timeoutMs, async () =>
+    (await partitionOf(bootstrap, topic)).isrs.length === size ? true : undefined
+  )
+}
+
+export interface ConsumerFetchOptions {
+  readonly fetchOffset?: number
+  readonly lastFetchedEpoch?: number
+  readonly rackId?: string
+  /** 0 (the default) answers at once; with `minBytes` 1 the fetch parks up to this long. */
+  readonly maxWaitMs?: number
+  readonly minBytes?: number
+}
+
+/** A consumer's Fetch (replica id -1, read_uncommitted, no session) of partition 0 of `topic`. */
+export function consumerFetchRequest(topic: string, options: ConsumerFetchOptions = {}): FetchRequest {
+  return {
+    replicaId: -1,
+    maxWaitMs: options.maxWaitMs ?? 0,
+    minBytes: options.minBytes ?? 0,
+    maxBytes: 1 << 20,
+    isolationLevel: 0,
+    sessionId: 0,
+    sessionEpoch: -1,
+    topics: [
+      {
+        topic,
+        partitions: [
+          {
+            partition: 0,
+            currentLeaderEpoch: -1,
+            fetchOffset: BigInt(options.fetchOffset ?? 0),
+            lastFetchedEpoch: options.lastFetchedEpoch ?? -1,
+            logStartOffset: -1n,
+            partitionMaxBytes: 1 << 20
+          }
+        ]
+      }
+    ],
+    forgottenTopicsData: [],
+    rackId: options.rackId ?? ''
+  }
+}
+
+/** `consumerFetchRequest` sent as Fetch `version` to the broker at `port`: the partition's answer. */
+export async function consumerFetch(
+  port: number,
+  version: number,
+  topic: string,
+  options: ConsumerFetchOptions = {}
+): Promise<FetchResponsePartitionData> {
+  const response = await roundTrip<FetchResponse>(port, 1, version, consumerFetchRequest(topic, options))
+  return response.responses[0]!.partitions[0]!
+}
+
+/** Every record value in a fetched `records` buffer, batch by batch. */
+export async function recordValues(records: Buffer | null | undefined): Promise<string[]> {
+  const out: string[] = []
+  if (!records) return out
+  for (let pos = 0; pos + 12 <= records.length; ) {
+    const batch = await decodeRecordBatch(records, pos)
+    for (const r of batch.records) out.push(r.value?.toString() ?? '')
+    pos += records.readInt32BE(pos + 8) + 12
+  }
+  return out
+}
+
+/** One Produce v9 of `values` (one batch) to partition 0 of `topic` at `port` with `acks`: its answer. */
+export async function produceValues(
+  port: number,
+  topic: string,
+  acks: number,
+  values: readonly string[],
+  timeoutMs = 5000
+): Promise<PartitionProduceResponse> {
+  const body: ProduceRequest = {
+    transactionalId: null,
+    acks,
+    timeoutMs,
+    topicData: [{ name: topic, partitionData: [{ index: 0, records: await batchOf(values) }] }]
+  }
+  const response = await roundTrip<ProduceResponse>(port, 0, 9, body)
+  return response.responses[0]!.partitionResponses[0]!
+}
+
+/** FindCoordinator v3 of `key` (key type 0: a group, 1: a transactional id) at `port`. */
+export async function findCoordinator(
+  port: number,
+  key: string,
+  keyType = 0,
+  timeoutMs = 10_000
+): Promise<{ errorCode: number; nodeId: number; port: number }> {
+  const body: FindCoordinatorRequest = { key, keyType }
+  const r = await roundTrip<FindCoordinatorResponse>(port, 10, 3, body, timeoutMs)
+  return { errorCode: r.errorCode ?? ErrorCode.NONE, nodeId: r.nodeId ?? -1, port: r.port ?? -1 }
+}
+
+/** A partition as the reassignment tests compare it: leader, replicas in order, ISR sorted. */
+export interface PartitionView {
+  leader: number
+  replicas: number[]
+  isr: number[]
+}
+
+export function partitionView(p: MetadataPartition): PartitionView {
+  return { leader: p.leaderId, replicas: [...p.replicaNodes], isr: [...p.isrNodes].sort() }
 }

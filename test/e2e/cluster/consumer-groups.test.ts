@@ -8,7 +8,7 @@
  */
 
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
@@ -20,16 +20,20 @@ import type {
   ElectLeadersRequest,
   ElectLeadersResponse
 } from '../../../src/protocol/messages/elect-leaders.js'
-import type {
-  FindCoordinatorRequest,
-  FindCoordinatorResponse
-} from '../../../src/protocol/messages/find-coordinator.js'
 import type { OffsetFetchRequest, OffsetFetchResponse } from '../../../src/protocol/messages/offset-fetch.js'
-import { runCli } from '../../helpers/broker-process.js'
 import { ensureEtcd } from '../../helpers/etcd-process.js'
 import { GroupConsumerProcess } from '../../helpers/group-consumer-process.js'
-import { RawKafkaClient } from '../../helpers/raw-kafka-client.js'
-import { partitionOf, RestartedBroker, startCluster, waitFor } from './cluster-kit.js'
+import {
+  brokerOf,
+  createTopics,
+  findCoordinator,
+  partitionOf,
+  RestartedBroker,
+  roundTrip,
+  startCluster,
+  stopCluster,
+  waitFor
+} from './cluster-kit.js'
 
 const TOPIC = 'orders'
 const PARTITIONS = 6
@@ -42,68 +46,27 @@ const OVERRIDES = [
   `offsets.topic.num.partitions=${OFFSETS_PARTITIONS}`
 ]
 
-let correlationId = 0
-
-interface Coordinator {
-  errorCode: number
-  nodeId: number
-  port: number
-}
-
-async function findCoordinator(port: number, groupId: string): Promise<Coordinator> {
-  const client = await RawKafkaClient.connect(port)
-  try {
-    const body: FindCoordinatorRequest = { key: groupId, keyType: 0 }
-    client.send(
-      { requestApiKey: 10, requestApiVersion: 3, correlationId: ++correlationId, clientId: 't' },
-      body
-    )
-    const r = (await client.nextResponse<FindCoordinatorResponse>(10, 3, 10_000)).body
-    return { errorCode: r.errorCode ?? ErrorCode.NONE, nodeId: r.nodeId ?? -1, port: r.port ?? -1 }
-  } finally {
-    client.close()
-  }
-}
-
 /** OffsetFetch v5 of every partition of TOPIC from the broker at `port`: the committed offsets or the error. */
 async function offsetFetch(port: number, groupId: string): Promise<{ errorCode: number; offsets: number[] }> {
-  const client = await RawKafkaClient.connect(port)
-  try {
-    const body: OffsetFetchRequest = {
-      groupId,
-      topics: [{ name: TOPIC, partitionIndexes: Array.from({ length: PARTITIONS }, (_, i) => i) }]
-    }
-    client.send(
-      { requestApiKey: 9, requestApiVersion: 5, correlationId: ++correlationId, clientId: 't' },
-      body
-    )
-    const r = (await client.nextResponse<OffsetFetchResponse>(9, 5, 10_000)).body
-    const offsets = new Array<number>(PARTITIONS).fill(-1)
-    for (const p of r.topics?.[0]?.partitions ?? []) offsets[p.partitionIndex] = Number(p.committedOffset)
-    return { errorCode: r.errorCode ?? ErrorCode.NONE, offsets }
-  } finally {
-    client.close()
+  const body: OffsetFetchRequest = {
+    groupId,
+    topics: [{ name: TOPIC, partitionIndexes: Array.from({ length: PARTITIONS }, (_, i) => i) }]
   }
+  const r = await roundTrip<OffsetFetchResponse>(port, 9, 5, body, 10_000)
+  const offsets = new Array<number>(PARTITIONS).fill(-1)
+  for (const p of r.topics?.[0]?.partitions ?? []) offsets[p.partitionIndex] = Number(p.committedOffset)
+  return { errorCode: r.errorCode ?? ErrorCode.NONE, offsets }
 }
 
 /** ElectLeaders v1, preferred election, of one `__consumer_offsets` partition: its error code. */
 async function electPreferredLeader(port: number, partition: number): Promise<number> {
-  const client = await RawKafkaClient.connect(port)
-  try {
-    const body: ElectLeadersRequest = {
-      electionType: 0,
-      topicPartitions: [{ topic: '__consumer_offsets', partitions: [partition] }],
-      timeoutMs: 15_000
-    }
-    client.send(
-      { requestApiKey: 43, requestApiVersion: 1, correlationId: ++correlationId, clientId: 't' },
-      body
-    )
-    const r = (await client.nextResponse<ElectLeadersResponse>(43, 1, 20_000)).body
-    return r.errorCode || (r.replicaElectionResults[0]?.partitionResult[0]?.errorCode ?? -1)
-  } finally {
-    client.close()
+  const body: ElectLeadersRequest = {
+    electionType: 0,
+    topicPartitions: [{ topic: '__consumer_offsets', partitions: [partition] }],
+    timeoutMs: 15_000
   }
+  const r = await roundTrip<ElectLeadersResponse>(port, 43, 1, body, 20_000)
+  return r.errorCode || (r.replicaElectionResults[0]?.partitionResult[0]?.errorCode ?? -1)
 }
 
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + Math.max(0, b), 0)
@@ -119,7 +82,7 @@ describe('consumer groups on a 3-broker cluster', async () => {
   /** What the failover test leaves for the next one: the dead and the new coordinator, and the commits. */
   let failover: { group: string; dead: number; next: number; committed: number } | undefined
 
-  const portOf = (nodeId: number) => state!.brokers.find((b) => b.nodeId === nodeId)!.port
+  const portOf = (nodeId: number) => brokerOf(state!, nodeId).port
   const livePorts = () => state!.brokers.filter((b) => !killed.has(b.nodeId)).map((b) => b.port)
 
   /** Produces `count` records `<prefix>-<i>`, round-robin over the partitions, acks=all. */
@@ -148,23 +111,13 @@ describe('consumer groups on a 3-broker cluster', async () => {
       logLevel: kafkajs.logLevel.NOTHING,
       retry: { retries: 30, initialRetryTime: 100, maxRetryTime: 1000 }
     })
-    const admin = kafka.admin()
-    await admin.connect()
-    try {
-      await admin.createTopics({
-        topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3 }],
-        waitForLeaders: true
-      })
-    } finally {
-      await admin.disconnect()
-    }
+    await createTopics(state.bootstrap, [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 3 }])
   })
 
   after(async () => {
     if (skip || !dir) return
     restarted?.kill()
-    await runCli(['cluster', 'stop', '--dir', dir], 60_000).catch(() => undefined)
-    await rm(dir, { recursive: true, force: true })
+    await stopCluster(dir, state)
   })
 
   it(

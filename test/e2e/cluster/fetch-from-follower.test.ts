@@ -8,75 +8,33 @@
  */
 
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import kafkajs from 'kafkajs'
 import type { ClusterState } from '../../../src/cli/cluster-command.js'
 import { ErrorCode } from '../../../src/protocol/error-codes.js'
-import type {
-  FetchRequest,
-  FetchResponse,
-  FetchResponsePartitionData
-} from '../../../src/protocol/messages/fetch.js'
-import { decodeRecordBatch } from '../../../src/protocol/records/record-batch.js'
-import { runCli } from '../../helpers/broker-process.js'
 import { ensureEtcd } from '../../helpers/etcd-process.js'
 import { KCAT } from '../support/kcat.js'
-import { batchOf, rawMetadata, rawProduce, rawRequest } from '../support/raw-requests.js'
+import { batchOf, rawMetadata, rawProduce } from '../support/raw-requests.js'
 import { runOk } from '../support/run-process.js'
-import { type ClusterBroker, partitionOf, RestartedBroker, startCluster, waitFor } from './cluster-kit.js'
+import {
+  brokerOf,
+  consumerFetch as fetchAt,
+  partitionOf,
+  RestartedBroker,
+  startClusterWithTopic,
+  stopCluster,
+  recordValues as values,
+  waitFor
+} from './cluster-kit.js'
 
 const TOPIC = 'closest'
 const SELECTOR = 'replica.selector.class=org.apache.kafka.common.replica.RackAwareReplicaSelector'
 const OVERRIDES = ['broker.session.timeout.ms=3000', SELECTOR]
 
-async function consumerFetch(
-  port: number,
-  version: number,
-  rackId: string,
-  fetchOffset = 0
-): Promise<FetchResponsePartitionData> {
-  const body: FetchRequest = {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic: TOPIC,
-        partitions: [
-          {
-            partition: 0,
-            currentLeaderEpoch: -1,
-            fetchOffset: BigInt(fetchOffset),
-            lastFetchedEpoch: -1,
-            logStartOffset: -1n,
-            partitionMaxBytes: 1 << 20
-          }
-        ]
-      }
-    ],
-    forgottenTopicsData: [],
-    rackId
-  }
-  const response = await rawRequest<FetchResponse>(port, 1, version, body)
-  return response.responses[0]!.partitions[0]!
-}
-
-async function values(records: Buffer | null | undefined): Promise<string[]> {
-  const out: string[] = []
-  if (!records) return out
-  for (let pos = 0; pos + 12 <= records.length; ) {
-    const batch = await decodeRecordBatch(records, pos)
-    for (const r of batch.records) out.push(r.value?.toString() ?? '')
-    pos += records.readInt32BE(pos + 8) + 12
-  }
-  return out
+function consumerFetch(port: number, version: number, rackId: string) {
+  return fetchAt(port, version, TOPIC, { rackId })
 }
 
 describe('KIP-392: fetch from the closest replica', async () => {
@@ -87,45 +45,34 @@ describe('KIP-392: fetch from the closest replica', async () => {
   let restarted: RestartedBroker | undefined
   let leader = -1
   let follower = -1
-  const brokerOf = (nodeId: number): ClusterBroker => state!.brokers.find((b) => b.nodeId === nodeId)!
-  const portOf = (nodeId: number) => brokerOf(nodeId).port
+  const portOf = (nodeId: number) => brokerOf(state!, nodeId).port
   const expected = ['r0', 'r1', 'r2', 'r3', 'r4']
 
   before(async () => {
     if (skip) return
     dir = await mkdtemp(join(tmpdir(), 'samsa-fetch-from-follower-'))
-    state = await startCluster(dir, 2, [...OVERRIDES, 'broker.rack=rack-a'])
-    // Both brokers must be registered (unfenced) before an RF=2 topic can be placed.
-    await waitFor('both brokers registered', 30_000, async () =>
-      (await rawMetadata(state!.brokers[0]!.port, [], false)).brokers.length === 2 ? true : undefined
-    )
-    const admin = new kafkajs.Kafka({
-      brokers: state.bootstrap.split(','),
-      logLevel: kafkajs.logLevel.NOTHING
-    }).admin()
-    await admin.connect()
-    try {
-      await admin.createTopics({
-        topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 2 }],
-        waitForLeaders: true
-      })
-    } finally {
-      await admin.disconnect()
-    }
+    state = await startClusterWithTopic(dir, 2, [...OVERRIDES, 'broker.rack=rack-a'], {
+      topic: TOPIC,
+      numPartitions: 1,
+      replicationFactor: 2
+    })
     const p = await partitionOf(state.bootstrap, TOPIC)
     leader = p.leader
     follower = p.replicas.map((r) => r.id).find((id) => id !== leader)!
     // The follower moves to rack-b: stopped cleanly, started again with its node id and log dir.
-    process.kill(brokerOf(follower).pid, 'SIGTERM')
+    process.kill(brokerOf(state!, follower).pid, 'SIGTERM')
     await waitFor(`broker ${follower} to exit`, 30_000, async () => {
       try {
-        process.kill(brokerOf(follower).pid, 0)
+        process.kill(brokerOf(state!, follower).pid, 0)
         return undefined
       } catch {
         return true
       }
     })
-    restarted = await RestartedBroker.start(state, brokerOf(follower), [...OVERRIDES, 'broker.rack=rack-b'])
+    restarted = await RestartedBroker.start(state, brokerOf(state!, follower), [
+      ...OVERRIDES,
+      'broker.rack=rack-b'
+    ])
     await waitFor('the follower registered in rack-b and back in the ISR', 40_000, async () => {
       const md = await rawMetadata(portOf(leader), [TOPIC], false)
       const rack = md.brokers.find((b) => b.nodeId === follower)?.rack
@@ -141,8 +88,7 @@ describe('KIP-392: fetch from the closest replica', async () => {
   after(async () => {
     if (skip || !dir) return
     restarted?.kill()
-    await runCli(['cluster', 'stop', '--dir', dir], 60_000).catch(() => undefined)
-    await rm(dir, { recursive: true, force: true })
+    await stopCluster(dir, state)
   })
 
   it(

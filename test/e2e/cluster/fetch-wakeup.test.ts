@@ -8,55 +8,33 @@
  */
 
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import kafkajs from 'kafkajs'
 import type { ClusterState } from '../../../src/cli/cluster-command.js'
 import { ErrorCode } from '../../../src/protocol/error-codes.js'
-import type { FetchRequest, FetchResponse } from '../../../src/protocol/messages/fetch.js'
-import type { ProduceRequest, ProduceResponse } from '../../../src/protocol/messages/produce.js'
-import { decodeRecordBatch } from '../../../src/protocol/records/record-batch.js'
-import { runCli } from '../../helpers/broker-process.js'
+import type { FetchResponse } from '../../../src/protocol/messages/fetch.js'
 import { ensureEtcd } from '../../helpers/etcd-process.js'
 import { RawKafkaClient } from '../../helpers/raw-kafka-client.js'
-import { batchOf, rawMetadata } from '../support/raw-requests.js'
-import { partitionOf, startCluster, waitFor } from './cluster-kit.js'
+import {
+  brokerOf,
+  consumerFetchRequest,
+  partitionOf,
+  produceValues,
+  startClusterWithTopic,
+  stopCluster,
+  recordValues as values,
+  waitForIsr
+} from './cluster-kit.js'
 
 const TOPIC = 'wakeup'
 const FETCH_WAIT_MS = 15_000
 // A parked follower is caught up when its fetch returns: the lag limit must exceed the park time.
 const OVERRIDES = [`replica.fetch.wait.max.ms=${FETCH_WAIT_MS}`, 'replica.lag.time.max.ms=40000']
 
-async function produce(port: number, acks: number, value: string) {
-  const client = await RawKafkaClient.connect(port)
-  try {
-    const body: ProduceRequest = {
-      transactionalId: null,
-      acks,
-      timeoutMs: 5000,
-      topicData: [{ name: TOPIC, partitionData: [{ index: 0, records: await batchOf([value]) }] }]
-    }
-    client.send({ requestApiKey: 0, requestApiVersion: 9, correlationId: 1, clientId: 'wakeup-test' }, body)
-    const response = await client.nextResponse<ProduceResponse>(0, 9, 20_000)
-    return response.body.responses[0]!.partitionResponses[0]!
-  } finally {
-    client.close()
-  }
-}
-
-function values(records: Buffer | null | undefined): Promise<string[]> {
-  return (async () => {
-    const out: string[] = []
-    if (!records) return out
-    for (let pos = 0; pos + 12 <= records.length; ) {
-      const batch = await decodeRecordBatch(records, pos)
-      for (const r of batch.records) out.push(r.value?.toString() ?? '')
-      pos += records.readInt32BE(pos + 8) + 12
-    }
-    return out
-  })()
+function produce(port: number, acks: number, value: string) {
+  return produceValues(port, TOPIC, acks, [value])
 }
 
 describe('fetch purgatory wake-ups on leader appends', async () => {
@@ -64,51 +42,24 @@ describe('fetch purgatory wake-ups on leader appends', async () => {
   const opts = { skip: skip ?? false }
   let dir = ''
   let state: ClusterState | undefined
-  const portOf = (nodeId: number) => state!.brokers.find((b) => b.nodeId === nodeId)!.port
-  const pidOf = (nodeId: number) => state!.brokers.find((b) => b.nodeId === nodeId)!.pid
+  const portOf = (nodeId: number) => brokerOf(state!, nodeId).port
+  const pidOf = (nodeId: number) => brokerOf(state!, nodeId).pid
 
   before(async () => {
     if (skip) return
     dir = await mkdtemp(join(tmpdir(), 'samsa-fetch-wakeup-'))
-    state = await startCluster(dir, 2, OVERRIDES)
-    // Both brokers must be registered (unfenced) before an RF=2 topic can be placed.
-    await waitFor('both brokers registered', 30_000, async () =>
-      (await rawMetadata(state!.brokers[0]!.port, [], false)).brokers.length === 2 ? true : undefined
-    )
-    const admin = new kafkajs.Kafka({
-      brokers: state.bootstrap.split(','),
-      logLevel: kafkajs.logLevel.NOTHING
-    }).admin()
-    await admin.connect()
-    try {
-      await admin.createTopics({
-        topics: [
-          {
-            topic: TOPIC,
-            numPartitions: 1,
-            replicationFactor: 2,
-            configEntries: [{ name: 'min.insync.replicas', value: '2' }]
-          }
-        ],
-        waitForLeaders: true
-      })
-    } finally {
-      await admin.disconnect()
-    }
-    await waitFor('both replicas in the ISR', 20_000, async () =>
-      (await partitionOf(state!.bootstrap, TOPIC)).isrs.length === 2 ? true : undefined
-    )
+    state = await startClusterWithTopic(dir, 2, OVERRIDES, {
+      topic: TOPIC,
+      numPartitions: 1,
+      replicationFactor: 2,
+      configEntries: [{ name: 'min.insync.replicas', value: '2' }]
+    })
+    await waitForIsr(state.bootstrap, TOPIC, 2)
   })
 
   after(async () => {
     if (skip || !dir) return
-    for (const b of state?.brokers ?? []) {
-      try {
-        process.kill(b.pid, 'SIGCONT')
-      } catch {}
-    }
-    await runCli(['cluster', 'stop', '--dir', dir], 60_000).catch(() => undefined)
-    await rm(dir, { recursive: true, force: true })
+    await stopCluster(dir, state)
   })
 
   it('acks=all produces complete although the follower parks its fetches for 15 s', opts, async () => {
@@ -128,32 +79,7 @@ describe('fetch purgatory wake-ups on leader appends', async () => {
       const follower = p.replicas.map((r) => r.id).find((id) => id !== p.leader)!
       const consumer = await RawKafkaClient.connect(portOf(p.leader))
       try {
-        const fetch: FetchRequest = {
-          replicaId: -1,
-          maxWaitMs: 30_000,
-          minBytes: 1,
-          maxBytes: 1 << 20,
-          isolationLevel: 0,
-          sessionId: 0,
-          sessionEpoch: -1,
-          topics: [
-            {
-              topic: TOPIC,
-              partitions: [
-                {
-                  partition: 0,
-                  currentLeaderEpoch: -1,
-                  fetchOffset: 5n,
-                  lastFetchedEpoch: -1,
-                  logStartOffset: -1n,
-                  partitionMaxBytes: 1 << 20
-                }
-              ]
-            }
-          ],
-          forgottenTopicsData: [],
-          rackId: ''
-        }
+        const fetch = consumerFetchRequest(TOPIC, { fetchOffset: 5, maxWaitMs: 30_000, minBytes: 1 })
         // The follower cannot take the record while it is stopped, so the high watermark stays at 5.
         process.kill(pidOf(follower), 'SIGSTOP')
         try {

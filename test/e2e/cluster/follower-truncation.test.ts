@@ -9,76 +9,42 @@
  */
 
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
-import kafkajs from 'kafkajs'
 import type { ClusterState } from '../../../src/cli/cluster-command.js'
 import { ErrorCode } from '../../../src/protocol/error-codes.js'
 import type {
   DeleteRecordsRequest,
   DeleteRecordsResponse
 } from '../../../src/protocol/messages/delete-records.js'
-import type { FetchRequest, FetchResponse } from '../../../src/protocol/messages/fetch.js'
-import type { ProduceRequest, ProduceResponse } from '../../../src/protocol/messages/produce.js'
-import { runCli } from '../../helpers/broker-process.js'
 import { ensureEtcd } from '../../helpers/etcd-process.js'
-import { batchOf, rawMetadata, rawRequest } from '../support/raw-requests.js'
+import { rawMetadata, rawRequest } from '../support/raw-requests.js'
 import {
-  type ClusterBroker,
+  brokerOf as brokerIn,
+  consumerFetch,
   logValues,
   partitionOf,
+  produceValues,
   RestartedBroker,
-  startCluster,
-  waitFor
+  startClusterWithTopic,
+  stopCluster,
+  waitFor,
+  waitForIsr
 } from './cluster-kit.js'
 
 const TOPIC = 'diverge'
 // The lag limit leaves the follower in the ISR through its 1.2 s stop, and drops the dead leader soon after.
 const OVERRIDES = ['broker.session.timeout.ms=3000', 'replica.lag.time.max.ms=5000']
 
-async function produce(port: number, acks: number, values: readonly string[]) {
-  const body: ProduceRequest = {
-    transactionalId: null,
-    acks,
-    timeoutMs: 5000,
-    topicData: [{ name: TOPIC, partitionData: [{ index: 0, records: await batchOf(values) }] }]
-  }
-  const response = await rawRequest<ProduceResponse>(port, 0, 9, body)
-  return response.responses[0]!.partitionResponses[0]!
+function produce(port: number, acks: number, values: readonly string[]) {
+  return produceValues(port, TOPIC, acks, values)
 }
 
 /** A consumer's Fetch v12 carrying a last fetched epoch, answered at once. */
-async function fetchWithEpoch(port: number, fetchOffset: number, lastFetchedEpoch: number) {
-  const body: FetchRequest = {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 1 << 20,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [
-      {
-        topic: TOPIC,
-        partitions: [
-          {
-            partition: 0,
-            currentLeaderEpoch: -1,
-            fetchOffset: BigInt(fetchOffset),
-            lastFetchedEpoch,
-            logStartOffset: -1n,
-            partitionMaxBytes: 1 << 20
-          }
-        ]
-      }
-    ],
-    forgottenTopicsData: [],
-    rackId: ''
-  }
-  const response = await rawRequest<FetchResponse>(port, 1, 12, body)
-  return response.responses[0]!.partitions[0]!
+function fetchWithEpoch(port: number, fetchOffset: number, lastFetchedEpoch: number) {
+  return consumerFetch(port, 12, TOPIC, { fetchOffset, lastFetchedEpoch })
 }
 
 async function leaderEpochAt(port: number): Promise<number> {
@@ -97,7 +63,7 @@ describe('follower truncation: diverging epochs and a follower behind the leader
   let oldEpoch = -1
   let newEpoch = -1
 
-  const brokerOf = (nodeId: number): ClusterBroker => state!.brokers.find((b) => b.nodeId === nodeId)!
+  const brokerOf = (nodeId: number) => brokerIn(state!, nodeId)
   const portOf = (nodeId: number) => brokerOf(nodeId).port
   const isrAt = async (nodeId: number) =>
     (await partitionOf(`127.0.0.1:${portOf(nodeId)}`, TOPIC)).isrs.map((r) => r.id).sort()
@@ -105,39 +71,18 @@ describe('follower truncation: diverging epochs and a follower behind the leader
   before(async () => {
     if (skip) return
     dir = await mkdtemp(join(tmpdir(), 'samsa-follower-truncation-'))
-    state = await startCluster(dir, 2, OVERRIDES)
-    // Both brokers must be registered (unfenced) before an RF=2 topic can be placed.
-    await waitFor('both brokers registered', 30_000, async () =>
-      (await rawMetadata(state!.brokers[0]!.port, [], false)).brokers.length === 2 ? true : undefined
-    )
-    const admin = new kafkajs.Kafka({
-      brokers: state.bootstrap.split(','),
-      logLevel: kafkajs.logLevel.NOTHING
-    }).admin()
-    await admin.connect()
-    try {
-      await admin.createTopics({
-        topics: [{ topic: TOPIC, numPartitions: 1, replicationFactor: 2 }],
-        waitForLeaders: true
-      })
-    } finally {
-      await admin.disconnect()
-    }
-    await waitFor('both replicas in the ISR', 20_000, async () =>
-      (await partitionOf(state!.bootstrap, TOPIC)).isrs.length === 2 ? true : undefined
-    )
+    state = await startClusterWithTopic(dir, 2, OVERRIDES, {
+      topic: TOPIC,
+      numPartitions: 1,
+      replicationFactor: 2
+    })
+    await waitForIsr(state.bootstrap, TOPIC, 2)
   })
 
   after(async () => {
     if (skip || !dir) return
-    for (const b of state?.brokers ?? []) {
-      try {
-        process.kill(b.pid, 'SIGCONT')
-      } catch {}
-    }
     restarted?.kill()
-    await runCli(['cluster', 'stop', '--dir', dir], 60_000).catch(() => undefined)
-    await rm(dir, { recursive: true, force: true })
+    await stopCluster(dir, state)
   })
 
   it('a new leader answers a fetch from a diverged epoch with divergingEpoch', opts, async () => {

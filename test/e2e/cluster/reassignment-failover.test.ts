@@ -6,9 +6,6 @@
  */
 
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import kafkajs from 'kafkajs'
 import type { ClusterState } from '../../../src/cli/cluster-command.js'
@@ -22,11 +19,17 @@ import type {
   ListPartitionReassignmentsResponse
 } from '../../../src/protocol/messages/list-partition-reassignments.js'
 import type { MetadataRequest, MetadataResponse } from '../../../src/protocol/messages/metadata.js'
-import { runCli } from '../../helpers/broker-process.js'
 import { ensureEtcd } from '../../helpers/etcd-process.js'
-import { RawKafkaClient } from '../../helpers/raw-kafka-client.js'
 import { pyConsume } from '../support/confluent.js'
-import { startCluster, waitFor } from './cluster-kit.js'
+import {
+  createTopics,
+  launchClusterAfresh,
+  type PartitionView,
+  partitionView,
+  roundTrip,
+  stopCluster,
+  waitFor
+} from './cluster-kit.js'
 
 const TOPIC = 'moving'
 /** Every broker catches up at 50 kB/s, so the ~300 kB preloaded keep the move running for seconds. */
@@ -37,31 +40,8 @@ const OVERRIDES = [
 ]
 const PRELOAD_RECORDS = 300
 
-let correlationId = 0
-
-async function roundTrip<T>(port: number, apiKey: number, version: number, body: unknown): Promise<T> {
-  const client = await RawKafkaClient.connect(port)
-  try {
-    client.send(
-      {
-        requestApiKey: apiKey,
-        requestApiVersion: version,
-        correlationId: ++correlationId,
-        clientId: 'failover'
-      },
-      body
-    )
-    return (await client.nextResponse<T>(apiKey, version, 20_000)).body
-  } finally {
-    client.close()
-  }
-}
-
-interface View {
+interface View extends PartitionView {
   controllerId: number
-  leader: number
-  replicas: number[]
-  isr: number[]
 }
 
 async function viewAt(port: number): Promise<View> {
@@ -73,12 +53,7 @@ async function viewAt(port: number): Promise<View> {
   const response = await roundTrip<MetadataResponse>(port, 3, 9, request)
   const p = response.topics[0]?.partitions[0]
   if (!p || response.topics[0]?.errorCode !== ErrorCode.NONE) throw new Error(`no metadata for ${TOPIC}`)
-  return {
-    controllerId: response.controllerId ?? -1,
-    leader: p.leaderId,
-    replicas: [...p.replicaNodes],
-    isr: [...p.isrNodes].sort()
-  }
+  return { controllerId: response.controllerId ?? -1, ...partitionView(p) }
 }
 
 describe('reassignment: the controller dies while a partition moves', async () => {
@@ -88,23 +63,17 @@ describe('reassignment: the controller dies while a partition moves', async () =
 
   before(async () => {
     if (skip) return
-    // A free port range can be taken by another test between the check and the bind: start afresh on
-    // another one (a new dir too: the failed start left an etcd data dir and broker logs behind).
-    for (let attempt = 1; state === undefined; attempt++) {
-      if (dir) await rm(dir, { recursive: true, force: true })
-      dir = await mkdtemp(join(tmpdir(), 'samsa-reassign-failover-'))
-      try {
-        state = await startCluster(dir, 3, OVERRIDES)
-      } catch (err) {
-        if (attempt >= 3) throw err
-      }
-    }
+    const started = await launchClusterAfresh('samsa-reassign-failover-', {
+      brokers: 3,
+      overrides: OVERRIDES
+    })
+    dir = started.dir
+    state = started.state
   })
 
   after(async () => {
     if (skip || !dir) return
-    await runCli(['cluster', 'stop', '--dir', dir], 60_000).catch(() => undefined)
-    await rm(dir, { recursive: true, force: true })
+    await stopCluster(dir, state)
   })
 
   it('the next controller completes a reassignment the killed one started', {
@@ -126,20 +95,13 @@ describe('reassignment: the controller dies while a partition moves', async () =
     const [from, to] = brokers.map((b) => b.nodeId).filter((id) => id !== controllerId)
     assert.ok(from !== undefined && to !== undefined)
     const survivor = brokers.find((b) => b.nodeId === to)!
+    await createTopics(state!.bootstrap, [
+      { topic: TOPIC, replicaAssignment: [{ partition: 0, replicas: [from] }] }
+    ])
     const kafka = new kafkajs.Kafka({
       brokers: state!.bootstrap.split(','),
       logLevel: kafkajs.logLevel.NOTHING
     })
-    const admin = kafka.admin()
-    await admin.connect()
-    try {
-      await admin.createTopics({
-        topics: [{ topic: TOPIC, replicaAssignment: [{ partition: 0, replicas: [from] }] }],
-        waitForLeaders: true
-      })
-    } finally {
-      await admin.disconnect()
-    }
     const producer = kafka.producer({ allowAutoTopicCreation: false })
     await producer.connect()
     const acked: string[] = []

@@ -8,9 +8,6 @@
 
 import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
-import { mkdtemp, readFile, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import kafkajs from 'kafkajs'
@@ -24,11 +21,19 @@ import type {
   ListPartitionReassignmentsRequest,
   ListPartitionReassignmentsResponse
 } from '../../../src/protocol/messages/list-partition-reassignments.js'
-import type { MetadataRequest, MetadataResponse } from '../../../src/protocol/messages/metadata.js'
-import { BrokerProcess, runCli } from '../../helpers/broker-process.js'
+import { BrokerProcess } from '../../helpers/broker-process.js'
 import { ensureEtcd } from '../../helpers/etcd-process.js'
-import { RawKafkaClient } from '../../helpers/raw-kafka-client.js'
 import { pyConsume } from '../support/confluent.js'
+import {
+  createTopics,
+  launchClusterAfresh,
+  type PartitionView,
+  partitionView,
+  roundTrip,
+  stopCluster,
+  topicMetadataAt,
+  waitFor
+} from './cluster-kit.js'
 
 const TOPIC = 'scaled'
 const PARTITIONS = 6
@@ -39,73 +44,12 @@ const OVERRIDES = ['broker.session.timeout.ms=3000', 'auto.leader.rebalance.enab
 const THROTTLE_BYTES_PER_SEC = 100_000
 const PRELOAD_RECORDS = 200
 
-interface PartitionView {
-  leader: number
-  replicas: number[]
-  isr: number[]
-}
-
-let correlationId = 0
-
-async function roundTrip<T>(port: number, apiKey: number, version: number, body: unknown): Promise<T> {
-  const client = await RawKafkaClient.connect(port)
-  try {
-    client.send(
-      {
-        requestApiKey: apiKey,
-        requestApiVersion: version,
-        correlationId: ++correlationId,
-        clientId: 'reassign-test'
-      },
-      body
-    )
-    return (await client.nextResponse<T>(apiKey, version, 20_000)).body
-  } finally {
-    client.close()
-  }
-}
-
 async function metadataAt(port: number): Promise<{ brokers: number[]; partitions: PartitionView[] }> {
-  const request: MetadataRequest = {
-    topics: [{ name: TOPIC }],
-    allowAutoTopicCreation: false,
-    includeTopicAuthorizedOperations: false
-  }
-  const response = await roundTrip<MetadataResponse>(port, 3, 9, request)
-  const topic = response.topics[0]
-  if (!topic || topic.errorCode !== ErrorCode.NONE) throw new Error(`no metadata for ${TOPIC}`)
+  const { brokers, partitions } = await topicMetadataAt(port, TOPIC)
   return {
-    brokers: response.brokers.map((b) => b.nodeId).sort(),
-    partitions: [...topic.partitions]
-      .sort((a, b) => a.partitionIndex - b.partitionIndex)
-      .map((p) => ({ leader: p.leaderId, replicas: [...p.replicaNodes], isr: [...p.isrNodes].sort() }))
+    brokers,
+    partitions: partitions.map(partitionView)
   }
-}
-
-async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    const value = await check().catch(() => undefined)
-    if (value !== undefined) return value
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-}
-
-async function freePortRange(count: number): Promise<number> {
-  const isFree = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const server = createServer()
-      server.once('error', () => resolve(false))
-      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
-    })
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 30_000)
-    let free = true
-    for (let i = 0; i < count && free; i++) free = await isFree(base + i)
-    if (free) return base
-  }
-  throw new Error('no free port range found')
 }
 
 describe('reassignment: scaling out onto a 4th broker', async () => {
@@ -117,51 +61,22 @@ describe('reassignment: scaling out onto a 4th broker', async () => {
 
   before(async () => {
     if (skip) return
-    // A free port range can be taken by another test between the check and the bind: start afresh on
-    // another one (a new dir too: the failed start left an etcd data dir and broker logs behind).
-    let started: Awaited<ReturnType<typeof runCli>> | undefined
-    for (let attempt = 0; attempt < 3 && started?.code !== 0; attempt++) {
-      if (dir) await rm(dir, { recursive: true, force: true })
-      dir = await mkdtemp(join(tmpdir(), 'samsa-reassign-'))
-      basePort = await freePortRange(4)
-      started = await runCli(
-        [
-          'cluster',
-          'start',
-          '--brokers',
-          '3',
-          '--dir',
-          dir,
-          '--base-port',
-          String(basePort),
-          ...OVERRIDES.flatMap((o) => ['--override', o])
-        ],
-        60_000
-      )
-    }
-    assert.equal(started?.code, 0, started?.stderr)
-    state = JSON.parse(await readFile(join(dir, 'cluster.json'), 'utf8')) as ClusterState
-    const kafka = new kafkajs.Kafka({
-      brokers: state.bootstrap.split(','),
-      logLevel: kafkajs.logLevel.NOTHING
+    // Four ports: the 4th broker joins on the one after the cluster's three.
+    const started = await launchClusterAfresh('samsa-reassign-', {
+      brokers: 3,
+      overrides: OVERRIDES,
+      ports: 4
     })
-    const admin = kafka.admin()
-    await admin.connect()
-    try {
-      await admin.createTopics({
-        topics: [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 2 }],
-        waitForLeaders: true
-      })
-    } finally {
-      await admin.disconnect()
-    }
+    dir = started.dir
+    state = started.state
+    basePort = started.basePort
+    await createTopics(state.bootstrap, [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 2 }])
   })
 
   after(async () => {
     if (skip || !dir) return
     await fourth?.stop('SIGTERM', 20_000)
-    await runCli(['cluster', 'stop', '--dir', dir], 60_000).catch(() => undefined)
-    await rm(dir, { recursive: true, force: true })
+    await stopCluster(dir, state)
   })
 
   it('moves partitions onto the new broker under load without losing acknowledged records', {

@@ -19,13 +19,13 @@ import { after, before, describe, it } from 'node:test'
 import kafkajs, { type Producer } from 'kafkajs'
 import type { ClusterState } from '../../../src/cli/cluster-command.js'
 import type { DescribeTransactionsResponse } from '../../../src/protocol/messages/describe-transactions.js'
-import type { FindCoordinatorResponse } from '../../../src/protocol/messages/find-coordinator.js'
 import { ensureEtcd } from '../../helpers/etcd-process.js'
 import { PYTHON } from '../support/confluent.js'
 import { runOk } from '../support/run-process.js'
 import {
-  type ClusterBroker,
+  brokerOf as brokerIn,
   createTopics,
+  findCoordinator,
   metadataOf,
   RestartedBroker,
   roundTrip,
@@ -103,7 +103,7 @@ describe('transactions on a 3-broker cluster', async () => {
   /** Every value a committed transaction wrote; the read_committed view must equal it. */
   const committed: string[] = []
 
-  const brokerOf = (nodeId: number): ClusterBroker => state!.brokers.find((b) => b.nodeId === nodeId)!
+  const brokerOf = (nodeId: number) => brokerIn(state!, nodeId)
   const liveBootstrap = () =>
     state!.brokers
       .filter((b) => !stopped.has(b.nodeId))
@@ -128,9 +128,7 @@ describe('transactions on a 3-broker cluster', async () => {
       const answers = await Promise.all(
         state!.brokers
           .filter((b) => !stopped.has(b.nodeId))
-          .map((b) =>
-            roundTrip<FindCoordinatorResponse>(b.port, 10, 3, { key: transactionalId, keyType: 1 }, 5000)
-          )
+          .map((b) => findCoordinator(b.port, transactionalId, 1, 5000))
       )
       const ids = new Set(answers.map((a) => (a.errorCode === 0 ? a.nodeId : -1)))
       const [id] = ids
