@@ -1,4 +1,4 @@
-import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
+import { ErrorCode, errorCodeOf, KafkaError } from '../protocol/error-codes.js'
 import { ControlRecordType, createEndTxnMarkerBatch } from '../protocol/records/control-record.js'
 import { encodeRecordBatch } from '../protocol/records/record-batch.js'
 import {
@@ -189,11 +189,19 @@ export class Partition {
     if (this.isrChangePending || this.alterIsr === undefined) return
     this.isrChangePending = true
     this.pendingIsr = newIsr
-    this.alterIsr(this, newIsr).catch(() => {
-      // pendingIsr stays until the metadata moves on: a rejection may hide a change the controller made.
-      // Rejected (stale partition epoch, fenced leader epoch, no controller): the next fetch or lag check
-      // asks again against whatever the metadata says by then.
+    this.alterIsr(this, newIsr).catch((err: unknown) => {
+      // Otherwise pendingIsr stays until the metadata moves on: a lost answer may hide a change the
+      // controller made. Rejected (stale partition epoch, fenced leader epoch, no controller): the next fetch
+      // or lag check asks again against whatever the metadata says by then.
       this.isrChangePending = false
+      const code = errorCodeOf(err)
+      if (code === ErrorCode.INELIGIBLE_REPLICA || code === ErrorCode.OPERATION_NOT_ATTEMPTED) {
+        // The controller surely changed nothing (Kafka resets to the committed ISR here). Kept, a replica
+        // it refused (one in controlled shutdown that fetched once as follower and then exited) would hold
+        // the high watermark at its last fetch offset for good, and every acks=all produce would time out.
+        this.pendingIsr = []
+        this.maybeIncrementHighWatermark()
+      }
     })
   }
 
