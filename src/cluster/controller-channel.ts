@@ -50,6 +50,26 @@ export class ControllerChannel {
   }
 
   /**
+   * For requests only the active controller may handle: null on the active controller (the caller handles the
+   * request itself); on any other broker the controller's response, or the caller's NOT_CONTROLLER answer
+   * built from `notController` when the request cannot be forwarded.
+   */
+  async forwardUnlessController<Res>(
+    request: ForwardedRequest,
+    body: unknown,
+    notController: (errorMessage: string) => Res
+  ): Promise<Res | null> {
+    if (this.isActiveController()) return null
+    const forwarded = await this.forward<Res>(request, body)
+    return (
+      forwarded ??
+      notController(
+        `Broker ${this.localNodeId} is not the controller; the controller is ${this.controllerId()}.`
+      )
+    )
+  }
+
+  /**
    * The controller's response to `body`, or null when the request cannot be forwarded (no controller known,
    * it already was forwarded, the controller is unreachable): the caller then answers NOT_CONTROLLER and the
    * client retries against the controller it learns from Metadata.

@@ -75,21 +75,22 @@ export async function alterConfigResources<R extends ConfigResource>(
   alterations: ConfigAlterations<R>
 ): Promise<AlterConfigResourcesResponse> {
   const { controllerChannel } = context
-  const nodeId = context.config.nodeId
   const hasTopics = request.resources.some((r) => r.resourceType === ResourceType.TOPIC)
-  if (hasTopics && !controllerChannel.isActiveController()) {
-    const forwarded = await controllerChannel.forward<AlterConfigResourcesResponse>(header, request)
-    if (forwarded) return forwarded
-    const errorMessage = `Broker ${nodeId} is not the controller; the controller is ${controllerChannel.controllerId()}.`
-    return {
-      throttleTimeMs: 0,
-      responses: request.resources.map((r) => ({
-        resourceType: r.resourceType,
-        resourceName: r.resourceName,
-        errorCode: ErrorCode.NOT_CONTROLLER,
-        errorMessage
-      }))
-    }
+  if (hasTopics) {
+    const remote = await controllerChannel.forwardUnlessController<AlterConfigResourcesResponse>(
+      header,
+      request,
+      (errorMessage) => ({
+        throttleTimeMs: 0,
+        responses: request.resources.map((r) => ({
+          resourceType: r.resourceType,
+          resourceName: r.resourceName,
+          errorCode: ErrorCode.NOT_CONTROLLER,
+          errorMessage
+        }))
+      })
+    )
+    if (remote) return remote
   }
   const duplicates = duplicateResources(request.resources)
   const responses: ConfigResourceResult[] = []

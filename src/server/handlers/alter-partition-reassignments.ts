@@ -21,19 +21,18 @@ export function createAlterPartitionReassignmentsHandler(
       request: AlterPartitionReassignmentsRequest,
       ctx: RequestContext
     ): Promise<AlterPartitionReassignmentsResponse> {
-      if (!deps.controllerChannel.isActiveController()) {
-        const forwarded = await deps.controllerChannel.forward<AlterPartitionReassignmentsResponse>(
+      const remote =
+        await deps.controllerChannel.forwardUnlessController<AlterPartitionReassignmentsResponse>(
           ctx.header,
-          request
+          request,
+          (errorMessage) => ({
+            throttleTimeMs: 0,
+            errorCode: ErrorCode.NOT_CONTROLLER,
+            errorMessage,
+            responses: []
+          })
         )
-        if (forwarded) return forwarded
-        return {
-          throttleTimeMs: 0,
-          errorCode: ErrorCode.NOT_CONTROLLER,
-          errorMessage: `Broker ${deps.config.nodeId} is not the controller.`,
-          responses: []
-        }
-      }
+      if (remote) return remote
       const results = await deps.controller.alterPartitionReassignments(
         request.topics.flatMap((t) =>
           t.partitions.map((p) => ({ topic: t.name, partitionIndex: p.partitionIndex, replicas: p.replicas }))

@@ -17,20 +17,19 @@ export function createCreatePartitionsHandler(
     minVersion: 0,
     maxVersion: 3,
     async handle(request: CreatePartitionsRequest, ctx: RequestContext): Promise<CreatePartitionsResponse> {
-      if (!deps.controllerChannel.isActiveController()) {
-        // Forwarded to the controller; when that is impossible, NOT_CONTROLLER makes the client retry there.
-        const forwarded = await deps.controllerChannel.forward<CreatePartitionsResponse>(ctx.header, request)
-        if (forwarded) return forwarded
-        const errorMessage = `Broker ${deps.config.nodeId} is not the controller; the controller is ${deps.controllerChannel.controllerId()}.`
-        return {
+      const remote = await deps.controllerChannel.forwardUnlessController<CreatePartitionsResponse>(
+        ctx.header,
+        request,
+        (errorMessage) => ({
           throttleTimeMs: 0,
           results: request.topics.map((t) => ({
             name: t.name,
             errorCode: ErrorCode.NOT_CONTROLLER,
             errorMessage
           }))
-        }
-      }
+        })
+      )
+      if (remote) return remote
       const results = await deps.controller.createPartitions(
         request.topics.map((t) => ({
           name: t.name,

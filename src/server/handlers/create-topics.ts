@@ -23,22 +23,21 @@ export function createCreateTopicsHandler(
     minVersion: 0,
     maxVersion: 7,
     async handle(request: CreateTopicsRequest, ctx: RequestContext): Promise<CreateTopicsResponse> {
-      if (!deps.controllerChannel.isActiveController()) {
-        // Forwarded to the controller; when that is impossible, NOT_CONTROLLER makes the client retry there.
-        const forwarded = await deps.controllerChannel.forward<CreateTopicsResponse>(ctx.header, request)
-        return (
-          forwarded ?? {
-            throttleTimeMs: 0,
-            topics: request.topics.map((t) => ({
-              name: t.name,
-              errorCode: ErrorCode.NOT_CONTROLLER,
-              errorMessage: `Broker ${deps.config.nodeId} is not the controller; the controller is ${deps.controllerChannel.controllerId()}.`,
-              numPartitions: -1,
-              replicationFactor: -1
-            }))
-          }
-        )
-      }
+      const remote = await deps.controllerChannel.forwardUnlessController<CreateTopicsResponse>(
+        ctx.header,
+        request,
+        (errorMessage) => ({
+          throttleTimeMs: 0,
+          topics: request.topics.map((t) => ({
+            name: t.name,
+            errorCode: ErrorCode.NOT_CONTROLLER,
+            errorMessage,
+            numPartitions: -1,
+            replicationFactor: -1
+          }))
+        })
+      )
+      if (remote) return remote
       const results = await deps.controller.createTopics(
         request.topics.map((t) => ({
           name: t.name,

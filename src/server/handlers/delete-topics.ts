@@ -21,19 +21,18 @@ export function createDeleteTopicsHandler(
     minVersion: 0,
     maxVersion: 6,
     async handle(request: DeleteTopicsRequest, ctx: RequestContext): Promise<DeleteTopicsResponse> {
-      if (!deps.controllerChannel.isActiveController()) {
-        // Forwarded to the controller; when that is impossible, NOT_CONTROLLER makes the client retry there.
-        const forwarded = await deps.controllerChannel.forward<DeleteTopicsResponse>(ctx.header, request)
-        if (forwarded) return forwarded
-        const errorMessage = `Broker ${deps.config.nodeId} is not the controller; the controller is ${deps.controllerChannel.controllerId()}.`
-        return {
+      const remote = await deps.controllerChannel.forwardUnlessController<DeleteTopicsResponse>(
+        ctx.header,
+        request,
+        (errorMessage) => ({
           throttleTimeMs: 0,
           responses: [
             ...(request.topicNames ?? []).map((name) => ({ name, topicId: ZERO_UUID })),
             ...(request.topics ?? []).map((t) => ({ name: t.name, topicId: t.topicId }))
           ].map((t) => ({ ...t, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage }))
-        }
-      }
+        })
+      )
+      if (remote) return remote
       const failed: DeletableTopicResult[] = []
       const fail = (name: string | null, topicId: string, errorMessage: string): void => {
         failed.push({ name, topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage })

@@ -21,11 +21,11 @@ export function createElectLeadersHandler(
     minVersion: 0,
     maxVersion: 2,
     async handle(request: ElectLeadersRequest, ctx: RequestContext): Promise<ElectLeadersResponse> {
-      if (!deps.controllerChannel.isActiveController()) {
-        const forwarded = await deps.controllerChannel.forward<ElectLeadersResponse>(ctx.header, request)
-        if (forwarded) return forwarded
+      const remote = await deps.controllerChannel.forwardUnlessController<ElectLeadersResponse>(
+        ctx.header,
+        request,
         // v0 has no top-level error code: every partition carries NOT_CONTROLLER instead.
-        return {
+        (errorMessage) => ({
           throttleTimeMs: 0,
           errorCode: ErrorCode.NOT_CONTROLLER,
           replicaElectionResults: (request.topicPartitions ?? []).map((t) => ({
@@ -33,11 +33,12 @@ export function createElectLeadersHandler(
             partitionResult: t.partitions.map((partitionId) => ({
               partitionId,
               errorCode: ErrorCode.NOT_CONTROLLER,
-              errorMessage: `Broker ${deps.config.nodeId} is not the controller.`
+              errorMessage
             }))
           }))
-        }
-      }
+        })
+      )
+      if (remote) return remote
       // v0 has no election type: it always meant a preferred election.
       const outcomes = await deps.controller.electLeaders(request.electionType ?? 0, request.topicPartitions)
       const byTopic = new Map<string, ElectLeadersResponseReplicaElectionResult>()

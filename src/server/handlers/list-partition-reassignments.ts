@@ -21,19 +21,17 @@ export function createListPartitionReassignmentsHandler(
       request: ListPartitionReassignmentsRequest,
       ctx: RequestContext
     ): Promise<ListPartitionReassignmentsResponse> {
-      if (!deps.controllerChannel.isActiveController()) {
-        const forwarded = await deps.controllerChannel.forward<ListPartitionReassignmentsResponse>(
-          ctx.header,
-          request
-        )
-        if (forwarded) return forwarded
-        return {
+      const remote = await deps.controllerChannel.forwardUnlessController<ListPartitionReassignmentsResponse>(
+        ctx.header,
+        request,
+        (errorMessage) => ({
           throttleTimeMs: 0,
           errorCode: ErrorCode.NOT_CONTROLLER,
-          errorMessage: `Broker ${deps.config.nodeId} is not the controller.`,
+          errorMessage,
           topics: []
-        }
-      }
+        })
+      )
+      if (remote) return remote
       const ongoing = await deps.controller.listPartitionReassignments(
         request.topics === null
           ? null
