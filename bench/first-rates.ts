@@ -7,38 +7,14 @@
  * (38.4 MB/s), consume 565,612 records/s (56.6 MB/s).
  */
 
-import { spawn } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BrokerProcess } from '../test/helpers/broker-process.js'
+import { timedKcat } from './lib/timed-kcat.js'
 
 const RECORDS = Number(process.argv[2] ?? 1_000_000)
 const RECORD_BYTES = 100
-const KCAT = '/usr/bin/kcat'
-const TIMEOUT_MS = 10 * 60_000
-
-/** Runs kcat, counting its stdout bytes, and resolves with the elapsed seconds. */
-function timedKcat(args: string[]): Promise<{ seconds: number; stdoutBytes: number }> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint()
-    const child = spawn(KCAT, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdoutBytes = 0
-    let stderr = ''
-    child.stdout.on('data', (b: Buffer) => {
-      stdoutBytes += b.length
-    })
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      stderr += s
-    })
-    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS)
-    child.once('close', (code) => {
-      clearTimeout(timer)
-      if (code !== 0) return reject(new Error(`kcat ${args.join(' ')} exited ${code}: ${stderr}`))
-      resolve({ seconds: Number(process.hrtime.bigint() - started) / 1e9, stdoutBytes })
-    })
-  })
-}
 
 function report(direction: string, seconds: number): void {
   const rate = RECORDS / seconds

@@ -8,38 +8,14 @@
  * RF=1 180k-340k records/s, RF=3 93k-143k records/s; RF=3 / RF=1 = 0.44, 0.42, 0.52. Noisy: a run takes ~1-2 s.
  */
 
-import { spawn } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { partitionOf } from '../test/e2e/cluster/cluster-kit.js'
 import { RF1_TOPIC, RF3_TOPIC, withReplicationCluster } from './lib/replication-cluster.js'
+import { timedKcat } from './lib/timed-kcat.js'
 
 const RECORDS = Number(process.argv[2] ?? 200_000)
 const RECORD_BYTES = 100
-const KCAT = '/usr/bin/kcat'
-const TIMEOUT_MS = 10 * 60_000
-
-/** Runs kcat, counting its stdout bytes, and resolves with the elapsed seconds. */
-function timedKcat(args: string[]): Promise<{ seconds: number; stdoutBytes: number }> {
-  return new Promise((resolve, reject) => {
-    const started = process.hrtime.bigint()
-    const child = spawn(KCAT, args, { stdio: ['ignore', 'pipe', 'pipe'] })
-    let stdoutBytes = 0
-    let stderr = ''
-    child.stdout.on('data', (b: Buffer) => {
-      stdoutBytes += b.length
-    })
-    child.stderr.setEncoding('utf8').on('data', (s: string) => {
-      stderr += s
-    })
-    const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS)
-    child.once('close', (code) => {
-      clearTimeout(timer)
-      if (code !== 0) return reject(new Error(`kcat ${args.join(' ')} exited ${code}: ${stderr}`))
-      resolve({ seconds: Number(process.hrtime.bigint() - started) / 1e9, stdoutBytes })
-    })
-  })
-}
 
 /** Produces the input file to `topic` and reads it back; resolves with the produce rate in records/s. */
 async function produceRate(bootstrap: string, topic: string, input: string): Promise<number> {
