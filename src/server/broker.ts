@@ -233,7 +233,17 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         metadataCache,
         logConfigFor: (topic) => topicLogConfig(defaults, metadataCache.topicConfigs(topic.topicId)),
         onError: (err, what) => logger.error({ err }, what),
-        alterIsr: (partition, newIsr) => alterPartitions.submit(partition, newIsr),
+        alterIsr: async (partition, newIsr) => {
+          const from = partition.registration.isr
+          const what = { topic: partition.topic, partition: partition.partitionIndex, from, to: newIsr }
+          logger.info(what, newIsr.length < from.length ? 'shrinking ISR' : 'expanding ISR')
+          try {
+            await alterPartitions.submit(partition, newIsr)
+          } catch (err) {
+            logger.warn({ ...what, err }, 'ISR change not applied')
+            throw err
+          }
+        },
         replicaLagTimeMaxMs: config.getNumber('replica.lag.time.max.ms'),
         replicaFetcherConfig: replicaFetcherConfig(config),
         leaderReplicationThrottle: leaderReplicationThrottle(config)
