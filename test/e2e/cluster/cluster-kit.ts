@@ -155,7 +155,8 @@ export async function launchCluster(
 
 /**
  * Teardown: resumes every process of the cluster a test may have SIGSTOPped (etcd and brokers), runs
- * `samsa cluster stop` (ignoring its failure: a test may have stopped it already) and removes `dir`.
+ * `samsa cluster stop` (ignoring its failure: a test may have stopped it already) and removes `dir`, unless
+ * SAMSA_KEEP_CLUSTER_DIR=1 keeps it (with every broker's log) for a post-mortem.
  */
 export async function stopCluster(dir: string, state: ClusterState | undefined): Promise<void> {
   if (!dir) return
@@ -165,7 +166,7 @@ export async function stopCluster(dir: string, state: ClusterState | undefined):
     } catch {}
   }
   await runCli(['cluster', 'stop', '--dir', dir], 60_000).catch(() => undefined)
-  await rm(dir, { recursive: true, force: true })
+  if (process.env.SAMSA_KEEP_CLUSTER_DIR !== '1') await rm(dir, { recursive: true, force: true })
 }
 
 /** Creates topics through kafkajs's admin client and waits for their leaders; false if one existed. */

@@ -19,6 +19,7 @@ import { after, before, describe, it } from 'node:test'
 import kafkajs, { type Producer } from 'kafkajs'
 import type { ClusterState } from '../../../src/cli/cluster-command.js'
 import type { DescribeTransactionsResponse } from '../../../src/protocol/messages/describe-transactions.js'
+import type { EndTxnResponse } from '../../../src/protocol/messages/end-txn.js'
 import { ensureEtcd } from '../../helpers/etcd-process.js'
 import { PYTHON } from '../support/confluent.js'
 import { runOk } from '../support/run-process.js'
@@ -294,12 +295,22 @@ describe('transactions on a 3-broker cluster', async () => {
           partition
         }))
       })
+      const { producerId, producerEpoch } = await describeTxn(id)
       process.kill(pidOf(frozen), 'SIGSTOP')
       stopped.add(frozen)
       try {
         // EndTxn returns once PrepareCommit is durable: the ISR drops the frozen broker (replica.lag.time.max.ms)
-        // well before its session expires, so it is still the leader the marker is sent to.
-        await txn.commit()
+        // well before its session expires, so it is still the leader the marker is sent to. Sent straight to
+        // the coordinator: kafkajs' commit() first asks a random connected broker for the coordinator, and
+        // the frozen one would hold it for kafkajs' 30 s request timeout, past the frozen broker's session.
+        const ended = await roundTrip<EndTxnResponse>(
+          brokerOf(coordinator).port,
+          26,
+          3,
+          { transactionalId: id, producerId, producerEpoch, committed: true },
+          20_000
+        )
+        assert.equal(ended.errorCode, 0, 'EndTxn')
         for (let partition = 0; partition < PARTITIONS; partition++) committed.push(`pc-${partition}`)
         const prepared = await describeTxn(id)
         assert.equal(prepared.transactionState, 'PrepareCommit', 'the frozen leader holds the marker back')
