@@ -10,6 +10,7 @@ import { ProtocolDecodeError } from '../protocol/decode-error.js'
 import { type BufferPool, fetchReadPool } from '../storage/buffer-pool.js'
 import type { Logger } from './logger.js'
 import { InvalidReceiveError, RequestFrameDecoder, requestFramePool } from './request-frame-decoder.js'
+import { readIntoSharedBuffer } from './socket-read-buffer.js'
 
 /** Response frame chunks (already size-prefixed), or null when the request gets no response (acks=0). */
 export type RequestOutcome = readonly Buffer[] | null
@@ -71,11 +72,20 @@ export class KafkaConnection {
     private readonly limits: ConnectionLimits,
     private readonly logger: Logger,
     private readonly framePool: BufferPool = requestFramePool,
-    private readonly readPool: BufferPool = fetchReadPool
+    private readonly readPool: BufferPool = fetchReadPool,
+    /** A buffer shared by the event loop's sockets to read into (see socket-read-buffer.ts). */
+    readBuffer?: Buffer
   ) {
     this.decoder = new RequestFrameDecoder(limits.maxRequestBytes, framePool)
     this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()))
-    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    if (
+      readBuffer === undefined ||
+      !readIntoSharedBuffer(socket, readBuffer, (c) => this.onTransientData(c))
+    ) {
+      socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    }
+    // A server socket may start paused (pauseOnConnect), so that its read buffer is set before any read.
+    socket.resume()
     socket.on('drain', () => this.pump())
     // The server allows half-open sockets so that a client that shuts down its side still gets its answers.
     socket.once('end', () => {
@@ -113,6 +123,12 @@ export class KafkaConnection {
   private onData(chunk: Buffer): void {
     if (this.closing) return
     this.decoder.push(chunk)
+    this.pump()
+  }
+
+  private onTransientData(chunk: Buffer): void {
+    if (this.closing) return
+    this.decoder.pushTransient(chunk)
     this.pump()
   }
 

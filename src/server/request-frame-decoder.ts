@@ -57,6 +57,26 @@ export class RequestFrameDecoder {
     this.chunks.push(chunk)
   }
 
+  /**
+   * Like push, for a chunk valid only during this call (a socket's shared read buffer): bytes of a large
+   * frame being assembled are copied straight into it, and only what is left (small frames, the start of
+   * the next frame) is copied into memory the decoder keeps.
+   */
+  pushTransient(chunk: Buffer): void {
+    if (chunk.length === 0) return
+    const target = this.assembly
+    if (target !== null) {
+      const n = Math.min(chunk.length, target.length - this.filled)
+      chunk.copy(target, this.filled, 0, n)
+      this.filled += n
+      this.buffered += n
+      if (n === chunk.length) return
+      chunk = chunk.subarray(n)
+    }
+    this.buffered += chunk.length
+    this.chunks.push(Buffer.from(chunk))
+  }
+
   /** The next complete payload (without its size prefix), or null if more bytes are needed. */
   next(): Buffer | null {
     const target = this.assembly

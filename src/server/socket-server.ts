@@ -9,6 +9,8 @@ import type { EndPoint } from '../config/end-point.js'
 import { type ConnectionLimits, KafkaConnection, type RequestProcessor } from './kafka-connection.js'
 import type { Logger } from './logger.js'
 
+const READ_BUFFER_BYTES = 256 * 1024
+
 export interface SocketServerOptions {
   readonly listeners: readonly EndPoint[]
   readonly limits: ConnectionLimits
@@ -21,6 +23,11 @@ export class SocketServer {
   private readonly bound: EndPoint[] = []
   private readonly connections = new Set<KafkaConnection>()
   private nextConnectionIndex = 0
+  /**
+   * Every connection reads into this one buffer and copies out what it keeps. Larger than Node's 64 KiB
+   * default, so a produce request of a megabyte takes fewer reads.
+   */
+  private readonly readBuffer = Buffer.allocUnsafe(READ_BUFFER_BYTES)
 
   constructor(private readonly options: SocketServerOptions) {}
 
@@ -35,7 +42,7 @@ export class SocketServer {
 
   async startup(): Promise<void> {
     for (const endPoint of this.options.listeners) {
-      const server = createServer({ allowHalfOpen: true, noDelay: true }, (socket) =>
+      const server = createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (socket) =>
         this.accept(socket, endPoint.listenerName)
       )
       await new Promise<void>((resolve, reject) => {
@@ -66,7 +73,10 @@ export class SocketServer {
       { connectionId, listenerName, clientAddress, clientPort },
       this.options.processor,
       this.options.limits,
-      this.options.logger
+      this.options.logger,
+      undefined,
+      undefined,
+      this.readBuffer
     )
     this.connections.add(connection)
     this.options.logger.debug({ connectionId }, 'connection accepted')

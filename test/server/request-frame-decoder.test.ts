@@ -106,6 +106,38 @@ describe('RequestFrameDecoder', () => {
     )
   })
 
+  it('pushTransient keeps nothing of the chunk it is given (a reused socket read buffer)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 200_000 }), { minLength: 1, maxLength: 6 }),
+        fc.array(fc.integer({ min: 1, max: 70_000 }), { minLength: 1, maxLength: 10 }),
+        (sizes, cuts) => {
+          const payloads = sizes.map((n, k) => Buffer.alloc(n, k + 1))
+          const stream = Buffer.concat(payloads.map(frame))
+          const pool = new BufferPool()
+          const decoder = new RequestFrameDecoder(1_000_000, pool)
+          const shared = Buffer.alloc(70_000)
+          const got: Buffer[] = []
+          let pos = 0
+          let i = 0
+          while (pos < stream.length) {
+            const n = Math.min(cuts[i++ % cuts.length]!, stream.length - pos)
+            stream.copy(shared, 0, pos, pos + n)
+            decoder.pushTransient(shared.subarray(0, n))
+            // The next read overwrites the shared buffer.
+            shared.fill(0xee)
+            pos += n
+            got.push(...drain(decoder))
+          }
+          assert.equal(got.length, payloads.length)
+          for (const [k, g] of got.entries()) assert.ok(g.equals(payloads[k]!), `frame ${k}`)
+          assert.equal(decoder.bufferedBytes, 0)
+        }
+      ),
+      { numRuns: 40 }
+    )
+  })
+
   it('gives a spread-out large frame a leased buffer and the next one the same memory', () => {
     const pool = new BufferPool()
     const decoder = new RequestFrameDecoder(1 << 20, pool)
