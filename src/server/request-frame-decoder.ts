@@ -3,11 +3,13 @@
  * The size is checked against `socket.request.max.bytes` as soon as the 4-byte prefix is seen, before any of
  * the payload is buffered. Sans-io: owned by one connection, used only from the event loop.
  *
- * A frame within one received chunk is returned as a view into it. A large frame spread over many chunks
- * (a produce request arrives in 64 KiB socket reads) is assembled in a buffer leased from the pool as its
- * chunks arrive, so it costs one copy into memory that is usually already mapped, while the chunk is still
- * in cache. The caller owns every returned payload; it may give a pooled one back with `pool.release` once
- * no view into it is used any more.
+ * Two ways in. `push` takes chunks the decoder may keep (a socket's 'data' events): a frame within one
+ * chunk is returned as a view into it, and a large frame spread over many chunks is assembled in a buffer
+ * leased from the pool as its chunks arrive. `pushTransient` takes chunks of a reused read buffer: every
+ * frame is copied into a buffer of its own (leased when large) as its bytes arrive. Either way a large frame
+ * costs one copy into memory that is usually already mapped, while the chunk is still in cache. The caller
+ * owns every returned payload; it may give a pooled one back with `pool.release` once no view into it is
+ * used any more.
  */
 
 import { BufferPool, MIN_POOLED_BYTES } from '../storage/buffer-pool.js'
@@ -17,6 +19,10 @@ export class InvalidReceiveError extends Error {
 }
 
 const SIZE_BYTES = 4
+
+function invalidReceive(size: number, max: number): InvalidReceiveError {
+  return new InvalidReceiveError(`Invalid receive (size = ${size} larger than ${max})`)
+}
 
 /**
  * Where large request frames are assembled. Kept apart from the fetch read pool: a frame's views may end up
@@ -32,6 +38,14 @@ export class RequestFrameDecoder {
   /** The pooled buffer a large frame is copied into as it arrives, and how much of it is filled. */
   private assembly: Buffer | null = null
   private filled = 0
+  /** pushTransient's state: the size prefix being read, the frame being filled, frames completed. */
+  private readonly prefix = Buffer.alloc(SIZE_BYTES)
+  private prefixFilled = 0
+  private target: Buffer | null = null
+  private readonly ready: Buffer[] = []
+  private transient = false
+  /** A bad size prefix pushTransient met; thrown by next() once the frames before it are returned. */
+  private invalid: InvalidReceiveError | null = null
 
   constructor(
     private readonly maxRequestBytes: number,
@@ -58,27 +72,53 @@ export class RequestFrameDecoder {
   }
 
   /**
-   * Like push, for a chunk valid only during this call (a socket's shared read buffer): bytes of a large
-   * frame being assembled are copied straight into it, and only what is left (small frames, the start of
-   * the next frame) is copied into memory the decoder keeps.
+   * Like push, for a chunk valid only during this call (a socket's shared read buffer). Parsed at once:
+   * each frame gets its own buffer as soon as its size prefix is read (leased from the pool when large) and
+   * every byte is copied exactly once, into the frame that keeps it. Completed frames wait for next().
+   * A connection uses either push or pushTransient, never both.
    */
   pushTransient(chunk: Buffer): void {
-    if (chunk.length === 0) return
-    const target = this.assembly
-    if (target !== null) {
-      const n = Math.min(chunk.length, target.length - this.filled)
-      chunk.copy(target, this.filled, 0, n)
-      this.filled += n
-      this.buffered += n
-      if (n === chunk.length) return
-      chunk = chunk.subarray(n)
-    }
+    this.transient = true
     this.buffered += chunk.length
-    this.chunks.push(Buffer.from(chunk))
+    let pos = 0
+    while (pos < chunk.length && this.invalid === null) {
+      let target = this.target
+      if (target === null) {
+        const n = Math.min(SIZE_BYTES - this.prefixFilled, chunk.length - pos)
+        chunk.copy(this.prefix, this.prefixFilled, pos, pos + n)
+        pos += n
+        this.prefixFilled += n
+        if (this.prefixFilled < SIZE_BYTES) break
+        this.prefixFilled = 0
+        const size = this.prefix.readInt32BE(0)
+        if (size < 0 || size > this.maxRequestBytes) {
+          this.invalid = invalidReceive(size, this.maxRequestBytes)
+          break
+        }
+        target = this.pool.acquire(size)
+        this.target = target
+        this.filled = 0
+      }
+      const n = Math.min(target.length - this.filled, chunk.length - pos)
+      chunk.copy(target, this.filled, pos, pos + n)
+      pos += n
+      this.filled += n
+      if (this.filled === target.length) {
+        this.ready.push(target)
+        this.target = null
+      }
+    }
   }
 
   /** The next complete payload (without its size prefix), or null if more bytes are needed. */
   next(): Buffer | null {
+    const done = this.ready.shift()
+    if (done !== undefined) {
+      this.buffered -= SIZE_BYTES + done.length
+      return done
+    }
+    if (this.invalid !== null) throw this.invalid
+    if (this.transient) return null
     const target = this.assembly
     if (target !== null) {
       if (this.filled < target.length) return null
@@ -90,9 +130,7 @@ export class RequestFrameDecoder {
     if (this.frameSize < 0) {
       if (this.buffered < SIZE_BYTES) return null
       const size = this.take(SIZE_BYTES).readInt32BE(0)
-      if (size < 0 || size > this.maxRequestBytes) {
-        throw new InvalidReceiveError(`Invalid receive (size = ${size} larger than ${this.maxRequestBytes})`)
-      }
+      if (size < 0 || size > this.maxRequestBytes) throw invalidReceive(size, this.maxRequestBytes)
       this.frameSize = size
     }
     if (this.buffered < this.frameSize) {

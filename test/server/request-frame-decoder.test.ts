@@ -138,6 +138,15 @@ describe('RequestFrameDecoder', () => {
     )
   })
 
+  it('pushTransient returns the frames before an oversized size prefix, then rejects it', () => {
+    const decoder = new RequestFrameDecoder(100)
+    const bad = Buffer.alloc(4)
+    bad.writeInt32BE(1 << 30)
+    decoder.pushTransient(Buffer.concat([frame(Buffer.from('ok')), bad, Buffer.alloc(50)]))
+    assert.equal(decoder.next()?.toString(), 'ok')
+    assert.throws(() => decoder.next(), InvalidReceiveError)
+  })
+
   it('gives a spread-out large frame a leased buffer and the next one the same memory', () => {
     const pool = new BufferPool()
     const decoder = new RequestFrameDecoder(1 << 20, pool)
