@@ -1,5 +1,14 @@
 import { connect, type Socket } from 'node:net'
 import { decodeResponseFrame, encodeRequestFrame } from '../protocol/frame.js'
+import { FrameDecoder } from '../protocol/frame-decoder.js'
+
+/** A response larger than this means a corrupt stream: the connection is failed, not buffered for. */
+const MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+/**
+ * Every connection of this process reads into this one buffer (net.connect's `onread`), and the decoder
+ * copies each byte once into the response that keeps it: no allocation per read.
+ */
+const sharedReadBuffer = Buffer.allocUnsafe(256 * 1024)
 
 interface InFlight {
   apiKey: number
@@ -20,7 +29,7 @@ interface InFlight {
 export class ReplicaFetcherConnection {
   private socket: Socket | null = null
   private connecting: Promise<Socket> | null = null
-  private buffered: Buffer = Buffer.alloc(0)
+  private decoder = new FrameDecoder(MAX_RESPONSE_BYTES)
   private readonly inFlight = new Map<number, InFlight>()
   private correlationId = 0
   private closed = false
@@ -67,7 +76,20 @@ export class ReplicaFetcherConnection {
     const endpoint = this.endpoint()
     if (!endpoint) return Promise.reject(new Error('the leader has no known endpoint'))
     this.connecting = new Promise<Socket>((resolve, reject) => {
-      const socket = connect({ host: endpoint.host, port: endpoint.port })
+      const decoder = new FrameDecoder(MAX_RESPONSE_BYTES)
+      const socket = connect({
+        host: endpoint.host,
+        port: endpoint.port,
+        onread: {
+          buffer: sharedReadBuffer,
+          callback: (nread: number, buf: Uint8Array) => {
+            // Bytes before 'connect' cannot arrive: the leader answers only requests.
+            decoder.pushTransient(Buffer.from(buf.buffer, buf.byteOffset, nread))
+            if (this.socket === socket) this.onFrames()
+            return true
+          }
+        }
+      })
       socket.setNoDelay(true)
       const timer = setTimeout(() => {
         socket.destroy()
@@ -80,7 +102,7 @@ export class ReplicaFetcherConnection {
         socket.on('close', () =>
           this.fail(new Error(`${endpoint.host}:${endpoint.port} closed the connection`))
         )
-        socket.on('data', (chunk: Buffer) => this.onData(chunk))
+        this.decoder = decoder
         this.socket = socket
         resolve(socket)
       })
@@ -102,13 +124,16 @@ export class ReplicaFetcherConnection {
     return pending
   }
 
-  private onData(chunk: Buffer): void {
-    this.buffered = this.buffered.length === 0 ? chunk : Buffer.concat([this.buffered, chunk])
-    while (this.buffered.length >= 4) {
-      const size = this.buffered.readInt32BE(0)
-      if (this.buffered.length < 4 + size) return
-      const payload = this.buffered.subarray(4, 4 + size)
-      this.buffered = this.buffered.subarray(4 + size)
+  private onFrames(): void {
+    for (;;) {
+      let payload: Buffer | null
+      try {
+        payload = this.decoder.next()
+      } catch (err) {
+        this.fail(err instanceof Error ? err : new Error(String(err)))
+        return
+      }
+      if (payload === null) return
       const correlationId = payload.readInt32BE(0)
       const pending = this.inFlight.get(correlationId)
       if (!pending) continue
@@ -125,7 +150,6 @@ export class ReplicaFetcherConnection {
   private fail(err: Error): void {
     const socket = this.socket
     this.socket = null
-    this.buffered = Buffer.alloc(0)
     socket?.removeAllListeners()
     socket?.on('error', () => {})
     socket?.destroy()

@@ -7,9 +7,9 @@
 
 import type { Socket } from 'node:net'
 import { ProtocolDecodeError } from '../protocol/decode-error.js'
-import { type BufferPool, fetchReadPool } from '../storage/buffer-pool.js'
+import { FrameDecoder, InvalidReceiveError } from '../protocol/frame-decoder.js'
+import { type BufferPool, fetchReadPool, requestFramePool } from '../storage/buffer-pool.js'
 import type { Logger } from './logger.js'
-import { InvalidReceiveError, RequestFrameDecoder, requestFramePool } from './request-frame-decoder.js'
 import { readIntoSharedBuffer } from './socket-read-buffer.js'
 
 /** Response frame chunks (already size-prefixed), or null when the request gets no response (acks=0). */
@@ -55,7 +55,7 @@ interface Slot {
 }
 
 export class KafkaConnection {
-  private readonly decoder: RequestFrameDecoder
+  private readonly decoder: FrameDecoder
   private readonly slots: Slot[] = []
   private paused = false
   /** No more requests are read once set; the socket closes after the responses before it are written. */
@@ -76,7 +76,7 @@ export class KafkaConnection {
     /** A buffer shared by the event loop's sockets to read into (see socket-read-buffer.ts). */
     readBuffer?: Buffer
   ) {
-    this.decoder = new RequestFrameDecoder(limits.maxRequestBytes, framePool)
+    this.decoder = new FrameDecoder(limits.maxRequestBytes, framePool)
     this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()))
     if (
       readBuffer === undefined ||

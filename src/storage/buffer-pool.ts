@@ -79,3 +79,9 @@ function classOf(size: number): number {
  * response being written can only be fetched record bytes: the connection releases them after the write.
  */
 export const fetchReadPool = new BufferPool()
+
+/**
+ * Where large request frames are assembled. Kept apart from the fetch read pool: a frame's views may end up
+ * in a response (JoinGroup metadata), and only fetch-read buffers are released when a response is written.
+ */
+export const requestFramePool = new BufferPool()

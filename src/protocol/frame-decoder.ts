@@ -1,7 +1,8 @@
 /**
- * Splits a TCP byte stream into Kafka request frames: int32 size, then `size` bytes of payload.
- * The size is checked against `socket.request.max.bytes` as soon as the 4-byte prefix is seen, before any of
- * the payload is buffered. Sans-io: owned by one connection, used only from the event loop.
+ * Splits a TCP byte stream into Kafka frames (requests on the broker's side, responses on a broker-to-broker
+ * client's): int32 size, then `size` bytes of payload. The size is checked against the maximum (for
+ * requests, `socket.request.max.bytes`) as soon as the 4-byte prefix is seen, before any of the payload is
+ * buffered. Sans-io: owned by one connection, used only from the event loop.
  *
  * Two ways in. `push` takes chunks the decoder may keep (a socket's 'data' events): a frame within one
  * chunk is returned as a view into it, and a large frame spread over many chunks is assembled in a buffer
@@ -11,8 +12,6 @@
  * owns every returned payload; it may give a pooled one back with `pool.release` once no view into it is
  * used any more.
  */
-
-import { BufferPool, MIN_POOLED_BYTES } from '../storage/buffer-pool.js'
 
 export class InvalidReceiveError extends Error {
   override readonly name = 'InvalidReceiveError'
@@ -24,13 +23,16 @@ function invalidReceive(size: number, max: number): InvalidReceiveError {
   return new InvalidReceiveError(`Invalid receive (size = ${size} larger than ${max})`)
 }
 
-/**
- * Where large request frames are assembled. Kept apart from the fetch read pool: a frame's views may end up
- * in a response (JoinGroup metadata), and only fetch-read buffers are released when a response is written.
- */
-export const requestFramePool = new BufferPool()
+/** Where frames get their memory (a BufferPool leases large ones); Buffer.allocUnsafe by default. */
+export interface FrameBufferSource {
+  acquire(size: number): Buffer
+}
 
-export class RequestFrameDecoder {
+const UNPOOLED: FrameBufferSource = { acquire: (size) => Buffer.allocUnsafe(size) }
+/** The size below which a frame spread over chunks is concatenated rather than given its own buffer. */
+const MIN_ASSEMBLED_BYTES = 1 << 16
+
+export class FrameDecoder {
   private chunks: Buffer[] = []
   private buffered = 0
   /** Payload size of the frame being assembled, once its prefix has been read. */
@@ -48,8 +50,8 @@ export class RequestFrameDecoder {
   private invalid: InvalidReceiveError | null = null
 
   constructor(
-    private readonly maxRequestBytes: number,
-    private readonly pool: BufferPool = requestFramePool
+    private readonly maxFrameBytes: number,
+    private readonly pool: FrameBufferSource = UNPOOLED
   ) {}
 
   /** Bytes received but not yet returned as frames. */
@@ -91,8 +93,8 @@ export class RequestFrameDecoder {
         if (this.prefixFilled < SIZE_BYTES) break
         this.prefixFilled = 0
         const size = this.prefix.readInt32BE(0)
-        if (size < 0 || size > this.maxRequestBytes) {
-          this.invalid = invalidReceive(size, this.maxRequestBytes)
+        if (size < 0 || size > this.maxFrameBytes) {
+          this.invalid = invalidReceive(size, this.maxFrameBytes)
           break
         }
         target = this.pool.acquire(size)
@@ -130,11 +132,11 @@ export class RequestFrameDecoder {
     if (this.frameSize < 0) {
       if (this.buffered < SIZE_BYTES) return null
       const size = this.take(SIZE_BYTES).readInt32BE(0)
-      if (size < 0 || size > this.maxRequestBytes) throw invalidReceive(size, this.maxRequestBytes)
+      if (size < 0 || size > this.maxFrameBytes) throw invalidReceive(size, this.maxFrameBytes)
       this.frameSize = size
     }
     if (this.buffered < this.frameSize) {
-      if (this.frameSize >= MIN_POOLED_BYTES) this.startAssembly()
+      if (this.frameSize >= MIN_ASSEMBLED_BYTES) this.startAssembly()
       return null
     }
     const payload = this.take(this.frameSize)

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
-import { InvalidReceiveError, RequestFrameDecoder } from '../../src/server/request-frame-decoder.js'
+import { FrameDecoder, InvalidReceiveError } from '../../src/protocol/frame-decoder.js'
 import { BufferPool } from '../../src/storage/buffer-pool.js'
 
 function frame(payload: Buffer): Buffer {
@@ -10,13 +10,13 @@ function frame(payload: Buffer): Buffer {
   return Buffer.concat([size, payload])
 }
 
-function drain(decoder: RequestFrameDecoder): Buffer[] {
+function drain(decoder: FrameDecoder): Buffer[] {
   const out: Buffer[] = []
   for (let p = decoder.next(); p !== null; p = decoder.next()) out.push(p)
   return out
 }
 
-describe('RequestFrameDecoder', () => {
+describe('FrameDecoder', () => {
   it('reassembles frames however the stream is split', () => {
     fc.assert(
       fc.property(
@@ -24,7 +24,7 @@ describe('RequestFrameDecoder', () => {
         fc.array(fc.integer({ min: 1, max: 64 }), { minLength: 1, maxLength: 50 }),
         (payloads, cuts) => {
           const stream = Buffer.concat(payloads.map((p) => frame(Buffer.from(p))))
-          const decoder = new RequestFrameDecoder(1000)
+          const decoder = new FrameDecoder(1000)
           const got: Buffer[] = []
           let pos = 0
           let i = 0
@@ -46,7 +46,7 @@ describe('RequestFrameDecoder', () => {
 
   it('returns zero-copy views when a frame lies within one chunk', () => {
     const chunk = Buffer.concat([frame(Buffer.from('abc')), frame(Buffer.from('de'))])
-    const decoder = new RequestFrameDecoder(100)
+    const decoder = new FrameDecoder(100)
     decoder.push(chunk)
     const [a, b] = drain(decoder)
     assert.equal(a?.buffer, chunk.buffer)
@@ -54,7 +54,7 @@ describe('RequestFrameDecoder', () => {
   })
 
   it('rejects an oversized size prefix before the payload arrives', () => {
-    const decoder = new RequestFrameDecoder(100)
+    const decoder = new FrameDecoder(100)
     const prefix = Buffer.alloc(4)
     prefix.writeInt32BE(101)
     decoder.push(prefix)
@@ -62,13 +62,13 @@ describe('RequestFrameDecoder', () => {
   })
 
   it('rejects a negative size', () => {
-    const decoder = new RequestFrameDecoder(100)
+    const decoder = new FrameDecoder(100)
     decoder.push(Buffer.from([0xff, 0xff, 0xff, 0xf0]))
     assert.throws(() => decoder.next(), /Invalid receive/)
   })
 
   it('accepts a frame of exactly the maximum size', () => {
-    const decoder = new RequestFrameDecoder(10)
+    const decoder = new FrameDecoder(10)
     decoder.push(frame(Buffer.alloc(10, 7)))
     assert.equal(decoder.next()?.length, 10)
   })
@@ -83,7 +83,7 @@ describe('RequestFrameDecoder', () => {
           const payloads = sizes.map((n, k) => Buffer.alloc(n, (seed + k) % 256).fill(k, 0, 7))
           const stream = Buffer.concat(payloads.map(frame))
           const pool = new BufferPool()
-          const decoder = new RequestFrameDecoder(1_000_000, pool)
+          const decoder = new FrameDecoder(1_000_000, pool)
           const got: Buffer[] = []
           let pos = 0
           let i = 0
@@ -115,7 +115,7 @@ describe('RequestFrameDecoder', () => {
           const payloads = sizes.map((n, k) => Buffer.alloc(n, k + 1))
           const stream = Buffer.concat(payloads.map(frame))
           const pool = new BufferPool()
-          const decoder = new RequestFrameDecoder(1_000_000, pool)
+          const decoder = new FrameDecoder(1_000_000, pool)
           const shared = Buffer.alloc(70_000)
           const got: Buffer[] = []
           let pos = 0
@@ -139,7 +139,7 @@ describe('RequestFrameDecoder', () => {
   })
 
   it('pushTransient returns the frames before an oversized size prefix, then rejects it', () => {
-    const decoder = new RequestFrameDecoder(100)
+    const decoder = new FrameDecoder(100)
     const bad = Buffer.alloc(4)
     bad.writeInt32BE(1 << 30)
     decoder.pushTransient(Buffer.concat([frame(Buffer.from('ok')), bad, Buffer.alloc(50)]))
@@ -149,7 +149,7 @@ describe('RequestFrameDecoder', () => {
 
   it('gives a spread-out large frame a leased buffer and the next one the same memory', () => {
     const pool = new BufferPool()
-    const decoder = new RequestFrameDecoder(1 << 20, pool)
+    const decoder = new FrameDecoder(1 << 20, pool)
     const stream = Buffer.concat([frame(Buffer.alloc(200_000, 1)), frame(Buffer.alloc(150_000, 2))])
     const half = 100_000
     decoder.push(stream.subarray(0, half))
