@@ -126,6 +126,8 @@ export function renderMarkdown(results: ScenarioResult[], info: RunInfo): string
     '  usually lower than the produce-only one. **vs Samsa** divides a row by the Samsa row of the same workload. At a',
     '  fixed rate (latency-50mbs) Samsa runs e2e only and the produce-only mock is compared with it, since both',
     '  just keep pace with the rate.',
+    '- Samsa gets a warm-up run first (a fifth of the records, on a topic of its own with at most 16',
+    "  partitions), so that V8's JIT has compiled its hot path, as JVM benchmarks warm up; the peers are native.",
     "- Server CPU-s/GB is the server process's utime+stime delta (from `/proc/<pid>/stat`) over the measured",
     '  run per 10^9 bytes of values; each byte is written once and read once (produce only: written only;',
     '  catch-up: read only). Peak RSS is `VmHWM` from `/proc/<pid>/status` at the end of the scenario.',

@@ -38,7 +38,7 @@ export function scenarios(env: NodeJS.ProcessEnv = process.env): Scenario[] {
       title: '1 partition, 100 B, acks=1',
       partitions: 1,
       size: 100,
-      records: scale(500_000, 2000),
+      records: scale(2_000_000, 2000),
       peers: ALL
     },
     {
@@ -47,7 +47,7 @@ export function scenarios(env: NodeJS.ProcessEnv = process.env): Scenario[] {
       title: '1 partition, 100 B, acks=all',
       partitions: 1,
       size: 100,
-      records: scale(500_000, 2000),
+      records: scale(2_000_000, 2000),
       acks: 'all',
       peers: KAFKA
     },
