@@ -165,6 +165,29 @@ export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, 
     }
   }
 
+  /** A successful answer without records: the partition's offsets plus what tells the fetcher to go elsewhere. */
+  function noRecords(
+    partitionIndex: number,
+    partition: Partition,
+    extra: Pick<FetchResponsePartitionData, 'divergingEpoch'> | { preferredReadReplica: number }
+  ): PartitionRead {
+    return {
+      data: {
+        partitionIndex,
+        errorCode: ErrorCode.NONE,
+        highWatermark: BigInt(partition.highWatermark),
+        lastStableOffset: BigInt(partition.lastStableOffset),
+        logStartOffset: BigInt(partition.log.logStartOffset),
+        abortedTransactions: null,
+        preferredReadReplica: -1,
+        records: EMPTY,
+        ...extra
+      },
+      bytes: 0,
+      endOffset: -1
+    }
+  }
+
   async function readOne(
     target: FetchTarget,
     maxBytes: number,
@@ -195,23 +218,7 @@ export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, 
       if (target.lastFetchedEpoch >= 0) {
         const divergingEpoch = divergingEpochOf(partition, target.lastFetchedEpoch, target.fetchOffset)
         // A diverged follower's fetch offset is not its position in the leader's log: it is not recorded.
-        if (divergingEpoch !== undefined) {
-          return {
-            data: {
-              partitionIndex: target.partition,
-              errorCode: ErrorCode.NONE,
-              highWatermark: BigInt(partition.highWatermark),
-              lastStableOffset: BigInt(partition.lastStableOffset),
-              logStartOffset: BigInt(partition.log.logStartOffset),
-              divergingEpoch,
-              abortedTransactions: null,
-              preferredReadReplica: -1,
-              records: EMPTY
-            },
-            bytes: 0,
-            endOffset: -1
-          }
-        }
+        if (divergingEpoch !== undefined) return noRecords(target.partition, partition, { divergingEpoch })
       }
       if (replicaId >= 0) partition.updateFollowerFetchState(replicaId, target.fetchOffset)
       const preferred =
@@ -220,20 +227,7 @@ export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, 
           : -1
       if (preferred >= 0) {
         // No records: the consumer goes to the preferred replica for them.
-        return {
-          data: {
-            partitionIndex: target.partition,
-            errorCode: ErrorCode.NONE,
-            highWatermark: BigInt(partition.highWatermark),
-            lastStableOffset: BigInt(partition.lastStableOffset),
-            logStartOffset: BigInt(partition.log.logStartOffset),
-            abortedTransactions: null,
-            preferredReadReplica: preferred,
-            records: EMPTY
-          },
-          bytes: 0,
-          endOffset: -1
-        }
+        return noRecords(target.partition, partition, { preferredReadReplica: preferred })
       }
       const quota = deps.replicaManager.leaderReplicationQuota
       const limit = quota.fetchLimit(partition, replicaId, Math.min(maxBytes, target.partitionMaxBytes))
