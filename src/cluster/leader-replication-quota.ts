@@ -1,27 +1,5 @@
 import type { Partition } from './partition.js'
-import type { ReplicationThrottle } from './replication-throttle.js'
-
-/** The topic config naming the replicas a leader throttles (Kafka's LeaderReplicationThrottledReplicasProp). */
-export const LEADER_THROTTLED_REPLICAS = 'leader.replication.throttled.replicas'
-
-/**
- * Whether a `*.replication.throttled.replicas` value throttles `partitionIndex` on `brokerId`: Kafka's
- * format is `*` (every replica) or a list of `partitionId:brokerId`, and a broker applies only the entries
- * that name itself (ConfigHandler.parseThrottledPartitions). Malformed entries throttle nothing.
- */
-export function isThrottledReplica(
-  value: string | undefined,
-  partitionIndex: number,
-  brokerId: number
-): boolean {
-  const list = value?.trim() ?? ''
-  if (list === '') return false
-  if (list === '*') return true
-  return list.split(',').some((entry) => {
-    const [partition, broker] = entry.trim().split(':')
-    return Number(partition) === partitionIndex && Number(broker) === brokerId
-  })
-}
+import { isThrottledReplica, type ReplicationThrottle } from './replication-throttle.js'
 
 /**
  * The leader side of the replication throttle (leader.replication.throttled.rate with the topic's

@@ -13,6 +13,8 @@ export interface ReplicaFetcherManagerOptions {
   readonly config?: ReplicaFetcherConfig
   /** After a fetcher appended records or took a new high watermark for `partition`. */
   readonly onFollowerAppend?: (partition: Partition) => void
+  /** The topic's follower.replication.throttled.replicas value, if set. */
+  readonly followerThrottledReplicas?: (partition: Partition) => string | undefined
 }
 
 /**
@@ -41,7 +43,8 @@ export class ReplicaFetcherManager {
         () => this.options.endpointOf(leaderId),
         this.options.onError,
         this.options.config ?? DEFAULT_REPLICA_FETCHER_CONFIG,
-        this.options.onFollowerAppend
+        this.options.onFollowerAppend,
+        this.options.followerThrottledReplicas
       )
       this.fetchers.set(leaderId, fetcher)
     }

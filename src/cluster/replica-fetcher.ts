@@ -7,7 +7,7 @@ import type {
 import { offsetTruncationState } from './offset-truncation.js'
 import type { Partition } from './partition.js'
 import { ReplicaFetcherConnection } from './replica-fetcher-connection.js'
-import type { ReplicationThrottle } from './replication-throttle.js'
+import { isFollowerThrottled, type ReplicationThrottle } from './replication-throttle.js'
 
 const FETCH_API = 1
 /**
@@ -29,7 +29,10 @@ export interface ReplicaFetcherConfig {
   readonly maxBytes: number
   /** replica.fetch.backoff.ms: the pause after an error. */
   readonly backoffMs: number
-  /** follower.replication.throttled.rate for replicas catching up (absent: unthrottled). */
+  /**
+   * follower.replication.throttled.rate for replicas catching up whose topic lists them in
+   * follower.replication.throttled.replicas (absent: unthrottled).
+   */
   readonly throttle?: ReplicationThrottle
 }
 
@@ -73,7 +76,9 @@ export class ReplicaFetcher {
     private readonly onError: (err: unknown, what: string) => void,
     private readonly config: ReplicaFetcherConfig = DEFAULT_REPLICA_FETCHER_CONFIG,
     /** After records from the leader are appended: wakes consumer fetches parked on this replica (KIP-392). */
-    private readonly onAppend: (partition: Partition) => void = () => {}
+    private readonly onAppend: (partition: Partition) => void = () => {},
+    /** The topic's follower.replication.throttled.replicas value, if set. */
+    private readonly throttledReplicas: (partition: Partition) => string | undefined = () => undefined
   ) {
     this.connection = new ReplicaFetcherConnection(endpoint, `samsa-replica-fetcher-${localBrokerId}`)
   }
@@ -174,7 +179,13 @@ export class ReplicaFetcher {
     if (ready.length === 0) return false
     const throttle = this.config.throttle
     const isThrottled = (s: FetchState): boolean =>
-      throttle !== undefined && !s.partition.registration.isr.includes(this.localBrokerId)
+      throttle !== undefined &&
+      isFollowerThrottled(
+        s.partition.registration.isr,
+        s.partition.partitionIndex,
+        this.localBrokerId,
+        this.throttledReplicas(s.partition)
+      )
     if (throttle && !throttle.hasCapacity()) {
       const unthrottled = ready.filter((s) => !isThrottled(s))
       if (unthrottled.length === 0) {

@@ -4,13 +4,17 @@ import type { LogManager } from '../storage/log-manager.js'
 import type { LogAppendInfo } from '../storage/unified-log.js'
 import { DelayedOperationPurgatory } from './delayed-operation-purgatory.js'
 import { DelayedProduce } from './delayed-produce.js'
-import { LEADER_THROTTLED_REPLICAS, LeaderReplicationQuota } from './leader-replication-quota.js'
+import { LeaderReplicationQuota } from './leader-replication-quota.js'
 import type { MetadataCache } from './metadata-cache.js'
 import type { MetadataDelta, TopicRegistration, Unsubscribe } from './metadata-store.js'
 import { type AlterIsr, Partition } from './partition.js'
 import type { ReplicaFetcherConfig } from './replica-fetcher.js'
 import { ReplicaFetcherManager } from './replica-fetcher-manager.js'
-import type { ReplicationThrottle } from './replication-throttle.js'
+import {
+  FOLLOWER_THROTTLED_REPLICAS,
+  LEADER_THROTTLED_REPLICAS,
+  type ReplicationThrottle
+} from './replication-throttle.js'
 
 export interface ReplicaManagerOptions {
   localBrokerId: number
@@ -67,7 +71,9 @@ export class ReplicaManager {
       onError: (err, what) => opts.onError?.(err, what),
       config: opts.replicaFetcherConfig,
       // Consumers may read from this follower (KIP-392): its appends and high watermark wake their fetches.
-      onFollowerAppend: (p) => this.fetchPurgatory.checkAndComplete(partitionKey(p.topic, p.partitionIndex))
+      onFollowerAppend: (p) => this.fetchPurgatory.checkAndComplete(partitionKey(p.topic, p.partitionIndex)),
+      followerThrottledReplicas: (p) =>
+        opts.metadataCache.topicConfigs(p.topicId)[FOLLOWER_THROTTLED_REPLICAS]
     })
   }
 

@@ -1,7 +1,45 @@
+/** The topic config naming the replicas a leader throttles (Kafka's LeaderReplicationThrottledReplicasProp). */
+export const LEADER_THROTTLED_REPLICAS = 'leader.replication.throttled.replicas'
+/** The topic config naming the replicas a follower throttles (FollowerReplicationThrottledReplicasProp). */
+export const FOLLOWER_THROTTLED_REPLICAS = 'follower.replication.throttled.replicas'
+
+/**
+ * Whether a `*.replication.throttled.replicas` value throttles `partitionIndex` on `brokerId`: Kafka's
+ * format is `*` (every replica) or a list of `partitionId:brokerId`, and a broker applies only the entries
+ * that name itself (ConfigHandler.parseThrottledPartitions). Malformed entries throttle nothing.
+ */
+export function isThrottledReplica(
+  value: string | undefined,
+  partitionIndex: number,
+  brokerId: number
+): boolean {
+  const list = value?.trim() ?? ''
+  if (list === '') return false
+  if (list === '*') return true
+  return list.split(',').some((entry) => {
+    const [partition, broker] = entry.trim().split(':')
+    return Number(partition) === partitionIndex && Number(broker) === brokerId
+  })
+}
+
+/**
+ * The follower side's choice (Kafka's shouldFollowerThrottle, before the quota itself): this broker's replica
+ * is outside the ISR, catching up, and its topic's follower.replication.throttled.replicas names it.
+ */
+export function isFollowerThrottled(
+  isr: readonly number[],
+  partitionIndex: number,
+  localBrokerId: number,
+  throttledReplicas: string | undefined
+): boolean {
+  return !isr.includes(localBrokerId) && isThrottledReplica(throttledReplicas, partitionIndex, localBrokerId)
+}
+
 /**
  * A token bucket on replication bytes (bytes/s). On the follower side (follower.replication.throttled.rate)
  * one is shared by all of a broker's replica fetchers: replicas that are catching up (not in the ISR, such
- * as the adding replicas of a reassignment) fetch only while the bucket has tokens, so a reassignment cannot
+ * as the adding replicas of a reassignment) and that their topic names in
+ * follower.replication.throttled.replicas fetch only while the bucket has tokens, so a reassignment cannot
  * starve client traffic. On the leader side (leader.replication.throttled.rate, see
  * leader-replication-quota.ts) one bounds the bytes served to such followers. In-sync replicas are never
  * throttled: that would hold back acks=all produces.

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { isThrottledReplica, LeaderReplicationQuota } from '../../src/cluster/leader-replication-quota.js'
+import { LeaderReplicationQuota } from '../../src/cluster/leader-replication-quota.js'
 import type { Partition } from '../../src/cluster/partition.js'
-import { ReplicationThrottle } from '../../src/cluster/replication-throttle.js'
+import { isThrottledReplica, ReplicationThrottle } from '../../src/cluster/replication-throttle.js'
 
 const LEADER = 1
 

@@ -96,7 +96,12 @@ describe('reassignment: the controller dies while a partition moves', async () =
     assert.ok(from !== undefined && to !== undefined)
     const survivor = brokers.find((b) => b.nodeId === to)!
     await createTopics(state!.bootstrap, [
-      { topic: TOPIC, replicaAssignment: [{ partition: 0, replicas: [from] }] }
+      {
+        topic: TOPIC,
+        replicaAssignment: [{ partition: 0, replicas: [from] }],
+        // As kafka-reassign-partitions.sh --throttle sets it: the replica moving to `to` is throttled.
+        configEntries: [{ name: 'follower.replication.throttled.replicas', value: `0:${to}` }]
+      }
     ])
     const kafka = new kafkajs.Kafka({
       brokers: state!.bootstrap.split(','),

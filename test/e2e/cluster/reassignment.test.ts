@@ -70,7 +70,20 @@ describe('reassignment: scaling out onto a 4th broker', async () => {
     dir = started.dir
     state = started.state
     basePort = started.basePort
-    await createTopics(state.bootstrap, [{ topic: TOPIC, numPartitions: PARTITIONS, replicationFactor: 2 }])
+    await createTopics(state.bootstrap, [
+      {
+        topic: TOPIC,
+        numPartitions: PARTITIONS,
+        replicationFactor: 2,
+        // As kafka-reassign-partitions.sh --throttle sets it: the moving replicas are the throttled ones.
+        configEntries: [
+          {
+            name: 'follower.replication.throttled.replicas',
+            value: MOVED.map((p) => `${p}:${NEW_BROKER}`).join(',')
+          }
+        ]
+      }
+    ])
   })
 
   after(async () => {
