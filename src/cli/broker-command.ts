@@ -1,11 +1,11 @@
 /** `samsa broker [server.properties] [--override key=value ...]`: runs one broker until SIGTERM or SIGINT. */
 
 import { parseArgs } from 'node:util'
+import { createBroker } from '../broker/broker.js'
+import { createLogger, LOG_LEVELS, type LogLevel } from '../common/logger.js'
 import { ConfigError } from '../config/config-error.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import { loadKafkaConfig } from '../config/load-config.js'
-import { createBroker } from '../server/broker.js'
-import { createLogger, LOG_LEVELS, type LogLevel } from '../server/logger.js'
 
 export const BROKER_USAGE = `Usage: samsa broker [server.properties] [--override key=value ...] [--log-level level]
 

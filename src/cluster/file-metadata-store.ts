@@ -1,7 +1,7 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { removeStaleTempFiles, writeFileAtomically } from '../common/atomic-file.js'
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
-import { removeStaleTempFiles, writeFileAtomically } from './atomic-file.js'
 import { ensureMetaProperties } from './meta-properties.js'
 import type {
   BrokerRegistration,

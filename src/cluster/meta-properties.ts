@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeFileAtomically } from './atomic-file.js'
+import { writeFileAtomically } from '../common/atomic-file.js'
 import { isValidUuid, randomUuid } from './kafka-uuid.js'
 
 /**

@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { removeStaleTempFiles, writeFileAtomically } from '../cluster/atomic-file.js'
+import { removeStaleTempFiles, writeFileAtomically } from '../common/atomic-file.js'
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
 
 /** Kafka's block size (ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE). */

@@ -6,10 +6,10 @@
  */
 
 import type { Socket } from 'node:net'
+import { type BufferPool, fetchReadPool, requestFramePool } from '../common/buffer-pool.js'
+import type { Logger } from '../common/logger.js'
 import { ProtocolDecodeError } from '../protocol/decode-error.js'
 import { FrameDecoder, InvalidReceiveError } from '../protocol/frame-decoder.js'
-import { type BufferPool, fetchReadPool, requestFramePool } from '../storage/buffer-pool.js'
-import type { Logger } from './logger.js'
 import { readIntoSharedBuffer } from './socket-read-buffer.js'
 
 /** Response frame chunks (already size-prefixed), or null when the request gets no response (acks=0). */

@@ -3,12 +3,12 @@
  * runs the lifecycle of the components that own state (storage, cluster metadata, coordinators).
  */
 
+import type { Logger } from '../common/logger.js'
 import type { EndPoint } from '../config/end-point.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import { type ApiHandler, ApiRegistry } from './api-registry.js'
 import { defaultHandlers } from './handlers/index.js'
 import type { ConnectionLimits } from './kafka-connection.js'
-import type { Logger } from './logger.js'
 import type { BrokerServices } from './request-context.js'
 import { RequestPipeline } from './request-pipeline.js'
 import { SocketServer } from './socket-server.js'

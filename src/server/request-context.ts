@@ -1,10 +1,10 @@
 /** What a handler knows about the request it is serving besides the request body. */
 
+import type { Logger } from '../common/logger.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import type { RequestHeader } from '../protocol/messages/request-header.js'
 import type { ApiRegistry } from './api-registry.js'
 import type { ConnectionInfo } from './kafka-connection.js'
-import type { Logger } from './logger.js'
 
 /**
  * Broker-wide services shared by all handlers. Storage (LogManager) and cluster metadata are deliberately not

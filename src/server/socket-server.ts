@@ -5,9 +5,9 @@
  */
 
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net'
+import type { Logger } from '../common/logger.js'
 import type { EndPoint } from '../config/end-point.js'
 import { type ConnectionLimits, KafkaConnection, type RequestProcessor } from './kafka-connection.js'
-import type { Logger } from './logger.js'
 
 const READ_BUFFER_BYTES = 256 * 1024
 

@@ -1,6 +1,6 @@
 import { open, readFile, rename } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { fsyncDirectory } from './dir-sync.js'
+import { syncDirectory } from '../common/atomic-file.js'
 
 /** How one entry of a checkpoint file maps to a text line. */
 export interface EntryFormatter<T> {
@@ -46,7 +46,7 @@ export class CheckpointFile<T> {
       await fh.close()
     }
     await rename(tmp, this.path)
-    await fsyncDirectory(dirname(this.path))
+    await syncDirectory(dirname(this.path))
   }
 
   /** Entries in file order; an absent file reads as none. Throws on a malformed file. */

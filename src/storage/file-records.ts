@@ -1,5 +1,6 @@
 import { write } from 'node:fs'
 import { type FileHandle, open, rename } from 'node:fs/promises'
+import type { BufferPool } from '../common/buffer-pool.js'
 import {
   BATCH_LENGTH_OFFSET,
   LAST_OFFSET_DELTA_OFFSET,
@@ -8,7 +9,6 @@ import {
   PARTITION_LEADER_EPOCH_OFFSET,
   RECORD_BATCH_OVERHEAD
 } from '../protocol/records/record-batch-header.js'
-import type { BufferPool } from './buffer-pool.js'
 
 /** What the log needs to know about a stored batch without decoding its records. */
 export interface BatchEntry {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import { mkdir, readdir, rename, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { syncDirectory } from '../common/atomic-file.js'
 import { CheckpointFile, type PartitionOffset, partitionOffsetFormatter } from './checkpoint-file.js'
-import { fsyncDirectory } from './dir-sync.js'
 import { LogCleaner } from './log-cleaner.js'
 import { LogConfig } from './log-config.js'
 import {
@@ -228,7 +228,7 @@ export class LogManager {
       time: this.time,
       ...this.producerStateOptions()
     })
-    await fsyncDirectory(logDir)
+    await syncDirectory(logDir)
     this.logs.set(topicPartitionKey(tp), { log, logDir })
     return log
   }
@@ -245,7 +245,7 @@ export class LogManager {
     await managed.log.closeHandles()
     const doomed = `${managed.log.dir}.${randomUUID().replaceAll('-', '')}${DELETE_DIR_SUFFIX}`
     await rename(managed.log.dir, doomed)
-    await fsyncDirectory(managed.logDir)
+    await syncDirectory(managed.logDir)
     const removal = rm(doomed, { recursive: true, force: true }).catch(() => undefined)
     this.deletions.add(removal)
     removal.finally(() => this.deletions.delete(removal))

@@ -1,12 +1,12 @@
 import { stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import type { BufferPool } from '../common/buffer-pool.js'
 import {
   LAST_OFFSET_DELTA_OFFSET,
   LOG_OVERHEAD,
   RECORD_BATCH_OVERHEAD
 } from '../protocol/records/record-batch-header.js'
 import { findRecord } from './batch-timestamps.js'
-import type { BufferPool } from './buffer-pool.js'
 import { type BatchEntry, batchEntryAt, FileRecords } from './file-records.js'
 import {
   INDEX_FILE_SUFFIX,

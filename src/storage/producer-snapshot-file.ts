@@ -1,6 +1,6 @@
 import { readdir, readFile, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
-import { writeFileAtomically } from '../cluster/atomic-file.js'
+import { writeFileAtomically } from '../common/atomic-file.js'
 import { ProtocolDecodeError } from '../protocol/decode-error.js'
 import { Reader } from '../protocol/reader.js'
 import { crc32c } from '../protocol/records/crc32c.js'

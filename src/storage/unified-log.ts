@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { syncDirectory } from '../common/atomic-file.js'
+import type { BufferPool } from '../common/buffer-pool.js'
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
-import type { BufferPool } from './buffer-pool.js'
-import { fsyncDirectory } from './dir-sync.js'
 import type { BatchEntry } from './file-records.js'
 import { LeaderEpochFileCache } from './leader-epoch-file-cache.js'
 import { CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './log-cleaner-recovery.js'
@@ -184,7 +184,7 @@ export class UnifiedLog {
     }
     if (loaded.recovered) {
       for (const s of this.segmentList) await s.flush()
-      await fsyncDirectory(this.dir)
+      await syncDirectory(this.dir)
       this.recoveryPointValue = this.nextOffset
     } else {
       this.recoveryPointValue = loaded.hadCleanShutdown
@@ -498,7 +498,7 @@ export class UnifiedLog {
       await this.leaderEpochCache.flush()
       if (this.dirNeedsSync) {
         this.dirNeedsSync = false
-        await fsyncDirectory(this.dir)
+        await syncDirectory(this.dir)
       }
     } catch (err) {
       throw this.markOffline(err)
@@ -726,12 +726,12 @@ export class UnifiedLog {
       if (!intact) return false
       try {
         await cleaned.changeFileSuffixes(CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX)
-        await fsyncDirectory(this.dir)
+        await syncDirectory(this.dir)
         this.segmentList = [...list.slice(0, at), cleaned, ...list.slice(at + old.length)]
         await this.deleteSegmentsLocked([...old])
         if (abortedTxns) await this.txnIndexes.replace(cleaned.baseOffset, abortedTxns)
         await cleaned.changeFileSuffixes(SWAP_FILE_SUFFIX, '')
-        await fsyncDirectory(this.dir)
+        await syncDirectory(this.dir)
       } catch (err) {
         throw this.markOffline(err)
       }
@@ -815,7 +815,7 @@ export class UnifiedLog {
       // The snapshot at the log end lets the next open skip the replay entirely.
       await this.psm.takeSnapshot()
       await writeFile(join(this.dir, CLEAN_SHUTDOWN_FILE), '')
-      await fsyncDirectory(this.dir)
+      await syncDirectory(this.dir)
     })
   }
 

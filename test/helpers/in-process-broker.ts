@@ -1,8 +1,8 @@
 /** Test kit: a KafkaServer in this process on an ephemeral port, for tests that plug in their own handlers. */
 
+import { createLogger } from '../../src/common/logger.js'
 import { KafkaConfig } from '../../src/config/kafka-config.js'
 import { KafkaServer, type KafkaServerOptions } from '../../src/server/kafka-server.js'
-import { createLogger } from '../../src/server/logger.js'
 
 export async function startInProcessBroker(
   options: Partial<Omit<KafkaServerOptions, 'config'>> & { props?: Record<string, string> } = {}

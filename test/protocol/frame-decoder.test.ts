@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import fc from 'fast-check'
+import { BufferPool } from '../../src/common/buffer-pool.js'
 import { FrameDecoder, InvalidReceiveError } from '../../src/protocol/frame-decoder.js'
-import { BufferPool } from '../../src/storage/buffer-pool.js'
 
 function frame(payload: Buffer): Buffer {
   const size = Buffer.alloc(4)

@@ -12,12 +12,12 @@
  * Event loop: one pipelined request per verification over the shared per-broker connection.
  */
 
+import type { InterBrokerConnections } from '../../network/inter-broker-connections.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import type {
   AddPartitionsToTxnRequest,
   AddPartitionsToTxnResponse
 } from '../../protocol/messages/add-partitions-to-txn.js'
-import type { InterBrokerConnections } from './inter-broker-connections.js'
 
 const ADD_PARTITIONS_TO_TXN_API_KEY = 24
 /** The first version with batched, broker-sent transactions and verifyOnly. */

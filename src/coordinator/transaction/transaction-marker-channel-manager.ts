@@ -9,13 +9,13 @@
  * Event loop: grouping and queueing are synchronous; only the local writes and the requests are awaited.
  */
 
+import type { InterBrokerConnections } from '../../network/inter-broker-connections.js'
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js'
 import type {
   WriteTxnMarkersRequest,
   WriteTxnMarkersRequestWritableTxnMarker,
   WriteTxnMarkersResponse
 } from '../../protocol/messages/write-txn-markers.js'
-import type { InterBrokerConnections } from './inter-broker-connections.js'
 import type { TxnMarker } from './transaction-coordinator.js'
 import type { TopicPartition } from './transaction-metadata.js'
 

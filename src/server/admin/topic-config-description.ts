@@ -9,7 +9,7 @@ import type { TopicConfigs } from '../../cluster/metadata-store.js'
 import { BROKER_CONFIG_KEYS } from '../../config/broker-config-keys.js'
 import type { KafkaConfig } from '../../config/kafka-config.js'
 import { TOPIC_CONFIG_DEFS, topicConfigDef } from '../../storage/log-config.js'
-import { brokerLogConfig, topicLogConfig } from '../broker-log-config.js'
+import { brokerLogConfig, topicLogConfig } from './broker-log-config.js'
 import { ConfigSource, configTypeId } from './config-resource.js'
 
 export interface ConfigSynonym {

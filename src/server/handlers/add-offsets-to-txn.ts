@@ -3,13 +3,13 @@
  * offsets the producer then sends with TxnOffsetCommit are committed or dropped by the transaction's marker.
  */
 
+import type { TransactionCoordination } from '../../coordinator/runtime/transaction-coordination.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import type {
   AddOffsetsToTxnRequest,
   AddOffsetsToTxnResponse
 } from '../../protocol/messages/add-offsets-to-txn.js'
 import type { ApiHandler } from '../api-registry.js'
-import type { TransactionCoordination } from '../transaction-coordination.js'
 
 /** PRODUCER_FENCED exists from v2; older clients understand only INVALID_PRODUCER_EPOCH. */
 const PRODUCER_FENCED_VERSION = 2

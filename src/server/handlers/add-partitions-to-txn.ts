@@ -4,6 +4,7 @@
  * may be verifyOnly (KIP-890: is the partition already part of the transaction?).
  */
 
+import type { TransactionCoordination } from '../../coordinator/runtime/transaction-coordination.js'
 import type { TopicPartition } from '../../coordinator/transaction/transaction-metadata.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import type {
@@ -13,7 +14,6 @@ import type {
   AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult
 } from '../../protocol/messages/add-partitions-to-txn.js'
 import type { ApiHandler } from '../api-registry.js'
-import type { TransactionCoordination } from '../transaction-coordination.js'
 
 const BATCHED_VERSION = 4
 /** PRODUCER_FENCED exists from v2; older clients understand only INVALID_PRODUCER_EPOCH. */

@@ -5,13 +5,13 @@
 
 import { statfs } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import type { Partition } from '../../cluster/partition.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import type {
   DescribeLogDirsRequest,
   DescribeLogDirsResponse,
   DescribeLogDirsResponseDescribeLogDirsResult
 } from '../../protocol/messages/describe-log-dirs.js'
+import type { Partition } from '../../replica/partition.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 import type { HandlerDeps } from './handler-deps.js'

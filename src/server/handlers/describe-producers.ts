@@ -1,12 +1,12 @@
 /** DescribeProducers (key 61): the active producers of partitions this broker leads, from the log's producer state. */
 
-import type { ReplicaManager } from '../../cluster/replica-manager.js'
 import { ErrorCode, errorCodeOf, errorInfo } from '../../protocol/error-codes.js'
 import type {
   DescribeProducersRequest,
   DescribeProducersResponse,
   DescribeProducersResponsePartitionResponse
 } from '../../protocol/messages/describe-producers.js'
+import type { ReplicaManager } from '../../replica/replica-manager.js'
 import type { ApiHandler } from '../api-registry.js'
 
 export function createDescribeProducersHandler(

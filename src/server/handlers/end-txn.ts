@@ -4,10 +4,10 @@
  * per transaction) is not served.
  */
 
+import type { TransactionCoordination } from '../../coordinator/runtime/transaction-coordination.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import type { EndTxnRequest, EndTxnResponse } from '../../protocol/messages/end-txn.js'
 import type { ApiHandler } from '../api-registry.js'
-import type { TransactionCoordination } from '../transaction-coordination.js'
 
 /** PRODUCER_FENCED exists from v2; older clients understand only INVALID_PRODUCER_EPOCH. */
 const PRODUCER_FENCED_VERSION = 2

@@ -6,9 +6,7 @@
  * purgatory until appends bring enough bytes or max.wait.ms passes; appends wake it, no timer polls.
  */
 
-import type { FetchIsolation, Partition } from '../../cluster/partition.js'
-import { partitionKey } from '../../cluster/replica-manager.js'
-import { type ReplicaSelector, type ReplicaView, replicaSelectorFor } from '../../cluster/replica-selector.js'
+import { fetchReadPool } from '../../common/buffer-pool.js'
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
 import type {
   FetchRequest,
@@ -16,7 +14,9 @@ import type {
   FetchResponseFetchableTopicResponse,
   FetchResponsePartitionData
 } from '../../protocol/messages/fetch.js'
-import { fetchReadPool } from '../../storage/buffer-pool.js'
+import type { FetchIsolation, Partition } from '../../replica/partition.js'
+import { partitionKey } from '../../replica/replica-manager.js'
+import { type ReplicaSelector, type ReplicaView, replicaSelectorFor } from '../../replica/replica-selector.js'
 import type { ApiHandler } from '../api-registry.js'
 import {
   type FetchSession,

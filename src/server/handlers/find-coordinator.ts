@@ -4,6 +4,12 @@
  * key's `__consumer_offsets` / `__transaction_state` partition, which the broker supplies as a lookup.
  */
 
+import {
+  type CoordinatorLookup,
+  type CoordinatorNode,
+  GROUP_KEY_TYPE,
+  TRANSACTION_KEY_TYPE
+} from '../../coordinator/coordinator-node.js'
 import { ErrorCode, errorInfo } from '../../protocol/error-codes.js'
 import type {
   FindCoordinatorRequest,
@@ -11,18 +17,6 @@ import type {
   FindCoordinatorResponseCoordinator
 } from '../../protocol/messages/find-coordinator.js'
 import type { ApiHandler } from '../api-registry.js'
-
-export interface CoordinatorNode {
-  readonly nodeId: number
-  readonly host: string
-  readonly port: number
-}
-
-export const GROUP_KEY_TYPE = 0
-export const TRANSACTION_KEY_TYPE = 1
-
-/** The node coordinating the key, or an error code (e.g. COORDINATOR_NOT_AVAILABLE while unelected). */
-export type CoordinatorLookup = (keyType: number, key: string) => CoordinatorNode | number
 
 const BATCHED_VERSION = 4
 

@@ -1,9 +1,9 @@
 import type { Controller } from '../../cluster/controller.js'
 import type { ControllerChannel } from '../../cluster/controller-channel.js'
 import type { MetadataCache } from '../../cluster/metadata-cache.js'
-import type { ReplicaManager } from '../../cluster/replica-manager.js'
 import type { EndPoint } from '../../config/end-point.js'
 import type { KafkaConfig } from '../../config/kafka-config.js'
+import type { ReplicaManager } from '../../replica/replica-manager.js'
 
 /**
  * What the data-plane and admin handlers are built with. Each handler takes only what it uses; this is

@@ -4,12 +4,12 @@
  * TransactionCoordination.writeMarkersLocally). Each partition is answered once its ISR holds the marker.
  */
 
+import type { TransactionCoordination } from '../../coordinator/runtime/transaction-coordination.js'
 import type {
   WriteTxnMarkersRequest,
   WriteTxnMarkersResponse
 } from '../../protocol/messages/write-txn-markers.js'
 import type { ApiHandler } from '../api-registry.js'
-import type { TransactionCoordination } from '../transaction-coordination.js'
 
 export function createWriteTxnMarkersHandler(
   txn: TransactionCoordination

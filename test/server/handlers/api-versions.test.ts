@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
+import { createLogger } from '../../../src/common/logger.js'
 import { KafkaConfig } from '../../../src/config/kafka-config.js'
 import { ErrorCode } from '../../../src/protocol/error-codes.js'
 import type { ApiVersionsResponse } from '../../../src/protocol/messages/api-versions.js'
 import { ApiRegistry } from '../../../src/server/api-registry.js'
 import { apiVersionsHandler } from '../../../src/server/handlers/api-versions.js'
-import { createLogger } from '../../../src/server/logger.js'
 import { RequestContext } from '../../../src/server/request-context.js'
 
 const registry = new ApiRegistry([

@@ -1,11 +1,11 @@
 /** A broker RequestContext and a response round-trip through the generated codec, for the group handlers. */
 
+import { createLogger } from '../../../src/common/logger.js'
 import { KafkaConfig } from '../../../src/config/kafka-config.js'
 import type { ApiDescriptor } from '../../../src/protocol/api-descriptor.js'
 import { Reader } from '../../../src/protocol/reader.js'
 import { Writer } from '../../../src/protocol/writer.js'
 import { ApiRegistry } from '../../../src/server/api-registry.js'
-import { createLogger } from '../../../src/server/logger.js'
 import { RequestContext } from '../../../src/server/request-context.js'
 
 export function requestContext(apiKey: number, version: number): RequestContext {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { offsetTruncationState } from '../../src/cluster/offset-truncation.js'
+import { offsetTruncationState } from '../../src/replica/offset-truncation.js'
 import { LeaderEpochFileCache } from '../../src/storage/leader-epoch-file-cache.js'
 import { withTempDir } from '../storage/batch-fixtures.js'
 

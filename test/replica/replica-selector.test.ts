@@ -4,7 +4,7 @@ import {
   RACK_AWARE_REPLICA_SELECTOR,
   RackAwareReplicaSelector,
   replicaSelectorFor
-} from '../../src/cluster/replica-selector.js'
+} from '../../src/replica/replica-selector.js'
 
 const leader = { brokerId: 1, rack: 'a', logEndOffset: 100 }
 const b1 = { brokerId: 2, rack: 'b', logEndOffset: 90 }

@@ -1,3 +1,4 @@
+import { BrokerConnection } from '../network/broker-connection.js'
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
 import type { FetchRequest, FetchResponse } from '../protocol/messages/fetch.js'
 import type {
@@ -6,7 +7,6 @@ import type {
 } from '../protocol/messages/offset-for-leader-epoch.js'
 import { offsetTruncationState } from './offset-truncation.js'
 import type { Partition } from './partition.js'
-import { ReplicaFetcherConnection } from './replica-fetcher-connection.js'
 import { isFollowerThrottled, type ReplicationThrottle } from './replication-throttle.js'
 
 const FETCH_API = 1
@@ -64,7 +64,7 @@ interface FetchState {
  */
 export class ReplicaFetcher {
   private readonly states = new Map<string, FetchState>()
-  private readonly connection: ReplicaFetcherConnection
+  private readonly connection: BrokerConnection
   private loop: Promise<void> | null = null
   private stopped = false
   private sleeping: { timer: NodeJS.Timeout; wake: () => void } | null = null
@@ -80,7 +80,7 @@ export class ReplicaFetcher {
     /** The topic's follower.replication.throttled.replicas value, if set. */
     private readonly throttledReplicas: (partition: Partition) => string | undefined = () => undefined
   ) {
-    this.connection = new ReplicaFetcherConnection(endpoint, `samsa-replica-fetcher-${localBrokerId}`)
+    this.connection = new BrokerConnection(endpoint, `samsa-replica-fetcher-${localBrokerId}`)
   }
 
   get size(): number {

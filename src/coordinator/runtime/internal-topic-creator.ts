@@ -4,10 +4,10 @@
  * sends it a CreateTopics request (through the ControllerChannel) instead of writing the metadata itself.
  */
 
-import type { Controller } from '../cluster/controller.js'
-import type { ControllerChannel } from '../cluster/controller-channel.js'
-import { ErrorCode } from '../protocol/error-codes.js'
-import type { CreateTopicsRequest, CreateTopicsResponse } from '../protocol/messages/create-topics.js'
+import type { Controller } from '../../cluster/controller.js'
+import type { ControllerChannel } from '../../cluster/controller-channel.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
+import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/create-topics.js'
 
 export interface InternalTopic {
   readonly name: string

@@ -1,4 +1,4 @@
-import { ReplicaFetcherConnection } from '../../cluster/replica-fetcher-connection.js'
+import { BrokerConnection } from './broker-connection.js'
 
 /** Where a live broker can be reached now, undefined when it is unknown or fenced. */
 export type BrokerEndpointLookup = (nodeId: number) => { host: string; port: number } | undefined
@@ -12,7 +12,7 @@ export type BrokerEndpointLookup = (nodeId: number) => { host: string; port: num
  * Event loop: no I/O happens here; connections open lazily on their first request.
  */
 export class InterBrokerConnections {
-  private readonly connections = new Map<number, ReplicaFetcherConnection>()
+  private readonly connections = new Map<number, BrokerConnection>()
   private closed = false
 
   constructor(
@@ -26,7 +26,7 @@ export class InterBrokerConnections {
     if (this.closed) return Promise.reject(new Error('inter-broker connections closed'))
     let connection = this.connections.get(nodeId)
     if (connection === undefined) {
-      connection = new ReplicaFetcherConnection(
+      connection = new BrokerConnection(
         () => this.endpointOf(nodeId),
         `${this.clientIdPrefix}-${this.localBrokerId}`
       )

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { LeaderReplicationQuota } from '../../src/cluster/leader-replication-quota.js'
-import type { Partition } from '../../src/cluster/partition.js'
-import { isThrottledReplica, ReplicationThrottle } from '../../src/cluster/replication-throttle.js'
+import { LeaderReplicationQuota } from '../../src/replica/leader-replication-quota.js'
+import type { Partition } from '../../src/replica/partition.js'
+import { isThrottledReplica, ReplicationThrottle } from '../../src/replica/replication-throttle.js'
 
 const LEADER = 1
 

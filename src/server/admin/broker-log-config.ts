@@ -1,6 +1,6 @@
-import type { TopicConfigs } from '../cluster/metadata-store.js'
-import type { KafkaConfig } from '../config/kafka-config.js'
-import { type ConfigValue, LogConfig } from '../storage/log-config.js'
+import type { TopicConfigs } from '../../cluster/metadata-store.js'
+import type { KafkaConfig } from '../../config/kafka-config.js'
+import { type ConfigValue, LogConfig } from '../../storage/log-config.js'
 
 /** Kafka's broker-level synonyms of the topic-level log settings (KafkaConfig's log.* defaults). */
 const BROKER_SYNONYMS: ReadonlyArray<readonly [topicKey: string, brokerKey: string]> = [

@@ -1,31 +1,31 @@
-import type { Controller } from '../cluster/controller.js'
-import type { ControllerChannel } from '../cluster/controller-channel.js'
-import { DelayedProduce } from '../cluster/delayed-produce.js'
-import type { MetadataCache } from '../cluster/metadata-cache.js'
-import type { Partition } from '../cluster/partition.js'
-import { partitionKey, type ReplicaManager } from '../cluster/replica-manager.js'
-import type { KafkaConfig } from '../config/kafka-config.js'
-import type { GroupCoordinator } from '../coordinator/group/group-coordinator.js'
-import type { ProducerIdManager } from '../coordinator/producer-id-manager.js'
-import {
-  AddPartitionsToTxnManager,
-  producerErrorFor
-} from '../coordinator/transaction/add-partitions-to-txn-manager.js'
-import { InterBrokerConnections } from '../coordinator/transaction/inter-broker-connections.js'
-import { TransactionCoordinator, type TxnMarker } from '../coordinator/transaction/transaction-coordinator.js'
+import type { Controller } from '../../cluster/controller.js'
+import type { ControllerChannel } from '../../cluster/controller-channel.js'
+import type { MetadataCache } from '../../cluster/metadata-cache.js'
+import type { Logger } from '../../common/logger.js'
+import type { KafkaConfig } from '../../config/kafka-config.js'
+import { InterBrokerConnections } from '../../network/inter-broker-connections.js'
+import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
+import type {
+  InitProducerIdRequest,
+  InitProducerIdResponse
+} from '../../protocol/messages/init-producer-id.js'
+import { DelayedProduce } from '../../replica/delayed-produce.js'
+import type { Partition } from '../../replica/partition.js'
+import { partitionKey, type ReplicaManager } from '../../replica/replica-manager.js'
+import type { CoordinatorNode } from '../coordinator-node.js'
+import type { GroupCoordinator } from '../group/group-coordinator.js'
+import type { ProducerIdManager } from '../producer-id-manager.js'
+import { AddPartitionsToTxnManager, producerErrorFor } from '../transaction/add-partitions-to-txn-manager.js'
+import { TransactionCoordinator, type TxnMarker } from '../transaction/transaction-coordinator.js'
 import {
   type FailedMarkerPartition,
   TransactionMarkerChannelManager
-} from '../coordinator/transaction/transaction-marker-channel-manager.js'
-import type { TopicPartition } from '../coordinator/transaction/transaction-metadata.js'
-import { TransactionStateManager } from '../coordinator/transaction/transaction-state-manager.js'
-import { ErrorCode, errorCodeOf, KafkaError } from '../protocol/error-codes.js'
-import type { InitProducerIdRequest, InitProducerIdResponse } from '../protocol/messages/init-producer-id.js'
+} from '../transaction/transaction-marker-channel-manager.js'
+import type { TopicPartition } from '../transaction/transaction-metadata.js'
+import { TransactionStateManager } from '../transaction/transaction-state-manager.js'
 import { CoordinatorPartitionTracker } from './coordinator-partition-tracker.js'
-import type { CoordinatorNode } from './handlers/find-coordinator.js'
 import type { InternalTopic } from './internal-topic-creator.js'
 import { InternalTopicGroupStore, OFFSETS_TOPIC } from './internal-topic-group-store.js'
-import type { Logger } from './logger.js'
 
 export const TRANSACTION_STATE_TOPIC = '__transaction_state'
 /** InitProducerId: PRODUCER_FENCED exists from v4; older clients understand only INVALID_PRODUCER_EPOCH. */

@@ -1,13 +1,13 @@
-import type { Controller } from '../cluster/controller.js'
-import type { ControllerChannel } from '../cluster/controller-channel.js'
-import type { MetadataCache } from '../cluster/metadata-cache.js'
-import type { MetadataDelta, Unsubscribe } from '../cluster/metadata-store.js'
-import type { KafkaConfig } from '../config/kafka-config.js'
-import { partitionFor } from '../coordinator/group/group-partition.js'
-import { ErrorCode } from '../protocol/error-codes.js'
-import type { CoordinatorNode } from './handlers/find-coordinator.js'
+import type { Controller } from '../../cluster/controller.js'
+import type { ControllerChannel } from '../../cluster/controller-channel.js'
+import type { MetadataCache } from '../../cluster/metadata-cache.js'
+import type { MetadataDelta, Unsubscribe } from '../../cluster/metadata-store.js'
+import type { Logger } from '../../common/logger.js'
+import type { KafkaConfig } from '../../config/kafka-config.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
+import type { CoordinatorNode } from '../coordinator-node.js'
+import { partitionFor } from '../group/group-partition.js'
 import { createInternalTopic, type InternalTopic } from './internal-topic-creator.js'
-import type { Logger } from './logger.js'
 
 /** After a failed load, the partition is tried again this much later (if this broker still leads it). */
 const LOAD_RETRY_MS = 1000

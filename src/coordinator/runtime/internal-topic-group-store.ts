@@ -1,16 +1,15 @@
-import { DelayedProduce } from '../cluster/delayed-produce.js'
-import type { Partition } from '../cluster/partition.js'
-import { partitionKey, type ReplicaManager } from '../cluster/replica-manager.js'
-import type {
-  CoordinatorLogEntry,
-  CoordinatorRecord,
-  GroupStore,
-  TxnProducer
-} from '../coordinator/group/group-store.js'
-import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
-import { ControlRecordType, decodeEndTxnMarker } from '../protocol/records/control-record.js'
-import { createRecordBatch, decodeRecordBatch, encodeRecordBatch } from '../protocol/records/record-batch.js'
-import { iterateBatches } from '../protocol/records/record-batch-iterator.js'
+import { ErrorCode, KafkaError } from '../../protocol/error-codes.js'
+import { ControlRecordType, decodeEndTxnMarker } from '../../protocol/records/control-record.js'
+import {
+  createRecordBatch,
+  decodeRecordBatch,
+  encodeRecordBatch
+} from '../../protocol/records/record-batch.js'
+import { iterateBatches } from '../../protocol/records/record-batch-iterator.js'
+import { DelayedProduce } from '../../replica/delayed-produce.js'
+import type { Partition } from '../../replica/partition.js'
+import { partitionKey, type ReplicaManager } from '../../replica/replica-manager.js'
+import type { CoordinatorLogEntry, CoordinatorRecord, GroupStore, TxnProducer } from '../group/group-store.js'
 
 export const OFFSETS_TOPIC = '__consumer_offsets'
 const LOAD_CHUNK_BYTES = 1024 * 1024

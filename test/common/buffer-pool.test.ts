@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
-import { BufferPool, MIN_POOLED_BYTES } from '../../src/storage/buffer-pool.js'
+import { BufferPool, MIN_POOLED_BYTES } from '../../src/common/buffer-pool.js'
 
 describe('BufferPool', () => {
   it('hands a released buffer out again for a request of the same size class', () => {

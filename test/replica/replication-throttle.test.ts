@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { isFollowerThrottled, ReplicationThrottle } from '../../src/cluster/replication-throttle.js'
+import { isFollowerThrottled, ReplicationThrottle } from '../../src/replica/replication-throttle.js'
 
 test('the bucket allows one second of bytes, then refills at the rate', () => {
   let now = 0

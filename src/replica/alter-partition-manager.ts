@@ -1,7 +1,7 @@
+import type { AlterIsrRequest, Controller } from '../cluster/controller.js'
+import type { ControllerChannel } from '../cluster/controller-channel.js'
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
 import type { AlterPartitionRequest, AlterPartitionResponse } from '../protocol/messages/alter-partition.js'
-import type { AlterIsrRequest, Controller } from './controller.js'
-import type { ControllerChannel } from './controller-channel.js'
 import type { Partition } from './partition.js'
 
 const ALTER_PARTITION_API = 56

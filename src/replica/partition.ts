@@ -1,3 +1,5 @@
+import type { PartitionRegistration, TopicId } from '../cluster/metadata-store.js'
+import type { BufferPool } from '../common/buffer-pool.js'
 import { ErrorCode, errorCodeOf, KafkaError } from '../protocol/error-codes.js'
 import { ControlRecordType, createEndTxnMarkerBatch } from '../protocol/records/control-record.js'
 import { encodeRecordBatch } from '../protocol/records/record-batch.js'
@@ -7,10 +9,8 @@ import {
   LOG_OVERHEAD,
   RECORD_BATCH_OVERHEAD
 } from '../protocol/records/record-batch-header.js'
-import type { BufferPool } from '../storage/buffer-pool.js'
 import type { AbortedTxn } from '../storage/transaction-index.js'
 import type { FetchDataInfo, LogAppendInfo, UnifiedLog } from '../storage/unified-log.js'
-import type { PartitionRegistration, TopicId } from './metadata-store.js'
 
 /** Which offset bounds what a fetch may read: Kafka's FetchIsolation. */
 export type FetchIsolation = 'log-end' | 'high-watermark' | 'txn-committed'

@@ -26,7 +26,7 @@ interface InFlight {
  *
  * Event loop: all I/O is asynchronous; response payloads are decoded as they arrive.
  */
-export class ReplicaFetcherConnection {
+export class BrokerConnection {
   private socket: Socket | null = null
   private connecting: Promise<Socket> | null = null
   private decoder = new FrameDecoder(MAX_RESPONSE_BYTES)

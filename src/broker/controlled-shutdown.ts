@@ -9,12 +9,12 @@
 import type { Controller } from '../cluster/controller.js'
 import type { ControllerChannel } from '../cluster/controller-channel.js'
 import type { MetadataCache } from '../cluster/metadata-cache.js'
+import type { Logger } from '../common/logger.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import type {
   ControlledShutdownRequest,
   ControlledShutdownResponse
 } from '../protocol/messages/controlled-shutdown.js'
-import type { Logger } from './logger.js'
 
 const CONTROLLED_SHUTDOWN_API = 7
 const CONTROLLED_SHUTDOWN_VERSION = 3

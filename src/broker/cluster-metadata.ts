@@ -14,10 +14,10 @@ import { FileMetadataStore } from '../cluster/file-metadata-store.js'
 import { ensureMetaProperties } from '../cluster/meta-properties.js'
 import { MetadataCache } from '../cluster/metadata-cache.js'
 import type { BrokerRegistrationRequest, MetadataStore } from '../cluster/metadata-store.js'
+import type { Logger } from '../common/logger.js'
 import { ConfigError } from '../config/config-error.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import { FileProducerIdBlockSource, type ProducerIdBlockSource } from '../coordinator/producer-id-manager.js'
-import type { Logger } from './logger.js'
 
 export interface ClusterMetadata {
   readonly store: MetadataStore
