@@ -11,4 +11,5 @@ bash scripts/install-etcd.sh || echo "etcd unavailable; test/cluster/etcd will s
 bash scripts/install-bench-peers.sh || echo "bench peers unavailable; test/bench will skip" >&2
 npx biome check .
 npx tsc -p tsconfig.json
+node dist/scripts/import-rules/check-imports.js
 node --test --test-concurrency=2 $(find dist/test -name '*.test.js' | sort)

@@ -1,0 +1,20 @@
+/**
+ * `node dist/scripts/import-rules/check-imports.js`: fails (exit 1) on any import that breaks a folder rule
+ * of docs/DESIGN.md, and on any import cycle in src/. Run by the test command before the tests.
+ */
+
+import { readFileSync } from 'node:fs'
+import { buildImportGraph, findCycles } from './import-graph.js'
+import { findViolations, parseRules } from './import-rules.js'
+
+const root = process.cwd()
+const rules = parseRules(readFileSync('docs/DESIGN.md', 'utf8'))
+const graph = buildImportGraph(root)
+const violations = findViolations(graph, rules)
+const cycles = findCycles(graph)
+for (const v of violations) console.error(`import rule broken: ${v.from} -> ${v.to || '?'} (${v.rule})`)
+for (const c of cycles) console.error(`import cycle among: ${c.join(', ')}`)
+if (violations.length > 0 || cycles.length > 0) process.exit(1)
+console.log(
+  `imports: ${graph.size} files in src/ follow the ${rules.length} folder rules of docs/DESIGN.md, no cycles`
+)
