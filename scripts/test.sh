@@ -1,14 +1,33 @@
 #!/usr/bin/env bash
 # The whole test suite: install the Debian peers the tests need, lint, type-check and build, then run every test.
+# Under CI=true every test peer is mandatory: a peer that cannot be installed stops the run here, naming it, and
+# a test that finds a peer missing fails instead of skipping (test/helpers/test-peers.ts). Elsewhere a missing
+# optional peer only skips the tests that need it, and each skip says why.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/install-test-peers.sh
+
+ci=false
+case "${CI:-}" in true | TRUE | True | 1) ci=true ;; esac
+
+# install_peer <what> <script> <tests that need it>
+install_peer() {
+  if bash "$2"; then return 0; fi
+  if [ "$ci" = true ]; then
+    echo "test peer missing: $1 ($2 failed); CI=true requires it for $3" >&2
+    exit 1
+  fi
+  echo "test peer missing: $1 ($2 failed); $3 will skip" >&2
+}
+
+# kcat and python3-confluent-kafka: many e2e tests need them, so their install is fatal everywhere.
+bash scripts/install-test-peers.sh || { echo "test peers missing: kcat / python3-confluent-kafka (scripts/install-test-peers.sh failed)" >&2; exit 1; }
 # librdkafka >= 2.10 for the KIP-848 tests, built from node-rdkafka's sources (minutes on a fresh machine).
-bash scripts/install-kip848-client.sh || echo "KIP-848 client unavailable; test/e2e/kip848 will skip" >&2
-# etcd for the cluster metadata tests (skipped with a message when it cannot be installed).
-bash scripts/install-etcd.sh || echo "etcd unavailable; test/cluster/etcd will skip" >&2
+install_peer "KIP-848 client (node-rdkafka, librdkafka >= 2.10)" scripts/install-kip848-client.sh test/e2e/kip848
+# etcd for the cluster metadata tests.
+install_peer etcd scripts/install-etcd.sh "test/cluster/etcd and test/e2e/cluster"
 # C toolchain, librdkafka-dev, Redis and NATS for the benchmark smoke test.
-bash scripts/install-bench-peers.sh || echo "bench peers unavailable; test/bench will skip" >&2
+install_peer "bench peers (C toolchain, librdkafka-dev, hiredis, NATS C client, Redis, NATS)" \
+  scripts/install-bench-peers.sh test/bench
 npx biome check .
 npx tsc -p tsconfig.json
 node dist/scripts/import-rules/check-imports.js

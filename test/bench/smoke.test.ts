@@ -13,17 +13,37 @@ import { test } from 'node:test'
 import { fileURLToPath } from 'node:url'
 import { type Measurement, wantsSamsaProduceOnly } from '../../bench/lib/measure.js'
 import { scenarios } from '../../bench/lib/scenarios.js'
+import { INSTALL, requirePeer } from '../helpers/test-peers.js'
 
 const RUNNER = fileURLToPath(new URL('../../bench/run.js', import.meta.url))
 
-function hasLibrdkafka(): boolean {
+function succeeds(command: string, args: readonly string[]): boolean {
   try {
-    execFileSync('pkg-config', ['--exists', 'rdkafka'])
+    execFileSync(command, args, { stdio: 'ignore' })
     return true
   } catch {
     return false
   }
 }
+
+const onPath = (command: string) => succeeds('sh', ['-c', `command -v ${command}`])
+const hasPkg = (pkg: string) => succeeds('pkg-config', ['--exists', pkg])
+
+/**
+ * The bench peers as scripts/install-bench-peers.sh lists them. Without the first three nothing can be
+ * measured, so the test skips (outside CI); without the others the runner records those peers as not run,
+ * which this test only accepts outside CI. Under CI=true any of them missing fails here, naming it.
+ */
+const benchSkip =
+  requirePeer('C compiler (cc)', onPath('cc'), INSTALL.benchPeers) ||
+  requirePeer('pkg-config', onPath('pkg-config'), INSTALL.benchPeers) ||
+  requirePeer('librdkafka-dev', hasPkg('rdkafka'), INSTALL.benchPeers)
+const partialPeers = [
+  requirePeer('libhiredis-dev', hasPkg('hiredis'), INSTALL.benchPeers),
+  requirePeer('libnats-dev', hasPkg('libnats'), INSTALL.benchPeers),
+  requirePeer('redis-server', onPath('redis-server'), INSTALL.benchPeers),
+  requirePeer('nats-server', onPath('nats-server'), INSTALL.benchPeers)
+].filter((reason) => reason !== false)
 
 function runSmoke(outDir: string, timeoutMs: number): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
@@ -50,9 +70,10 @@ function runSmoke(outDir: string, timeoutMs: number): Promise<{ code: number | n
 }
 
 test('BENCH_SMOKE=1 runs every scenario end to end', {
-  skip: !hasLibrdkafka() && 'librdkafka-dev not installed (scripts/install-bench-peers.sh)',
+  skip: benchSkip,
   timeout: 150_000
-}, async () => {
+}, async (t) => {
+  for (const reason of partialPeers) t.diagnostic(`not measured: ${reason}`)
   const outDir = mkdtempSync(join(tmpdir(), 'samsa-bench-smoke-'))
   try {
     const { code, output } = await runSmoke(outDir, 140_000)
@@ -60,7 +81,7 @@ test('BENCH_SMOKE=1 runs every scenario end to end', {
     for (const scenario of scenarios({ BENCH_SMOKE: '1' })) {
       const file = JSON.parse(readFileSync(join(outDir, `${scenario.id}.json`), 'utf8')) as {
         measurements: Measurement[]
-        skipped: { peer: string }[]
+        skipped: { peer: string; reason: string }[]
       }
       const samsa = file.measurements.find((m) => m.peer === 'samsa' && m.workload !== 'produce-only')
       assert.ok(samsa?.ok, `${scenario.id}: samsa ${samsa?.error ?? 'missing'}`)
@@ -81,6 +102,11 @@ test('BENCH_SMOKE=1 runs every scenario end to end', {
         [...scenario.peers].sort(),
         `${scenario.id}: every peer ran or was skipped`
       )
+      // A peer the runner could not run (not installed, or its driver did not build) fails under CI.
+      for (const s of file.skipped) {
+        const reason = requirePeer(`bench peer ${s.peer}`, false, INSTALL.benchPeers, s.reason)
+        if (reason) t.diagnostic(`${scenario.id}: ${reason}`)
+      }
       for (const m of file.measurements) {
         assert.ok(m.ok, `${scenario.id}/${m.peer}: ${m.error}`)
         const last = m.driver.at(-1)

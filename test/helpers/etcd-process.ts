@@ -1,8 +1,8 @@
 /**
  * Test kit: runs a real single-member etcd (Debian etcd-server) on free loopback ports with a temporary data
  * dir, waits until it answers /health, and kills it. `ensureEtcd()` installs etcd through
- * scripts/install-etcd.sh when it is missing and reports why when that is impossible, so tests can skip with
- * a clear message instead of failing on a machine that cannot have etcd.
+ * scripts/install-etcd.sh when it is missing; when that is impossible requirePeer decides: a skip reason
+ * naming etcd outside CI, a failure under CI=true.
  */
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
@@ -11,20 +11,21 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { INSTALL, requirePeer } from './test-peers.js'
 
 const INSTALL_SCRIPT = fileURLToPath(new URL('../../../scripts/install-etcd.sh', import.meta.url))
 
-/** null when etcd is available; otherwise the reason it is not (for `test(..., { skip })`). */
-export async function ensureEtcd(): Promise<string | null> {
-  return new Promise((resolve) => {
+/**
+ * false when etcd is available; otherwise the reason it is not (for `test(..., { skip })`). Under CI=true a
+ * missing etcd rejects instead (see requirePeer).
+ */
+export async function ensureEtcd(): Promise<string | false> {
+  const failure = await new Promise<string | null>((resolve) => {
     execFile('bash', [INSTALL_SCRIPT], { timeout: 240_000 }, (err, _stdout, stderr) => {
-      resolve(
-        err
-          ? `etcd is not installed and scripts/install-etcd.sh failed: ${stderr.trim() || err.message}`
-          : null
-      )
+      resolve(err ? `scripts/install-etcd.sh failed: ${stderr.trim() || err.message}` : null)
     })
   })
+  return requirePeer('etcd', failure === null, INSTALL.etcd, failure ?? undefined)
 }
 
 async function freePort(): Promise<number> {

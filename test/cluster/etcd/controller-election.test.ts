@@ -10,7 +10,7 @@ const LEASE_TTL_SECONDS = 2
 
 const skip = await ensureEtcd()
 if (skip) console.log(`skipping the etcd controller election tests: ${skip}`)
-const opts = { skip: skip ?? false }
+const opts = { skip }
 
 let etcd: EtcdProcess
 const stores: EtcdMetadataStore[] = []

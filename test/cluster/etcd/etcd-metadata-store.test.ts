@@ -15,7 +15,7 @@ import { etcdForFile, rejectsWith, StoreProcess, waitFor } from './etcd-store-ki
 
 const skip = await ensureEtcd()
 if (skip) console.log(`skipping the etcd MetadataStore tests: ${skip}`)
-const opts = { skip: skip ?? false }
+const opts = { skip }
 
 const stores = etcdForFile(skip)
 

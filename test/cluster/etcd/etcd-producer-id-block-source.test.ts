@@ -11,7 +11,7 @@ import { EtcdProcess, ensureEtcd } from '../../helpers/etcd-process.js'
 
 const skip = await ensureEtcd()
 if (skip) console.log(`skipping the etcd producer id tests: ${skip}`)
-const opts = { skip: skip ?? false }
+const opts = { skip }
 
 let etcd: EtcdProcess
 const sources: EtcdProducerIdBlockSource[] = []

@@ -13,7 +13,7 @@ import { ensureEtcd } from '../../helpers/etcd-process.js'
 import { etcdForFile, waitFor } from './etcd-store-kit.js'
 
 const skip = await ensureEtcd()
-const opts = { skip: skip ?? false }
+const opts = { skip }
 
 const stores = etcdForFile(skip)
 

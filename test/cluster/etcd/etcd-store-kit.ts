@@ -23,7 +23,7 @@ const STORE_MODULE = fileURLToPath(
  * One etcd for the test file, started in `before` (unless `skip`, ensureEtcd's reason) and stopped in
  * `after` once every store opened with `openStore` is closed. Call at the top level of the file.
  */
-export function etcdForFile(skip: string | null): {
+export function etcdForFile(skip: string | false): {
   etcd: () => EtcdProcess
   openStore: (options: Omit<EtcdMetadataStoreOptions, 'endpoints'>) => Promise<EtcdMetadataStore>
 } {

@@ -73,7 +73,7 @@ const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + Math.max(0, b), 0
 
 describe('consumer groups on a 3-broker cluster', async () => {
   const skip = await ensureEtcd()
-  const opts = { skip: skip ?? false, timeout: 120_000 }
+  const opts = { skip, timeout: 120_000 }
   let dir = ''
   let state: ClusterState | undefined
   let kafka: kafkajs.Kafka | undefined

@@ -87,7 +87,7 @@ describe('etcd outage and a deposed leader: RF=3, min.insync.replicas=2', async 
   })
 
   it('with etcd frozen past the session timeout, the leader keeps acknowledging and serving; the cluster recovers', {
-    skip: skip ?? false
+    skip
   }, async (t) => {
     const before = await pollFor(
       'a leader with the full ISR',
@@ -147,7 +147,7 @@ describe('etcd outage and a deposed leader: RF=3, min.insync.replicas=2', async 
   })
 
   it('a leader frozen past the session timeout is replaced and, resumed, acknowledges nothing', {
-    skip: skip ?? false
+    skip
   }, async (t) => {
     const before = await pollFor('the full ISR', 30_000, () => consistentMetadata(3), POLL)
     deposed = before.leader
@@ -211,7 +211,7 @@ describe('etcd outage and a deposed leader: RF=3, min.insync.replicas=2', async 
   })
 
   it('after the cluster stops, every log holds every acknowledged record and nothing the deposed leader wrote alone', {
-    skip: skip ?? false
+    skip
   }, async () => {
     assert.ok(deposed > 0 && newLeader > 0, 'needs the deposed-leader test')
     const stopped = await runCli(['cluster', 'stop', '--dir', dir], 60_000)

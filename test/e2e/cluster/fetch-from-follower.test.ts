@@ -39,7 +39,7 @@ function consumerFetch(port: number, version: number, rackId: string) {
 
 describe('KIP-392: fetch from the closest replica', async () => {
   const skip = await ensureEtcd()
-  const opts = { skip: skip ?? false }
+  const opts = { skip }
   let dir = ''
   let state: ClusterState | undefined
   let restarted: RestartedBroker | undefined

@@ -39,7 +39,7 @@ function produce(port: number, acks: number, value: string) {
 
 describe('fetch purgatory wake-ups on leader appends', async () => {
   const skip = await ensureEtcd()
-  const opts = { skip: skip ?? false }
+  const opts = { skip }
   let dir = ''
   let state: ClusterState | undefined
   const portOf = (nodeId: number) => brokerOf(state!, nodeId).port

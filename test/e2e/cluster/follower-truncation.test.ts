@@ -54,7 +54,7 @@ async function leaderEpochAt(port: number): Promise<number> {
 
 describe('follower truncation: diverging epochs and a follower behind the leader log start', async () => {
   const skip = await ensureEtcd()
-  const opts = { skip: skip ?? false }
+  const opts = { skip }
   let dir = ''
   let state: ClusterState | undefined
   let restarted: RestartedBroker | undefined

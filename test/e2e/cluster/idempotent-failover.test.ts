@@ -98,7 +98,7 @@ function assertInOrderOnce(log: readonly string[], prefix: string, acked: readon
 
 describe('idempotent producers across leader failover and follower recovery (RF=3, min.insync.replicas=2)', async () => {
   const skip = await ensureEtcd()
-  const opts = { skip: skip ?? false }
+  const opts = { skip }
   let dir = ''
   let state: ClusterState | undefined
   const restarted = new Map<number, RestartedBroker>()

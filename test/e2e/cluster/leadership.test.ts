@@ -172,7 +172,7 @@ describe('leadership: controlled shutdown and ElectLeaders', async () => {
   })
 
   it('a SIGTERMed leader moves its leaderships before it exits; producers see only NOT_LEADER_OR_FOLLOWER', {
-    skip: skip ?? false
+    skip
   }, async (t) => {
     // kafkajs's DEBUG log (every request and response, per broker, with correlation ids), kept in memory and
     // written next to the broker logs only when the test fails.
@@ -277,7 +277,7 @@ describe('leadership: controlled shutdown and ElectLeaders', async () => {
    * replayed here with raw frames, so the race is not needed.
    */
   it('a fetch from a shut-down replica that the controller refuses to add to the ISR does not stall acks=all', {
-    skip: skip ?? false
+    skip
   }, async () => {
     const now = (await partitionsAt(survivorPort()))[VICTIM_PARTITION]!
     assert.notEqual(now.leader, VICTIM)
@@ -294,7 +294,7 @@ describe('leadership: controlled shutdown and ElectLeaders', async () => {
   })
 
   it('ElectLeaders: PREFERRED_LEADER_NOT_AVAILABLE while the preferred replica is down, then moves it back', {
-    skip: skip ?? false
+    skip
   }, async () => {
     const port = survivorPort()
     const down = await electLeaders(port, 0, [VICTIM_PARTITION])

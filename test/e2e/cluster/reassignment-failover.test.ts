@@ -77,7 +77,7 @@ describe('reassignment: the controller dies while a partition moves', async () =
   })
 
   it('the next controller completes a reassignment the killed one started', {
-    skip: skip ?? false
+    skip
   }, async () => {
     const brokers = state!.brokers
     const controllerId = await waitFor('a controller', 15_000, async () => {

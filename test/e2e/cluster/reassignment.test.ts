@@ -93,7 +93,7 @@ describe('reassignment: scaling out onto a 4th broker', async () => {
   })
 
   it('moves partitions onto the new broker under load without losing acknowledged records', {
-    skip: skip ?? false
+    skip
   }, async (t) => {
     const port = basePort
     const kafka = new kafkajs.Kafka({

@@ -61,7 +61,7 @@ describe('replication: RF=3, min.insync.replicas=2, leader failover', async () =
   })
 
   it('acks=all produces reach every replica and are readable from the leader', {
-    skip: skip ?? false
+    skip
   }, async () => {
     const values = Array.from({ length: 100 }, (_, i) => `a-${i}`)
     const { reports, unflushed } = await pyProduce(
@@ -86,7 +86,7 @@ describe('replication: RF=3, min.insync.replicas=2, leader failover', async () =
   })
 
   it('a SIGKILLed leader is replaced from the ISR; produces resume and nothing is lost or duplicated', {
-    skip: skip ?? false
+    skip
   }, async (t) => {
     const before = await partitionOf(state!.bootstrap, TOPIC)
     const victim = brokerOf(before.leader)
@@ -147,7 +147,7 @@ describe('replication: RF=3, min.insync.replicas=2, leader failover', async () =
   })
 
   it('a follower that stops fetching leaves the ISR: NOT_ENOUGH_REPLICAS_AFTER_APPEND, then NOT_ENOUGH_REPLICAS', {
-    skip: skip ?? false
+    skip
   }, async () => {
     assert.ok(newLeader > 0 && follower > 0, 'needs the failover test')
     const leaderPort = brokerOf(newLeader).port
@@ -166,7 +166,7 @@ describe('replication: RF=3, min.insync.replicas=2, leader failover', async () =
   })
 
   it('after the cluster stops, the new leader and its follower hold the same log', {
-    skip: skip ?? false
+    skip
   }, async () => {
     assert.ok(newLeader > 0 && follower > 0, 'needs the failover test')
     const stopped = await runCli(['cluster', 'stop', '--dir', dir], 60_000)

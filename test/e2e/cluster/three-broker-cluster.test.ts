@@ -58,7 +58,7 @@ describe('samsa cluster: 3 brokers on etcd', async () => {
     await stopCluster(dir, state)
   })
 
-  it('lists 3 brokers and the controller (kcat -L)', { skip: skip ?? false }, async () => {
+  it('lists 3 brokers and the controller (kcat -L)', { skip }, async () => {
     const md = await metadataOf(state!.bootstrap)
     assert.deepEqual(md.brokers.map((b) => b.id).sort(), [1, 2, 3], 'every broker is registered and live')
     assert.ok([1, 2, 3].includes(md.controllerid), `controller ${md.controllerid}`)
@@ -69,7 +69,7 @@ describe('samsa cluster: 3 brokers on etcd', async () => {
   })
 
   it('spreads the leaders of a 6-partition topic over the 3 racks; kcat produces and consumes through them', {
-    skip: skip ?? false
+    skip
   }, async () => {
     assert.equal(
       await createTopics(state!.bootstrap.split(',')[2]!, [
@@ -109,7 +109,7 @@ describe('samsa cluster: 3 brokers on etcd', async () => {
   })
 
   it('non-controllers forward CreateTopics; a request forwarded once gets NOT_CONTROLLER', {
-    skip: skip ?? false
+    skip
   }, async () => {
     const controller = (await metadataOf(state!.bootstrap)).controllerid
     const other = state!.brokers.find((b) => b.nodeId !== controller)!
@@ -139,7 +139,7 @@ describe('samsa cluster: 3 brokers on etcd', async () => {
   })
 
   it('non-controllers forward AlterConfigs and IncrementalAlterConfigs; forwarded once, every resource gets NOT_CONTROLLER', {
-    skip: skip ?? false
+    skip
   }, async () => {
     const controller = (await metadataOf(state!.bootstrap)).controllerid
     const other = state!.brokers.find((b) => b.nodeId !== controller)!
@@ -192,7 +192,7 @@ describe('samsa cluster: 3 brokers on etcd', async () => {
   })
 
   it('elects another controller when the controller is SIGKILLed, and creates topics after', {
-    skip: skip ?? false
+    skip
   }, async (t) => {
     const before = (await metadataOf(state!.bootstrap)).controllerid
     const victim = state!.brokers.find((b) => b.nodeId === before)!
@@ -231,7 +231,7 @@ describe('samsa cluster: 3 brokers on etcd', async () => {
     assert.equal(spread.filter((p) => p.leader === -1).length, 2)
   })
 
-  it('cluster stop ends every broker and etcd', { skip: skip ?? false }, async () => {
+  it('cluster stop ends every broker and etcd', { skip }, async () => {
     const stopped = await runCli(['cluster', 'stop', '--dir', dir], 60_000)
     assert.equal(stopped.code, 0, stopped.stderr)
     for (const p of [state!.etcd, ...state!.brokers])

@@ -95,7 +95,7 @@ print(json.dumps({'values': values, 'eof': sorted(eof)}))
 
 describe('transactions on a 3-broker cluster', async () => {
   const skip = await ensureEtcd()
-  const opts = { skip: skip ?? false }
+  const opts = { skip }
   let dir = ''
   let state: ClusterState | undefined
   const restarted = new Map<number, RestartedBroker>()

@@ -4,7 +4,8 @@
  * leaves, its partitions move to the others, and every produced record is consumed.
  *
  * node-rdkafka is built from source by scripts/install-kip848-client.sh (idempotent; minutes on first run)
- * outside the project's dependencies; the test skips, saying why, only if that script fails.
+ * outside the project's dependencies. If that script fails the test skips, naming the client, outside CI and
+ * fails under CI=true (requirePeer).
  */
 
 import assert from 'node:assert/strict'
@@ -18,6 +19,7 @@ import { Kafka, logLevel } from 'kafkajs'
 import type { ConsumerGroupDescribeResponse } from '../../../src/protocol/messages/consumer-group-describe.js'
 import { BrokerProcess } from '../../helpers/broker-process.js'
 import { request } from '../../helpers/partition-client.js'
+import { INSTALL, requirePeer } from '../../helpers/test-peers.js'
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..')
 const CLIENT_DIR = join(ROOT, 'node_modules/.cache/kip848-client')
@@ -52,11 +54,13 @@ function installClient(): { rdkafka: RdKafka } | { skip: string } {
     timeout: 20 * 60_000,
     env: { ...process.env, KIP848_CLIENT_DIR: CLIENT_DIR }
   })
-  if (r.status !== 0) {
-    return {
-      skip: `scripts/install-kip848-client.sh failed (${r.status ?? r.signal}): ${r.stderr.trim().slice(-400)}`
-    }
-  }
+  const skip = requirePeer(
+    'KIP-848 client (node-rdkafka 3.6.1, librdkafka >= 2.10)',
+    r.status === 0,
+    INSTALL.kip848Client,
+    `scripts/install-kip848-client.sh failed (${r.status ?? r.signal}): ${(r.stderr ?? '').trim().slice(-400)}`
+  )
+  if (skip) return { skip }
   const require = createRequire(join(CLIENT_DIR, 'package.json'))
   return { rdkafka: require('node-rdkafka') as RdKafka }
 }
