@@ -10,6 +10,7 @@ import { type BufferPool, fetchReadPool, requestFramePool } from '../common/buff
 import type { Logger } from '../common/logger.js'
 import { ProtocolDecodeError } from '../protocol/decode-error.js'
 import { FrameDecoder, InvalidReceiveError } from '../protocol/frame-decoder.js'
+import { ProduceApi } from '../protocol/messages/produce.js'
 import { readIntoSharedBuffer } from './socket-read-buffer.js'
 
 /** Response frame chunks (already size-prefixed), or null when the request gets no response (acks=0). */
@@ -45,7 +46,7 @@ const SMALL_RESPONSE_BYTES = 4096
  * pooled buffer is reused right away. Produce qualifies: its record batches are written to the log before
  * it answers. Others (JoinGroup metadata, for one) may be retained and are left to the garbage collector.
  */
-const RECYCLED_FRAME_API_KEYS: ReadonlySet<number> = new Set([0])
+const RECYCLED_FRAME_API_KEYS: ReadonlySet<number> = new Set([ProduceApi.apiKey])
 
 interface Slot {
   done: boolean

@@ -1,18 +1,26 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ApiVersionsRequest, ApiVersionsResponse } from '../../src/protocol/messages/api-versions.js'
-import type { HeartbeatRequest, HeartbeatResponse } from '../../src/protocol/messages/heartbeat.js'
-import type { ProduceRequest } from '../../src/protocol/messages/produce.js'
+import {
+  ApiVersionsApi,
+  type ApiVersionsRequest,
+  type ApiVersionsResponse
+} from '../../src/protocol/messages/api-versions.js'
+import {
+  HeartbeatApi,
+  type HeartbeatRequest,
+  type HeartbeatResponse
+} from '../../src/protocol/messages/heartbeat.js'
+import { ProduceApi, type ProduceRequest } from '../../src/protocol/messages/produce.js'
 import { type ApiHandler, NO_RESPONSE } from '../../src/server/api-registry.js'
 import { apiVersionsHandler } from '../../src/server/handlers/api-versions.js'
 import type { BrokerComponent } from '../../src/server/kafka-server.js'
 import { startInProcessBroker } from '../helpers/in-process-broker.js'
 import { RawKafkaClient } from '../helpers/raw-kafka-client.js'
 
-const HEARTBEAT = 12
-const PRODUCE = 0
-const API_VERSIONS = 18
+const HEARTBEAT = HeartbeatApi.apiKey
+const PRODUCE = ProduceApi.apiKey
+const API_VERSIONS = ApiVersionsApi.apiKey
 
 const heartbeat = (correlationId: number) =>
   [
@@ -29,7 +37,7 @@ function slowHeartbeat(
   seen: number[] = []
 ): ApiHandler<HeartbeatRequest, HeartbeatResponse> {
   return {
-    apiKey: HEARTBEAT,
+    api: HeartbeatApi,
     minVersion: 0,
     maxVersion: 4,
     async handle(req) {
@@ -65,7 +73,7 @@ describe('KafkaServer', () => {
 
   it('sends nothing for a request whose handler returns NO_RESPONSE (Produce acks=0)', async () => {
     const produce: ApiHandler<ProduceRequest, unknown> = {
-      apiKey: PRODUCE,
+      api: ProduceApi,
       minVersion: 3,
       maxVersion: 7,
       handle: (req) => (req.acks === 0 ? NO_RESPONSE : { responses: [], throttleTimeMs: 0 })
@@ -123,7 +131,7 @@ describe('KafkaServer', () => {
   it('lets kafkajs fall back to an older ApiVersions version using the v0 UNSUPPORTED_VERSION reply', async () => {
     const versionsServed: number[] = []
     const oldApiVersions: ApiHandler<ApiVersionsRequest, ApiVersionsResponse> = {
-      apiKey: API_VERSIONS,
+      api: ApiVersionsApi,
       minVersion: 0,
       maxVersion: 1,
       handle(req, ctx) {
@@ -150,7 +158,7 @@ describe('KafkaServer', () => {
 
   it('closes a connection whose handler throws, and keeps serving the others', async () => {
     const failing: ApiHandler = {
-      apiKey: HEARTBEAT,
+      api: HeartbeatApi,
       minVersion: 0,
       maxVersion: 4,
       handle: () => {

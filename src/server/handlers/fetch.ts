@@ -14,6 +14,7 @@ import type {
   FetchResponseFetchableTopicResponse,
   FetchResponsePartitionData
 } from '../../protocol/messages/fetch.js'
+import { FetchApi } from '../../protocol/messages/fetch.js'
 import type { FetchIsolation, Partition } from '../../replica/partition.js'
 import { partitionKey } from '../../replica/replica-manager.js'
 import { type ReplicaSelector, type ReplicaView, replicaSelectorFor } from '../../replica/replica-selector.js'
@@ -373,7 +374,7 @@ export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, 
   }
 
   return {
-    apiKey: 1,
+    api: FetchApi,
     minVersion: 4,
     maxVersion: 17,
     async handle(request: FetchRequest, ctx: RequestContext): Promise<FetchResponse> {
