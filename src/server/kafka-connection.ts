@@ -6,7 +6,7 @@
  */
 
 import type { Socket } from 'node:net'
-import { type BufferPool, fetchReadPool, requestFramePool } from '../common/buffer-pool.js'
+import type { BrokerBufferPools } from '../common/buffer-pool.js'
 import type { Logger } from '../common/logger.js'
 import { ProtocolDecodeError } from '../protocol/decode-error.js'
 import { FrameDecoder, InvalidReceiveError } from '../protocol/frame-decoder.js'
@@ -72,12 +72,12 @@ export class KafkaConnection {
     private readonly processor: RequestProcessor,
     private readonly limits: ConnectionLimits,
     private readonly logger: Logger,
-    private readonly framePool: BufferPool = requestFramePool,
-    private readonly readPool: BufferPool = fetchReadPool,
+    /** Frames are leased from `requestFrames`; fetched bytes go back to `fetchReads` once written. */
+    private readonly pools: BrokerBufferPools,
     /** A buffer shared by the event loop's sockets to read into (see socket-read-buffer.ts). */
     readBuffer?: Buffer
   ) {
-    this.decoder = new FrameDecoder(limits.maxRequestBytes, framePool)
+    this.decoder = new FrameDecoder(limits.maxRequestBytes, pools.requestFrames)
     this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()))
     if (
       readBuffer === undefined ||
@@ -177,10 +177,11 @@ export class KafkaConnection {
   private dispatch(payload: Buffer): void {
     const slot: Slot = { done: false, outcome: null, closeReason: null }
     this.slots.push(slot)
-    const recycle = this.framePool.isLeased(payload) && RECYCLED_FRAME_API_KEYS.has(payload.readInt16BE(0))
+    const framePool = this.pools.requestFrames
+    const recycle = framePool.isLeased(payload) && RECYCLED_FRAME_API_KEYS.has(payload.readInt16BE(0))
     this.processor.process(payload, this.info).then(
       (outcome) => {
-        if (recycle) this.framePool.release(payload)
+        if (recycle) framePool.release(payload)
         slot.outcome = outcome
         this.complete(slot)
       },
@@ -243,7 +244,7 @@ export class KafkaConnection {
     for (let i = 0; i < last; i++) this.socket.write(chunks[i]!)
     // Record bytes a fetch read into pooled buffers go back to the pool once the kernel has them (the callback
     // also runs when the write fails); chunks that are not pooled are ignored.
-    this.socket.write(chunks[last]!, () => this.readPool.releaseAll(chunks))
+    this.socket.write(chunks[last]!, () => this.pools.fetchReads.releaseAll(chunks))
   }
 
   private beginClose(reason: string | null): void {

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { createBrokerBufferPools, MIN_POOLED_BYTES } from '../../src/common/buffer-pool.js'
 import {
   ApiVersionsApi,
   type ApiVersionsRequest,
   type ApiVersionsResponse
 } from '../../src/protocol/messages/api-versions.js'
+import { FetchApi, type FetchRequest, type FetchResponse } from '../../src/protocol/messages/fetch.js'
 import {
   HeartbeatApi,
   type HeartbeatRequest,
@@ -90,6 +92,66 @@ describe('KafkaServer', () => {
       )
       assert.equal((await client.nextResponse(API_VERSIONS, 0)).correlationId, 2)
       assert.equal((await client.nextResponse(PRODUCE, 7)).correlationId, 3)
+    } finally {
+      client.close()
+      await server.shutdown()
+    }
+  })
+
+  it('leases frames from and returns fetched bytes to the pools it is given', async () => {
+    const pools = createBrokerBufferPools()
+    const records = Buffer.alloc(MIN_POOLED_BYTES + 1, 7)
+    const produce: ApiHandler<ProduceRequest, unknown> = {
+      api: ProduceApi,
+      minVersion: 3,
+      maxVersion: 7,
+      handle: () => ({ responses: [], throttleTimeMs: 0 })
+    }
+    // Stands in for the fetch path: its reads lease from the fetch-read pool the connections were given.
+    const fetch: ApiHandler<FetchRequest, FetchResponse> = {
+      api: FetchApi,
+      minVersion: 4,
+      maxVersion: 12,
+      handle() {
+        const read = pools.fetchReads.acquire(records.length)
+        records.copy(read)
+        const partition = { partitionIndex: 0, errorCode: 0, highWatermark: 1n, records: read }
+        return {
+          throttleTimeMs: 0,
+          errorCode: 0,
+          sessionId: 0,
+          responses: [{ topic: 't', partitions: [partition] }]
+        }
+      }
+    }
+    const { server, port } = await startInProcessBroker({
+      handlers: [apiVersionsHandler, produce, fetch],
+      bufferPools: pools
+    })
+    const client = await RawKafkaClient.connect(port)
+    try {
+      const body: ProduceRequest = {
+        transactionalId: null,
+        acks: 1,
+        timeoutMs: 1000,
+        topicData: [{ name: 't', partitionData: [{ index: 0, records }] }]
+      }
+      client.send({ requestApiKey: PRODUCE, requestApiVersion: 7, correlationId: 1, clientId: 't' }, body)
+      await client.nextResponse(PRODUCE, 7)
+      // The Produce frame was assembled in a pooled buffer and given back once answered.
+      assert.ok(pools.requestFrames.retainedBytes >= MIN_POOLED_BYTES)
+      assert.equal(pools.fetchReads.retainedBytes, 0)
+
+      const fetchRequest: FetchRequest = { replicaId: -1, maxWaitMs: 0, minBytes: 0, topics: [] }
+      client.send(
+        { requestApiKey: FetchApi.apiKey, requestApiVersion: 12, correlationId: 2, clientId: 't' },
+        fetchRequest
+      )
+      const res = await client.nextResponse<FetchResponse>(FetchApi.apiKey, 12)
+      assert.deepEqual(res.body.responses[0]?.partitions[0]?.records, records)
+      // Released by the socket write's callback, which may run just after the client has the bytes.
+      for (let i = 0; i < 50 && pools.fetchReads.retainedBytes === 0; i++) await sleep(10)
+      assert.ok(pools.fetchReads.retainedBytes >= MIN_POOLED_BYTES)
     } finally {
       client.close()
       await server.shutdown()

@@ -6,7 +6,7 @@
  * purgatory until appends bring enough bytes or max.wait.ms passes; appends wake it, no timer polls.
  */
 
-import { fetchReadPool } from '../../common/buffer-pool.js'
+import type { BufferPool } from '../../common/buffer-pool.js'
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
 import type {
   FetchRequest,
@@ -112,7 +112,10 @@ function mustAnswerNow(one: PartitionRead): boolean {
   )
 }
 
-export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, FetchResponse> {
+export function createFetchHandler(
+  deps: HandlerDeps,
+  fetchReadPool: BufferPool
+): ApiHandler<FetchRequest, FetchResponse> {
   const sessions = new FetchSessionCache()
   let selector: ReplicaSelector | undefined | null = null
   const replicaSelector = (): ReplicaSelector | undefined => {
