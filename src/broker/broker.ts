@@ -1,6 +1,7 @@
 /**
  * Assembles a broker from its configuration: cluster metadata (the embedded file-backed store, a cluster of
- * one, or etcd for a multi-broker cluster: see cluster-metadata.ts), the controller, the metadata cache, the log manager, the replica manager and every API handler.
+ * one, or etcd for a multi-broker cluster: see cluster-metadata.ts), the controller, the metadata cache, the
+ * log manager, the replica manager, the buffer pools and every API handler.
  */
 
 import type { Controller } from '../cluster/controller.js'
