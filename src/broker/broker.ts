@@ -1,11 +1,13 @@
 /**
  * Assembles a broker from its configuration: cluster metadata (the embedded file-backed store, a cluster of
- * one, or etcd for a multi-broker cluster: see cluster-metadata.ts), the controller, the metadata cache, the log manager, the replica manager and every API handler.
+ * one, or etcd for a multi-broker cluster: see cluster-metadata.ts), the controller, the metadata cache, the
+ * log manager, the replica manager, the buffer pools and every API handler.
  */
 
 import type { Controller } from '../cluster/controller.js'
 import { LeaderRebalancer } from '../cluster/leader-rebalancer.js'
 import type { MetadataCache } from '../cluster/metadata-cache.js'
+import { type BrokerBufferPools, createBrokerBufferPools } from '../common/buffer-pool.js'
 import type { Logger } from '../common/logger.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import { consumerGroupConfigFrom } from '../coordinator/group/consumer/consumer-group-config.js'
@@ -70,11 +72,15 @@ import { type ClusterMetadata, openClusterMetadata } from './cluster-metadata.js
 import { controlledShutdown } from './controlled-shutdown.js'
 
 /** Every handler this broker serves, one per API key. */
-function brokerHandlers(deps: HandlerDeps, verifyTxn?: TxnProduceVerifier): ApiHandler[] {
+function brokerHandlers(
+  deps: HandlerDeps,
+  pools: BrokerBufferPools,
+  verifyTxn?: TxnProduceVerifier
+): ApiHandler[] {
   return [
     apiVersionsHandler,
     createProduceHandler(deps, verifyTxn),
-    createFetchHandler(deps),
+    createFetchHandler(deps, pools.fetchReads),
     createListOffsetsHandler(deps),
     createMetadataHandler(deps),
     createAlterConfigsHandler(deps),
@@ -343,11 +349,14 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     () => transactionCoordination.shutdown()
   )
 
+  // Fetch reads lease from the same pool the connections release written responses to.
+  const bufferPools = createBrokerBufferPools()
   server = new KafkaServer({
     config,
     logger,
+    bufferPools,
     handlers: [
-      ...brokerHandlers(deps, (id, topic, partition, records) =>
+      ...brokerHandlers(deps, bufferPools, (id, topic, partition, records) =>
         transactionCoordination.verifyProduce(id, topic, partition, records)
       ),
       createInitProducerIdHandler(

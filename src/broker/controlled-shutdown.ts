@@ -11,12 +11,12 @@ import type { ControllerChannel } from '../cluster/controller-channel.js'
 import type { MetadataCache } from '../cluster/metadata-cache.js'
 import type { Logger } from '../common/logger.js'
 import { ErrorCode } from '../protocol/error-codes.js'
-import type {
-  ControlledShutdownRequest,
-  ControlledShutdownResponse
+import {
+  ControlledShutdownApi,
+  type ControlledShutdownRequest,
+  type ControlledShutdownResponse
 } from '../protocol/messages/controlled-shutdown.js'
 
-const CONTROLLED_SHUTDOWN_API = 7
 const CONTROLLED_SHUTDOWN_VERSION = 3
 /** How long one attempt waits for the controller's changes to reach this broker's metadata cache. */
 const CACHE_CONVERGENCE_TIMEOUT_MS = 5_000
@@ -72,7 +72,7 @@ async function requestShutdown(options: ControlledShutdownOptions): Promise<numb
     brokerEpoch: options.metadataCache.broker(nodeId)?.brokerEpoch ?? -1n
   }
   const response = await controllerChannel.forward<ControlledShutdownResponse>(
-    { requestApiKey: CONTROLLED_SHUTDOWN_API, requestApiVersion: CONTROLLED_SHUTDOWN_VERSION },
+    { requestApiKey: ControlledShutdownApi.apiKey, requestApiVersion: CONTROLLED_SHUTDOWN_VERSION },
     body
   )
   return response === null ? ErrorCode.NOT_CONTROLLER : response.errorCode

@@ -75,13 +75,23 @@ function classOf(size: number): number {
 }
 
 /**
- * Where fetch reads land. Only the fetch path leases from it, so a leased buffer of this pool found in a
- * response being written can only be fetched record bytes: the connection releases them after the write.
+ * A broker's two pools. The broker assembly creates them once and hands them to the network layer (which
+ * leases request frames and releases fetched bytes after writing them) and to the fetch path (which leases
+ * its reads), so both sides of a fetch-read buffer see the same pool.
  */
-export const fetchReadPool = new BufferPool()
+export interface BrokerBufferPools {
+  /**
+   * Where large request frames are assembled. Kept apart from the fetch read pool: a frame's views may end up
+   * in a response (JoinGroup metadata), and only fetch-read buffers are released when a response is written.
+   */
+  readonly requestFrames: BufferPool
+  /**
+   * Where fetch reads land. Only the fetch path leases from it, so a leased buffer of this pool found in a
+   * response being written can only be fetched record bytes: the connection releases them after the write.
+   */
+  readonly fetchReads: BufferPool
+}
 
-/**
- * Where large request frames are assembled. Kept apart from the fetch read pool: a frame's views may end up
- * in a response (JoinGroup metadata), and only fetch-read buffers are released when a response is written.
- */
-export const requestFramePool = new BufferPool()
+export function createBrokerBufferPools(): BrokerBufferPools {
+  return { requestFrames: new BufferPool(), fetchReads: new BufferPool() }
+}

@@ -1,10 +1,13 @@
 import type { AlterIsrRequest, Controller } from '../cluster/controller.js'
 import type { ControllerChannel } from '../cluster/controller-channel.js'
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
-import type { AlterPartitionRequest, AlterPartitionResponse } from '../protocol/messages/alter-partition.js'
+import {
+  AlterPartitionApi,
+  type AlterPartitionRequest,
+  type AlterPartitionResponse
+} from '../protocol/messages/alter-partition.js'
 import type { Partition } from './partition.js'
 
-const ALTER_PARTITION_API = 56
 /** v2: topic ids and a plain ISR list (v3 adds broker epochs per member). */
 export const ALTER_PARTITION_VERSION = 2
 
@@ -55,7 +58,7 @@ export class AlterPartitionManager {
       ]
     }
     const response = await channel.forward<AlterPartitionResponse>(
-      { requestApiKey: ALTER_PARTITION_API, requestApiVersion: ALTER_PARTITION_VERSION },
+      { requestApiKey: AlterPartitionApi.apiKey, requestApiVersion: ALTER_PARTITION_VERSION },
       body
     )
     if (response === null) throw new KafkaError(ErrorCode.NOT_CONTROLLER, 'no controller reachable')

@@ -1,21 +1,20 @@
 import { BrokerConnection } from '../network/broker-connection.js'
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
-import type { FetchRequest, FetchResponse } from '../protocol/messages/fetch.js'
-import type {
-  OffsetForLeaderEpochRequest,
-  OffsetForLeaderEpochResponse
+import { FetchApi, type FetchRequest, type FetchResponse } from '../protocol/messages/fetch.js'
+import {
+  OffsetForLeaderEpochApi,
+  type OffsetForLeaderEpochRequest,
+  type OffsetForLeaderEpochResponse
 } from '../protocol/messages/offset-for-leader-epoch.js'
 import { offsetTruncationState } from './offset-truncation.js'
 import type { Partition } from './partition.js'
 import { isFollowerThrottled, type ReplicationThrottle } from './replication-throttle.js'
 
-const FETCH_API = 1
 /**
  * v12: topic names, replicaId in the body, currentLeaderEpoch and lastFetchedEpoch, so that the leader
  * answers a diverged log with divergingEpoch instead of records (KIP-320's truncation on fetch).
  */
 const FETCH_VERSION = 12
-const OFFSET_FOR_LEADER_EPOCH_API = 23
 /** v3 carries the replica id, so the leader answers only as leader. */
 const OFFSET_FOR_LEADER_EPOCH_VERSION = 3
 const EMPTY = Buffer.alloc(0)
@@ -140,7 +139,7 @@ export class ReplicaFetcher {
       })).map(([topic, partitions]) => ({ topic, partitions }))
     }
     const response = await this.connection.request<OffsetForLeaderEpochResponse>(
-      OFFSET_FOR_LEADER_EPOCH_API,
+      OffsetForLeaderEpochApi.apiKey,
       OFFSET_FOR_LEADER_EPOCH_VERSION,
       request,
       10_000
@@ -217,7 +216,7 @@ export class ReplicaFetcher {
       rackId: ''
     }
     const response = await this.connection.request<FetchResponse>(
-      FETCH_API,
+      FetchApi.apiKey,
       FETCH_VERSION,
       request,
       this.config.maxWaitMs + 10_000

@@ -6,10 +6,11 @@
  */
 
 import type { Socket } from 'node:net'
-import { type BufferPool, fetchReadPool, requestFramePool } from '../common/buffer-pool.js'
+import type { BrokerBufferPools } from '../common/buffer-pool.js'
 import type { Logger } from '../common/logger.js'
 import { ProtocolDecodeError } from '../protocol/decode-error.js'
 import { FrameDecoder, InvalidReceiveError } from '../protocol/frame-decoder.js'
+import { ProduceApi } from '../protocol/messages/produce.js'
 import { readIntoSharedBuffer } from './socket-read-buffer.js'
 
 /** Response frame chunks (already size-prefixed), or null when the request gets no response (acks=0). */
@@ -45,7 +46,7 @@ const SMALL_RESPONSE_BYTES = 4096
  * pooled buffer is reused right away. Produce qualifies: its record batches are written to the log before
  * it answers. Others (JoinGroup metadata, for one) may be retained and are left to the garbage collector.
  */
-const RECYCLED_FRAME_API_KEYS: ReadonlySet<number> = new Set([0])
+const RECYCLED_FRAME_API_KEYS: ReadonlySet<number> = new Set([ProduceApi.apiKey])
 
 interface Slot {
   done: boolean
@@ -71,12 +72,12 @@ export class KafkaConnection {
     private readonly processor: RequestProcessor,
     private readonly limits: ConnectionLimits,
     private readonly logger: Logger,
-    private readonly framePool: BufferPool = requestFramePool,
-    private readonly readPool: BufferPool = fetchReadPool,
+    /** Frames are leased from `requestFrames`; fetched bytes go back to `fetchReads` once written. */
+    private readonly pools: BrokerBufferPools,
     /** A buffer shared by the event loop's sockets to read into (see socket-read-buffer.ts). */
     readBuffer?: Buffer
   ) {
-    this.decoder = new FrameDecoder(limits.maxRequestBytes, framePool)
+    this.decoder = new FrameDecoder(limits.maxRequestBytes, pools.requestFrames)
     this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()))
     if (
       readBuffer === undefined ||
@@ -176,10 +177,11 @@ export class KafkaConnection {
   private dispatch(payload: Buffer): void {
     const slot: Slot = { done: false, outcome: null, closeReason: null }
     this.slots.push(slot)
-    const recycle = this.framePool.isLeased(payload) && RECYCLED_FRAME_API_KEYS.has(payload.readInt16BE(0))
+    const framePool = this.pools.requestFrames
+    const recycle = framePool.isLeased(payload) && RECYCLED_FRAME_API_KEYS.has(payload.readInt16BE(0))
     this.processor.process(payload, this.info).then(
       (outcome) => {
-        if (recycle) this.framePool.release(payload)
+        if (recycle) framePool.release(payload)
         slot.outcome = outcome
         this.complete(slot)
       },
@@ -242,7 +244,7 @@ export class KafkaConnection {
     for (let i = 0; i < last; i++) this.socket.write(chunks[i]!)
     // Record bytes a fetch read into pooled buffers go back to the pool once the kernel has them (the callback
     // also runs when the write fails); chunks that are not pooled are ignored.
-    this.socket.write(chunks[last]!, () => this.readPool.releaseAll(chunks))
+    this.socket.write(chunks[last]!, () => this.pools.fetchReads.releaseAll(chunks))
   }
 
   private beginClose(reason: string | null): void {

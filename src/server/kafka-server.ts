@@ -3,6 +3,7 @@
  * runs the lifecycle of the components that own state (storage, cluster metadata, coordinators).
  */
 
+import { type BrokerBufferPools, createBrokerBufferPools } from '../common/buffer-pool.js'
 import type { Logger } from '../common/logger.js'
 import type { EndPoint } from '../config/end-point.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
@@ -34,6 +35,11 @@ export interface KafkaServerOptions {
   readonly shutdownGraceMs?: number
   /** Runs first on shutdown while requests are still served (controlled shutdown); its failure is logged. */
   readonly beforeShutdown?: () => Promise<void>
+  /**
+   * The pools the connections use. The Fetch handler must lease from the same `fetchReads`, so a broker with
+   * one passes the pools it gave that handler; without, the server has pools of its own.
+   */
+  readonly bufferPools?: BrokerBufferPools
 }
 
 const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 64
@@ -74,7 +80,8 @@ export class KafkaServer {
         maxQueuedResponseBytes: options.limits?.maxQueuedResponseBytes ?? DEFAULT_MAX_QUEUED_RESPONSE_BYTES
       },
       processor: new RequestPipeline(services),
-      logger: this.logger
+      logger: this.logger,
+      pools: options.bufferPools ?? createBrokerBufferPools()
     })
   }
 

@@ -7,7 +7,7 @@
 import { ProtocolDecodeError, UnsupportedApiVersionError } from '../protocol/decode-error.js'
 import { ErrorCode } from '../protocol/error-codes.js'
 import { decodeRequestFrame, encodeResponseFrame } from '../protocol/index.js'
-import type { ApiVersionsResponse } from '../protocol/messages/api-versions.js'
+import { ApiVersionsApi, type ApiVersionsResponse } from '../protocol/messages/api-versions.js'
 import { NO_RESPONSE } from './api-registry.js'
 import {
   CloseConnectionError,
@@ -17,7 +17,7 @@ import {
 } from './kafka-connection.js'
 import { type BrokerServices, RequestContext } from './request-context.js'
 
-const API_VERSIONS_KEY = 18
+const API_VERSIONS_KEY = ApiVersionsApi.apiKey
 /** api key, api version and correlation id: the part of the request header that every version shares. */
 const FIXED_HEADER_BYTES = 8
 

@@ -5,6 +5,7 @@
  */
 
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net'
+import type { BrokerBufferPools } from '../common/buffer-pool.js'
 import type { Logger } from '../common/logger.js'
 import type { EndPoint } from '../config/end-point.js'
 import { type ConnectionLimits, KafkaConnection, type RequestProcessor } from './kafka-connection.js'
@@ -16,6 +17,8 @@ export interface SocketServerOptions {
   readonly limits: ConnectionLimits
   readonly processor: RequestProcessor
   readonly logger: Logger
+  /** Shared by every connection, and with the fetch path that leases from `fetchReads`. */
+  readonly pools: BrokerBufferPools
 }
 
 export class SocketServer {
@@ -74,8 +77,7 @@ export class SocketServer {
       this.options.processor,
       this.options.limits,
       this.options.logger,
-      undefined,
-      undefined,
+      this.options.pools,
       this.readBuffer
     )
     this.connections.add(connection)

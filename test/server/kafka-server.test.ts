@@ -1,18 +1,28 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ApiVersionsRequest, ApiVersionsResponse } from '../../src/protocol/messages/api-versions.js'
-import type { HeartbeatRequest, HeartbeatResponse } from '../../src/protocol/messages/heartbeat.js'
-import type { ProduceRequest } from '../../src/protocol/messages/produce.js'
+import { createBrokerBufferPools, MIN_POOLED_BYTES } from '../../src/common/buffer-pool.js'
+import {
+  ApiVersionsApi,
+  type ApiVersionsRequest,
+  type ApiVersionsResponse
+} from '../../src/protocol/messages/api-versions.js'
+import { FetchApi, type FetchRequest, type FetchResponse } from '../../src/protocol/messages/fetch.js'
+import {
+  HeartbeatApi,
+  type HeartbeatRequest,
+  type HeartbeatResponse
+} from '../../src/protocol/messages/heartbeat.js'
+import { ProduceApi, type ProduceRequest } from '../../src/protocol/messages/produce.js'
 import { type ApiHandler, NO_RESPONSE } from '../../src/server/api-registry.js'
 import { apiVersionsHandler } from '../../src/server/handlers/api-versions.js'
 import type { BrokerComponent } from '../../src/server/kafka-server.js'
 import { startInProcessBroker } from '../helpers/in-process-broker.js'
 import { RawKafkaClient } from '../helpers/raw-kafka-client.js'
 
-const HEARTBEAT = 12
-const PRODUCE = 0
-const API_VERSIONS = 18
+const HEARTBEAT = HeartbeatApi.apiKey
+const PRODUCE = ProduceApi.apiKey
+const API_VERSIONS = ApiVersionsApi.apiKey
 
 const heartbeat = (correlationId: number) =>
   [
@@ -29,7 +39,7 @@ function slowHeartbeat(
   seen: number[] = []
 ): ApiHandler<HeartbeatRequest, HeartbeatResponse> {
   return {
-    apiKey: HEARTBEAT,
+    api: HeartbeatApi,
     minVersion: 0,
     maxVersion: 4,
     async handle(req) {
@@ -65,7 +75,7 @@ describe('KafkaServer', () => {
 
   it('sends nothing for a request whose handler returns NO_RESPONSE (Produce acks=0)', async () => {
     const produce: ApiHandler<ProduceRequest, unknown> = {
-      apiKey: PRODUCE,
+      api: ProduceApi,
       minVersion: 3,
       maxVersion: 7,
       handle: (req) => (req.acks === 0 ? NO_RESPONSE : { responses: [], throttleTimeMs: 0 })
@@ -82,6 +92,66 @@ describe('KafkaServer', () => {
       )
       assert.equal((await client.nextResponse(API_VERSIONS, 0)).correlationId, 2)
       assert.equal((await client.nextResponse(PRODUCE, 7)).correlationId, 3)
+    } finally {
+      client.close()
+      await server.shutdown()
+    }
+  })
+
+  it('leases frames from and returns fetched bytes to the pools it is given', async () => {
+    const pools = createBrokerBufferPools()
+    const records = Buffer.alloc(MIN_POOLED_BYTES + 1, 7)
+    const produce: ApiHandler<ProduceRequest, unknown> = {
+      api: ProduceApi,
+      minVersion: 3,
+      maxVersion: 7,
+      handle: () => ({ responses: [], throttleTimeMs: 0 })
+    }
+    // Stands in for the fetch path: its reads lease from the fetch-read pool the connections were given.
+    const fetch: ApiHandler<FetchRequest, FetchResponse> = {
+      api: FetchApi,
+      minVersion: 4,
+      maxVersion: 12,
+      handle() {
+        const read = pools.fetchReads.acquire(records.length)
+        records.copy(read)
+        const partition = { partitionIndex: 0, errorCode: 0, highWatermark: 1n, records: read }
+        return {
+          throttleTimeMs: 0,
+          errorCode: 0,
+          sessionId: 0,
+          responses: [{ topic: 't', partitions: [partition] }]
+        }
+      }
+    }
+    const { server, port } = await startInProcessBroker({
+      handlers: [apiVersionsHandler, produce, fetch],
+      bufferPools: pools
+    })
+    const client = await RawKafkaClient.connect(port)
+    try {
+      const body: ProduceRequest = {
+        transactionalId: null,
+        acks: 1,
+        timeoutMs: 1000,
+        topicData: [{ name: 't', partitionData: [{ index: 0, records }] }]
+      }
+      client.send({ requestApiKey: PRODUCE, requestApiVersion: 7, correlationId: 1, clientId: 't' }, body)
+      await client.nextResponse(PRODUCE, 7)
+      // The Produce frame was assembled in a pooled buffer and given back once answered.
+      assert.ok(pools.requestFrames.retainedBytes >= MIN_POOLED_BYTES)
+      assert.equal(pools.fetchReads.retainedBytes, 0)
+
+      const fetchRequest: FetchRequest = { replicaId: -1, maxWaitMs: 0, minBytes: 0, topics: [] }
+      client.send(
+        { requestApiKey: FetchApi.apiKey, requestApiVersion: 12, correlationId: 2, clientId: 't' },
+        fetchRequest
+      )
+      const res = await client.nextResponse<FetchResponse>(FetchApi.apiKey, 12)
+      assert.deepEqual(res.body.responses[0]?.partitions[0]?.records, records)
+      // Released by the socket write's callback, which may run just after the client has the bytes.
+      for (let i = 0; i < 50 && pools.fetchReads.retainedBytes === 0; i++) await sleep(10)
+      assert.ok(pools.fetchReads.retainedBytes >= MIN_POOLED_BYTES)
     } finally {
       client.close()
       await server.shutdown()
@@ -123,7 +193,7 @@ describe('KafkaServer', () => {
   it('lets kafkajs fall back to an older ApiVersions version using the v0 UNSUPPORTED_VERSION reply', async () => {
     const versionsServed: number[] = []
     const oldApiVersions: ApiHandler<ApiVersionsRequest, ApiVersionsResponse> = {
-      apiKey: API_VERSIONS,
+      api: ApiVersionsApi,
       minVersion: 0,
       maxVersion: 1,
       handle(req, ctx) {
@@ -150,7 +220,7 @@ describe('KafkaServer', () => {
 
   it('closes a connection whose handler throws, and keeps serving the others', async () => {
     const failing: ApiHandler = {
-      apiKey: HEARTBEAT,
+      api: HeartbeatApi,
       minVersion: 0,
       maxVersion: 4,
       handle: () => {

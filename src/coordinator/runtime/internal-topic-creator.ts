@@ -7,7 +7,11 @@
 import type { Controller } from '../../cluster/controller.js'
 import type { ControllerChannel } from '../../cluster/controller-channel.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/create-topics.js'
+import {
+  CreateTopicsApi,
+  type CreateTopicsRequest,
+  type CreateTopicsResponse
+} from '../../protocol/messages/create-topics.js'
 
 export interface InternalTopic {
   readonly name: string
@@ -48,7 +52,7 @@ export async function createInternalTopic(
     return result?.errorCode ?? ErrorCode.UNKNOWN_SERVER_ERROR
   }
   const response = await channel.forward<CreateTopicsResponse>(
-    { requestApiKey: 19, requestApiVersion: CREATE_TOPICS_VERSION, clientId: CLIENT_ID },
+    { requestApiKey: CreateTopicsApi.apiKey, requestApiVersion: CREATE_TOPICS_VERSION, clientId: CLIENT_ID },
     {
       topics: [
         {

@@ -14,12 +14,12 @@
 
 import type { InterBrokerConnections } from '../../network/inter-broker-connections.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type {
-  AddPartitionsToTxnRequest,
-  AddPartitionsToTxnResponse
+import {
+  AddPartitionsToTxnApi,
+  type AddPartitionsToTxnRequest,
+  type AddPartitionsToTxnResponse
 } from '../../protocol/messages/add-partitions-to-txn.js'
 
-const ADD_PARTITIONS_TO_TXN_API_KEY = 24
 /** The first version with batched, broker-sent transactions and verifyOnly. */
 const ADD_PARTITIONS_TO_TXN_BROKER_VERSION = 4
 
@@ -44,7 +44,7 @@ export class AddPartitionsToTxnManager {
     try {
       response = await this.deps.connections.request<AddPartitionsToTxnResponse>(
         coordinatorId,
-        ADD_PARTITIONS_TO_TXN_API_KEY,
+        AddPartitionsToTxnApi.apiKey,
         ADD_PARTITIONS_TO_TXN_BROKER_VERSION,
         {
           transactions: [

@@ -11,15 +11,15 @@
 
 import type { InterBrokerConnections } from '../../network/inter-broker-connections.js'
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js'
-import type {
-  WriteTxnMarkersRequest,
-  WriteTxnMarkersRequestWritableTxnMarker,
-  WriteTxnMarkersResponse
+import {
+  WriteTxnMarkersApi,
+  type WriteTxnMarkersRequest,
+  type WriteTxnMarkersRequestWritableTxnMarker,
+  type WriteTxnMarkersResponse
 } from '../../protocol/messages/write-txn-markers.js'
 import type { TxnMarker } from './transaction-coordinator.js'
 import type { TopicPartition } from './transaction-metadata.js'
 
-const WRITE_TXN_MARKERS_API_KEY = 27
 const WRITE_TXN_MARKERS_VERSION = 1
 
 export type FailedMarkerPartition = { tp: TopicPartition; errorCode: number }
@@ -115,7 +115,7 @@ export class TransactionMarkerChannelManager {
     try {
       response = await this.deps.connections.request<WriteTxnMarkersResponse>(
         leader,
-        WRITE_TXN_MARKERS_API_KEY,
+        WriteTxnMarkersApi.apiKey,
         WRITE_TXN_MARKERS_VERSION,
         { markers: batch.map((q) => q.marker) } satisfies WriteTxnMarkersRequest,
         this.deps.requestTimeoutMs

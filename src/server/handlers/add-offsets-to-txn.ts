@@ -5,9 +5,10 @@
 
 import type { TransactionCoordination } from '../../coordinator/runtime/transaction-coordination.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type {
-  AddOffsetsToTxnRequest,
-  AddOffsetsToTxnResponse
+import {
+  AddOffsetsToTxnApi,
+  type AddOffsetsToTxnRequest,
+  type AddOffsetsToTxnResponse
 } from '../../protocol/messages/add-offsets-to-txn.js'
 import type { ApiHandler } from '../api-registry.js'
 
@@ -18,7 +19,7 @@ export function createAddOffsetsToTxnHandler(
   txn: TransactionCoordination
 ): ApiHandler<AddOffsetsToTxnRequest, AddOffsetsToTxnResponse> {
   return {
-    apiKey: 25,
+    api: AddOffsetsToTxnApi,
     minVersion: 0,
     maxVersion: 4,
     async handle(request, ctx) {

@@ -7,11 +7,12 @@
 import type { TransactionCoordination } from '../../coordinator/runtime/transaction-coordination.js'
 import type { TopicPartition } from '../../coordinator/transaction/transaction-metadata.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type {
-  AddPartitionsToTxnRequest,
-  AddPartitionsToTxnRequestAddPartitionsToTxnTopic,
-  AddPartitionsToTxnResponse,
-  AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult
+import {
+  AddPartitionsToTxnApi,
+  type AddPartitionsToTxnRequest,
+  type AddPartitionsToTxnRequestAddPartitionsToTxnTopic,
+  type AddPartitionsToTxnResponse,
+  type AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult
 } from '../../protocol/messages/add-partitions-to-txn.js'
 import type { ApiHandler } from '../api-registry.js'
 
@@ -84,7 +85,7 @@ export function createAddPartitionsToTxnHandler(
   }
 
   return {
-    apiKey: 24,
+    api: AddPartitionsToTxnApi,
     minVersion: 0,
     maxVersion: 5,
     async handle(request, ctx) {

@@ -3,10 +3,11 @@
  * topic overrides not named in the request are removed. Topic changes go through the controller.
  */
 
-import type {
-  AlterConfigsRequest,
-  AlterConfigsRequestAlterConfigsResource,
-  AlterConfigsResponse
+import {
+  AlterConfigsApi,
+  type AlterConfigsRequest,
+  type AlterConfigsRequestAlterConfigsResource,
+  type AlterConfigsResponse
 } from '../../protocol/messages/alter-configs.js'
 import { alterConfigResources, type ConfigAlterations } from '../admin/alter-config-resources.js'
 import type { ApiHandler } from '../api-registry.js'
@@ -28,7 +29,7 @@ export function createAlterConfigsHandler(
   deps: HandlerDeps
 ): ApiHandler<AlterConfigsRequest, AlterConfigsResponse> {
   return {
-    apiKey: 33,
+    api: AlterConfigsApi,
     minVersion: 0,
     maxVersion: 2,
     async handle(request: AlterConfigsRequest, ctx: RequestContext): Promise<AlterConfigsResponse> {

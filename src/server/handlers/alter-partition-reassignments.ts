@@ -1,10 +1,11 @@
 /** AlterPartitionReassignments (key 45): starts or cancels partition reassignments through the controller. */
 
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type {
-  AlterPartitionReassignmentsRequest,
-  AlterPartitionReassignmentsResponse,
-  AlterPartitionReassignmentsResponseReassignableTopicResponse
+import {
+  AlterPartitionReassignmentsApi,
+  type AlterPartitionReassignmentsRequest,
+  type AlterPartitionReassignmentsResponse,
+  type AlterPartitionReassignmentsResponseReassignableTopicResponse
 } from '../../protocol/messages/alter-partition-reassignments.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
@@ -14,7 +15,7 @@ export function createAlterPartitionReassignmentsHandler(
   deps: HandlerDeps
 ): ApiHandler<AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse> {
   return {
-    apiKey: 45,
+    api: AlterPartitionReassignmentsApi,
     minVersion: 0,
     maxVersion: 0,
     async handle(

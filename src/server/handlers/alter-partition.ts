@@ -4,10 +4,11 @@
  */
 
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js'
-import type {
-  AlterPartitionRequest,
-  AlterPartitionResponse,
-  AlterPartitionResponsePartitionData
+import {
+  AlterPartitionApi,
+  type AlterPartitionRequest,
+  type AlterPartitionResponse,
+  type AlterPartitionResponsePartitionData
 } from '../../protocol/messages/alter-partition.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { HandlerDeps } from './handler-deps.js'
@@ -16,7 +17,7 @@ export function createAlterPartitionHandler(
   deps: HandlerDeps
 ): ApiHandler<AlterPartitionRequest, AlterPartitionResponse> {
   return {
-    apiKey: 56,
+    api: AlterPartitionApi,
     minVersion: 2,
     maxVersion: 2,
     async handle(request: AlterPartitionRequest): Promise<AlterPartitionResponse> {

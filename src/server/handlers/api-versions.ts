@@ -1,7 +1,11 @@
 /** ApiVersions (key 18): reports the version range of every registered handler. */
 
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type { ApiVersionsRequest, ApiVersionsResponse } from '../../protocol/messages/api-versions.js'
+import {
+  ApiVersionsApi,
+  type ApiVersionsRequest,
+  type ApiVersionsResponse
+} from '../../protocol/messages/api-versions.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 
@@ -9,7 +13,7 @@ import type { RequestContext } from '../request-context.js'
 const SOFTWARE_NAME_OR_VERSION = /^[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?$/
 
 export const apiVersionsHandler: ApiHandler<ApiVersionsRequest, ApiVersionsResponse> = {
-  apiKey: 18,
+  api: ApiVersionsApi,
   minVersion: 0,
   maxVersion: 4,
   handle(request: ApiVersionsRequest, ctx: RequestContext): ApiVersionsResponse {

@@ -1,9 +1,10 @@
 /** ConsumerGroupDescribe (key 69, KIP-848): epochs, state, members and their current and target assignments. */
 
 import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
-import type {
-  ConsumerGroupDescribeRequest,
-  ConsumerGroupDescribeResponse
+import {
+  ConsumerGroupDescribeApi,
+  type ConsumerGroupDescribeRequest,
+  type ConsumerGroupDescribeResponse
 } from '../../protocol/messages/consumer-group-describe.js'
 import type { ApiHandler } from '../api-registry.js'
 
@@ -16,7 +17,7 @@ export function createConsumerGroupDescribeHandler(
   coordinator: GroupCoordinator
 ): ApiHandler<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse> {
   return {
-    apiKey: 69,
+    api: ConsumerGroupDescribeApi,
     minVersion: 0,
     maxVersion: 0,
     handle(request) {

@@ -1,9 +1,10 @@
 /** ConsumerGroupHeartbeat (key 68, KIP-848): join, heartbeat, reconcile and leave a consumer group. */
 
 import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
-import type {
-  ConsumerGroupHeartbeatRequest,
-  ConsumerGroupHeartbeatResponse
+import {
+  ConsumerGroupHeartbeatApi,
+  type ConsumerGroupHeartbeatRequest,
+  type ConsumerGroupHeartbeatResponse
 } from '../../protocol/messages/consumer-group-heartbeat.js'
 import type { ApiHandler } from '../api-registry.js'
 import { groupRequestContext } from './join-group.js'
@@ -12,7 +13,7 @@ export function createConsumerGroupHeartbeatHandler(
   coordinator: GroupCoordinator
 ): ApiHandler<ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse> {
   return {
-    apiKey: 68,
+    api: ConsumerGroupHeartbeatApi,
     minVersion: 0,
     maxVersion: 1,
     async handle(request, ctx) {

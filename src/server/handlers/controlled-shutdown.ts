@@ -4,9 +4,10 @@
  */
 
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js'
-import type {
-  ControlledShutdownRequest,
-  ControlledShutdownResponse
+import {
+  ControlledShutdownApi,
+  type ControlledShutdownRequest,
+  type ControlledShutdownResponse
 } from '../../protocol/messages/controlled-shutdown.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { HandlerDeps } from './handler-deps.js'
@@ -15,7 +16,7 @@ export function createControlledShutdownHandler(
   deps: HandlerDeps
 ): ApiHandler<ControlledShutdownRequest, ControlledShutdownResponse> {
   return {
-    apiKey: 7,
+    api: ControlledShutdownApi,
     minVersion: 0,
     maxVersion: 3,
     async handle(request: ControlledShutdownRequest): Promise<ControlledShutdownResponse> {

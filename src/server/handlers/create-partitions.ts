@@ -1,9 +1,10 @@
 /** CreatePartitions (key 37): raises topics' partition counts through the controller (or only validates). */
 
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type {
-  CreatePartitionsRequest,
-  CreatePartitionsResponse
+import {
+  CreatePartitionsApi,
+  type CreatePartitionsRequest,
+  type CreatePartitionsResponse
 } from '../../protocol/messages/create-partitions.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
@@ -13,7 +14,7 @@ export function createCreatePartitionsHandler(
   deps: HandlerDeps
 ): ApiHandler<CreatePartitionsRequest, CreatePartitionsResponse> {
   return {
-    apiKey: 37,
+    api: CreatePartitionsApi,
     minVersion: 0,
     maxVersion: 3,
     async handle(request: CreatePartitionsRequest, ctx: RequestContext): Promise<CreatePartitionsResponse> {

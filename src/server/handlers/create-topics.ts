@@ -5,10 +5,11 @@
  */
 
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type {
-  CreateTopicsRequest,
-  CreateTopicsResponse,
-  CreateTopicsResponseCreatableTopicResult
+import {
+  CreateTopicsApi,
+  type CreateTopicsRequest,
+  type CreateTopicsResponse,
+  type CreateTopicsResponseCreatableTopicResult
 } from '../../protocol/messages/create-topics.js'
 import { describeTopicConfigs } from '../admin/topic-config-description.js'
 import type { ApiHandler } from '../api-registry.js'
@@ -19,7 +20,7 @@ export function createCreateTopicsHandler(
   deps: HandlerDeps
 ): ApiHandler<CreateTopicsRequest, CreateTopicsResponse> {
   return {
-    apiKey: 19,
+    api: CreateTopicsApi,
     minVersion: 0,
     maxVersion: 7,
     async handle(request: CreateTopicsRequest, ctx: RequestContext): Promise<CreateTopicsResponse> {

@@ -1,14 +1,18 @@
 /** DeleteGroups (key 42): deletes Empty groups and their committed offsets. */
 
 import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
-import type { DeleteGroupsRequest, DeleteGroupsResponse } from '../../protocol/messages/delete-groups.js'
+import {
+  DeleteGroupsApi,
+  type DeleteGroupsRequest,
+  type DeleteGroupsResponse
+} from '../../protocol/messages/delete-groups.js'
 import type { ApiHandler } from '../api-registry.js'
 
 export function createDeleteGroupsHandler(
   coordinator: GroupCoordinator
 ): ApiHandler<DeleteGroupsRequest, DeleteGroupsResponse> {
   return {
-    apiKey: 42,
+    api: DeleteGroupsApi,
     minVersion: 0,
     maxVersion: 2,
     async handle(request) {

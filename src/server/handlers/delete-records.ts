@@ -5,11 +5,12 @@
  */
 
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
-import type {
-  DeleteRecordsRequest,
-  DeleteRecordsRequestDeleteRecordsPartition,
-  DeleteRecordsResponse,
-  DeleteRecordsResponseDeleteRecordsPartitionResult
+import {
+  DeleteRecordsApi,
+  type DeleteRecordsRequest,
+  type DeleteRecordsRequestDeleteRecordsPartition,
+  type DeleteRecordsResponse,
+  type DeleteRecordsResponseDeleteRecordsPartitionResult
 } from '../../protocol/messages/delete-records.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
@@ -53,7 +54,7 @@ export function createDeleteRecordsHandler(
   }
 
   return {
-    apiKey: 21,
+    api: DeleteRecordsApi,
     minVersion: 0,
     maxVersion: 2,
     async handle(request: DeleteRecordsRequest, _ctx: RequestContext): Promise<DeleteRecordsResponse> {

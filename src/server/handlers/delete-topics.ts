@@ -7,7 +7,11 @@
 import type { DeletableTopic, DeletableTopicResult } from '../../cluster/controller.js'
 import { ZERO_UUID } from '../../cluster/kafka-uuid.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/messages/delete-topics.js'
+import {
+  DeleteTopicsApi,
+  type DeleteTopicsRequest,
+  type DeleteTopicsResponse
+} from '../../protocol/messages/delete-topics.js'
 import { duplicateNames } from '../admin/config-resource.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
@@ -17,7 +21,7 @@ export function createDeleteTopicsHandler(
   deps: HandlerDeps
 ): ApiHandler<DeleteTopicsRequest, DeleteTopicsResponse> {
   return {
-    apiKey: 20,
+    api: DeleteTopicsApi,
     minVersion: 0,
     maxVersion: 6,
     async handle(request: DeleteTopicsRequest, ctx: RequestContext): Promise<DeleteTopicsResponse> {

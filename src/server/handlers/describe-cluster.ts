@@ -1,9 +1,10 @@
 /** DescribeCluster (key 60): the live brokers, the controller and the cluster id (the admin client's view). */
 
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type {
-  DescribeClusterRequest,
-  DescribeClusterResponse
+import {
+  DescribeClusterApi,
+  type DescribeClusterRequest,
+  type DescribeClusterResponse
 } from '../../protocol/messages/describe-cluster.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
@@ -15,7 +16,7 @@ export function createDescribeClusterHandler(
   deps: HandlerDeps
 ): ApiHandler<DescribeClusterRequest, DescribeClusterResponse> {
   return {
-    apiKey: 60,
+    api: DescribeClusterApi,
     minVersion: 0,
     maxVersion: 1,
     handle(request: DescribeClusterRequest, _ctx: RequestContext): DescribeClusterResponse {

@@ -2,12 +2,13 @@
 
 import { topicNameError } from '../../cluster/topic-name.js'
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
-import type {
-  DescribeConfigsRequest,
-  DescribeConfigsRequestDescribeConfigsResource,
-  DescribeConfigsResponse,
-  DescribeConfigsResponseDescribeConfigsResourceResult,
-  DescribeConfigsResponseDescribeConfigsResult
+import {
+  DescribeConfigsApi,
+  type DescribeConfigsRequest,
+  type DescribeConfigsRequestDescribeConfigsResource,
+  type DescribeConfigsResponse,
+  type DescribeConfigsResponseDescribeConfigsResourceResult,
+  type DescribeConfigsResponseDescribeConfigsResult
 } from '../../protocol/messages/describe-configs.js'
 import { describeBrokerConfigs } from '../admin/broker-config-description.js'
 import { ConfigSource, checkBrokerResourceName, ResourceType } from '../admin/config-resource.js'
@@ -73,7 +74,7 @@ export function createDescribeConfigsHandler(
   }
 
   return {
-    apiKey: 32,
+    api: DescribeConfigsApi,
     minVersion: 0,
     maxVersion: 4,
     handle(request: DescribeConfigsRequest, ctx: RequestContext): DescribeConfigsResponse {

@@ -1,9 +1,10 @@
 /** DescribeGroups (key 15): state, protocol and members of each requested group. */
 
 import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
-import type {
-  DescribeGroupsRequest,
-  DescribeGroupsResponse
+import {
+  DescribeGroupsApi,
+  type DescribeGroupsRequest,
+  type DescribeGroupsResponse
 } from '../../protocol/messages/describe-groups.js'
 import type { ApiHandler } from '../api-registry.js'
 
@@ -19,7 +20,7 @@ export function createDescribeGroupsHandler(
   coordinator: GroupCoordinator
 ): ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse> {
   return {
-    apiKey: 15,
+    api: DescribeGroupsApi,
     minVersion: 0,
     maxVersion: 5,
     handle(request) {

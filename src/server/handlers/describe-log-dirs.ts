@@ -6,10 +6,11 @@
 import { statfs } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type {
-  DescribeLogDirsRequest,
-  DescribeLogDirsResponse,
-  DescribeLogDirsResponseDescribeLogDirsResult
+import {
+  DescribeLogDirsApi,
+  type DescribeLogDirsRequest,
+  type DescribeLogDirsResponse,
+  type DescribeLogDirsResponseDescribeLogDirsResult
 } from '../../protocol/messages/describe-log-dirs.js'
 import type { Partition } from '../../replica/partition.js'
 import type { ApiHandler } from '../api-registry.js'
@@ -71,7 +72,7 @@ export function createDescribeLogDirsHandler(
   }
 
   return {
-    apiKey: 35,
+    api: DescribeLogDirsApi,
     minVersion: 0,
     maxVersion: 4,
     async handle(request: DescribeLogDirsRequest, ctx: RequestContext): Promise<DescribeLogDirsResponse> {

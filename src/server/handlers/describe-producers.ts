@@ -1,10 +1,11 @@
 /** DescribeProducers (key 61): the active producers of partitions this broker leads, from the log's producer state. */
 
 import { ErrorCode, errorCodeOf, errorInfo } from '../../protocol/error-codes.js'
-import type {
-  DescribeProducersRequest,
-  DescribeProducersResponse,
-  DescribeProducersResponsePartitionResponse
+import {
+  DescribeProducersApi,
+  type DescribeProducersRequest,
+  type DescribeProducersResponse,
+  type DescribeProducersResponsePartitionResponse
 } from '../../protocol/messages/describe-producers.js'
 import type { ReplicaManager } from '../../replica/replica-manager.js'
 import type { ApiHandler } from '../api-registry.js'
@@ -44,7 +45,7 @@ export function createDescribeProducersHandler(
     }
   }
   return {
-    apiKey: 61,
+    api: DescribeProducersApi,
     minVersion: 0,
     maxVersion: 0,
     async handle(request) {

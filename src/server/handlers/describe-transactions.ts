@@ -1,9 +1,10 @@
 /** DescribeTransactions (key 65): the coordinator's view of each transactional id (KIP-664). */
 
 import type { TransactionCoordinator } from '../../coordinator/transaction/transaction-coordinator.js'
-import type {
-  DescribeTransactionsRequest,
-  DescribeTransactionsResponse
+import {
+  DescribeTransactionsApi,
+  type DescribeTransactionsRequest,
+  type DescribeTransactionsResponse
 } from '../../protocol/messages/describe-transactions.js'
 import type { ApiHandler } from '../api-registry.js'
 
@@ -11,7 +12,7 @@ export function createDescribeTransactionsHandler(
   coordinator: () => TransactionCoordinator
 ): ApiHandler<DescribeTransactionsRequest, DescribeTransactionsResponse> {
   return {
-    apiKey: 65,
+    api: DescribeTransactionsApi,
     minVersion: 0,
     maxVersion: 0,
     handle(request) {

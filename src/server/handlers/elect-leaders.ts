@@ -4,10 +4,11 @@
  */
 
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type {
-  ElectLeadersRequest,
-  ElectLeadersResponse,
-  ElectLeadersResponseReplicaElectionResult
+import {
+  ElectLeadersApi,
+  type ElectLeadersRequest,
+  type ElectLeadersResponse,
+  type ElectLeadersResponseReplicaElectionResult
 } from '../../protocol/messages/elect-leaders.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
@@ -17,7 +18,7 @@ export function createElectLeadersHandler(
   deps: HandlerDeps
 ): ApiHandler<ElectLeadersRequest, ElectLeadersResponse> {
   return {
-    apiKey: 43,
+    api: ElectLeadersApi,
     minVersion: 0,
     maxVersion: 2,
     async handle(request: ElectLeadersRequest, ctx: RequestContext): Promise<ElectLeadersResponse> {

@@ -6,7 +6,7 @@
 
 import type { TransactionCoordination } from '../../coordinator/runtime/transaction-coordination.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type { EndTxnRequest, EndTxnResponse } from '../../protocol/messages/end-txn.js'
+import { EndTxnApi, type EndTxnRequest, type EndTxnResponse } from '../../protocol/messages/end-txn.js'
 import type { ApiHandler } from '../api-registry.js'
 
 /** PRODUCER_FENCED exists from v2; older clients understand only INVALID_PRODUCER_EPOCH. */
@@ -14,7 +14,7 @@ const PRODUCER_FENCED_VERSION = 2
 
 export function createEndTxnHandler(txn: TransactionCoordination): ApiHandler<EndTxnRequest, EndTxnResponse> {
   return {
-    apiKey: 26,
+    api: EndTxnApi,
     minVersion: 0,
     maxVersion: 4,
     async handle(request, ctx) {

@@ -6,7 +6,7 @@
  * purgatory until appends bring enough bytes or max.wait.ms passes; appends wake it, no timer polls.
  */
 
-import { fetchReadPool } from '../../common/buffer-pool.js'
+import type { BufferPool } from '../../common/buffer-pool.js'
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
 import type {
   FetchRequest,
@@ -14,6 +14,7 @@ import type {
   FetchResponseFetchableTopicResponse,
   FetchResponsePartitionData
 } from '../../protocol/messages/fetch.js'
+import { FetchApi } from '../../protocol/messages/fetch.js'
 import type { FetchIsolation, Partition } from '../../replica/partition.js'
 import { partitionKey } from '../../replica/replica-manager.js'
 import { type ReplicaSelector, type ReplicaView, replicaSelectorFor } from '../../replica/replica-selector.js'
@@ -111,7 +112,10 @@ function mustAnswerNow(one: PartitionRead): boolean {
   )
 }
 
-export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, FetchResponse> {
+export function createFetchHandler(
+  deps: HandlerDeps,
+  fetchReadPool: BufferPool
+): ApiHandler<FetchRequest, FetchResponse> {
   const sessions = new FetchSessionCache()
   let selector: ReplicaSelector | undefined | null = null
   const replicaSelector = (): ReplicaSelector | undefined => {
@@ -373,7 +377,7 @@ export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, 
   }
 
   return {
-    apiKey: 1,
+    api: FetchApi,
     minVersion: 4,
     maxVersion: 17,
     async handle(request: FetchRequest, ctx: RequestContext): Promise<FetchResponse> {

@@ -11,10 +11,11 @@ import {
   TRANSACTION_KEY_TYPE
 } from '../../coordinator/coordinator-node.js'
 import { ErrorCode, errorInfo } from '../../protocol/error-codes.js'
-import type {
-  FindCoordinatorRequest,
-  FindCoordinatorResponse,
-  FindCoordinatorResponseCoordinator
+import {
+  FindCoordinatorApi,
+  type FindCoordinatorRequest,
+  type FindCoordinatorResponse,
+  type FindCoordinatorResponseCoordinator
 } from '../../protocol/messages/find-coordinator.js'
 import type { ApiHandler } from '../api-registry.js'
 
@@ -34,7 +35,7 @@ export function createFindCoordinatorHandler(
     return { key, ...found, errorCode: ErrorCode.NONE, errorMessage: null }
   }
   return {
-    apiKey: 10,
+    api: FindCoordinatorApi,
     minVersion: 0,
     maxVersion: 6,
     handle(request, ctx) {

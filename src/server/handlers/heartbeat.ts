@@ -1,14 +1,18 @@
 /** Heartbeat (key 12): keeps a member's session alive and tells it when to rejoin. */
 
 import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
-import type { HeartbeatRequest, HeartbeatResponse } from '../../protocol/messages/heartbeat.js'
+import {
+  HeartbeatApi,
+  type HeartbeatRequest,
+  type HeartbeatResponse
+} from '../../protocol/messages/heartbeat.js'
 import type { ApiHandler } from '../api-registry.js'
 
 export function createHeartbeatHandler(
   coordinator: GroupCoordinator
 ): ApiHandler<HeartbeatRequest, HeartbeatResponse> {
   return {
-    apiKey: 12,
+    api: HeartbeatApi,
     minVersion: 0,
     maxVersion: 4,
     handle(request) {

@@ -7,11 +7,12 @@
 import type { TopicConfigs } from '../../cluster/metadata-store.js'
 import { topicConfigKey } from '../../cluster/topic-config-keys.js'
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js'
-import type {
-  IncrementalAlterConfigsRequest,
-  IncrementalAlterConfigsRequestAlterableConfig,
-  IncrementalAlterConfigsRequestAlterConfigsResource,
-  IncrementalAlterConfigsResponse
+import {
+  IncrementalAlterConfigsApi,
+  type IncrementalAlterConfigsRequest,
+  type IncrementalAlterConfigsRequestAlterableConfig,
+  type IncrementalAlterConfigsRequestAlterConfigsResource,
+  type IncrementalAlterConfigsResponse
 } from '../../protocol/messages/incremental-alter-configs.js'
 import { alterConfigResources, type ConfigAlterations } from '../admin/alter-config-resources.js'
 import { AlterConfigOp } from '../admin/config-resource.js'
@@ -74,7 +75,7 @@ export function createIncrementalAlterConfigsHandler(
   deps: HandlerDeps
 ): ApiHandler<IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse> {
   return {
-    apiKey: 44,
+    api: IncrementalAlterConfigsApi,
     minVersion: 0,
     maxVersion: 1,
     async handle(

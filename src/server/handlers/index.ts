@@ -1,6 +1,7 @@
 /**
- * The handlers the broker registers by default. Add one line per API as its handler lands; handlers that need
- * storage or cluster metadata are created here from the services KafkaServer passes in.
+ * The handlers a KafkaServer serves when it is given none: ApiVersions alone, which needs no broker state. A
+ * broker's full set, built over its storage, cluster metadata and coordinators, is assembled in
+ * src/broker/broker.ts.
  */
 
 import type { ApiHandler } from '../api-registry.js'

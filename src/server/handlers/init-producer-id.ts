@@ -6,9 +6,10 @@
 
 import type { ProducerIdManager } from '../../coordinator/producer-id-manager.js'
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js'
-import type {
-  InitProducerIdRequest,
-  InitProducerIdResponse
+import {
+  InitProducerIdApi,
+  type InitProducerIdRequest,
+  type InitProducerIdResponse
 } from '../../protocol/messages/init-producer-id.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
@@ -23,7 +24,7 @@ export function createInitProducerIdHandler(
   transactional?: TransactionalInitProducerId
 ): ApiHandler<InitProducerIdRequest, InitProducerIdResponse> {
   return {
-    apiKey: 22,
+    api: InitProducerIdApi,
     minVersion: 0,
     maxVersion: 5,
     async handle(request, ctx) {

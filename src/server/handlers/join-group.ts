@@ -1,7 +1,11 @@
 /** JoinGroup (key 11): the classic group membership protocol's first phase; see GroupCoordinator. */
 
 import type { GroupCoordinator, GroupRequestContext } from '../../coordinator/group/group-coordinator.js'
-import type { JoinGroupRequest, JoinGroupResponse } from '../../protocol/messages/join-group.js'
+import {
+  JoinGroupApi,
+  type JoinGroupRequest,
+  type JoinGroupResponse
+} from '../../protocol/messages/join-group.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 
@@ -12,7 +16,7 @@ export function createJoinGroupHandler(
   coordinator: GroupCoordinator
 ): ApiHandler<JoinGroupRequest, JoinGroupResponse> {
   return {
-    apiKey: 11,
+    api: JoinGroupApi,
     minVersion: 0,
     maxVersion: 9,
     async handle(request, ctx) {

@@ -1,7 +1,11 @@
 /** LeaveGroup (key 13): one member (v0-v2) or a batch of members (v3+, KIP-345) leave a group. */
 
 import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
-import type { LeaveGroupRequest, LeaveGroupResponse } from '../../protocol/messages/leave-group.js'
+import {
+  LeaveGroupApi,
+  type LeaveGroupRequest,
+  type LeaveGroupResponse
+} from '../../protocol/messages/leave-group.js'
 import type { ApiHandler } from '../api-registry.js'
 
 const BATCHED_VERSION = 3
@@ -10,7 +14,7 @@ export function createLeaveGroupHandler(
   coordinator: GroupCoordinator
 ): ApiHandler<LeaveGroupRequest, LeaveGroupResponse> {
   return {
-    apiKey: 13,
+    api: LeaveGroupApi,
     minVersion: 0,
     maxVersion: 5,
     handle(request, ctx) {

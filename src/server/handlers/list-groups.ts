@@ -1,14 +1,18 @@
 /** ListGroups (key 16): the groups this broker coordinates, filtered by state (v4+) and type (v5+). */
 
 import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
-import type { ListGroupsRequest, ListGroupsResponse } from '../../protocol/messages/list-groups.js'
+import {
+  ListGroupsApi,
+  type ListGroupsRequest,
+  type ListGroupsResponse
+} from '../../protocol/messages/list-groups.js'
 import type { ApiHandler } from '../api-registry.js'
 
 export function createListGroupsHandler(
   coordinator: GroupCoordinator
 ): ApiHandler<ListGroupsRequest, ListGroupsResponse> {
   return {
-    apiKey: 16,
+    api: ListGroupsApi,
     minVersion: 0,
     maxVersion: 5,
     handle(request) {

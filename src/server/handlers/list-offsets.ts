@@ -1,11 +1,12 @@
 /** ListOffsets (key 2): offsets by timestamp, and the earliest, latest and max-timestamp offsets. */
 
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
-import type {
-  ListOffsetsRequest,
-  ListOffsetsRequestListOffsetsPartition,
-  ListOffsetsResponse,
-  ListOffsetsResponseListOffsetsPartitionResponse
+import {
+  ListOffsetsApi,
+  type ListOffsetsRequest,
+  type ListOffsetsRequestListOffsetsPartition,
+  type ListOffsetsResponse,
+  type ListOffsetsResponseListOffsetsPartitionResponse
 } from '../../protocol/messages/list-offsets.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
@@ -76,7 +77,7 @@ export function createListOffsetsHandler(
   }
 
   return {
-    apiKey: 2,
+    api: ListOffsetsApi,
     minVersion: 1,
     maxVersion: 10,
     async handle(request: ListOffsetsRequest, _ctx: RequestContext): Promise<ListOffsetsResponse> {

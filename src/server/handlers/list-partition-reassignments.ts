@@ -1,10 +1,11 @@
 /** ListPartitionReassignments (key 46): the controller's ongoing reassignments with adding/removing replicas. */
 
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type {
-  ListPartitionReassignmentsRequest,
-  ListPartitionReassignmentsResponse,
-  ListPartitionReassignmentsResponseOngoingTopicReassignment
+import {
+  ListPartitionReassignmentsApi,
+  type ListPartitionReassignmentsRequest,
+  type ListPartitionReassignmentsResponse,
+  type ListPartitionReassignmentsResponseOngoingTopicReassignment
 } from '../../protocol/messages/list-partition-reassignments.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
@@ -14,7 +15,7 @@ export function createListPartitionReassignmentsHandler(
   deps: HandlerDeps
 ): ApiHandler<ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse> {
   return {
-    apiKey: 46,
+    api: ListPartitionReassignmentsApi,
     minVersion: 0,
     maxVersion: 0,
     async handle(

@@ -3,9 +3,10 @@
 import type { TransactionCoordinator } from '../../coordinator/transaction/transaction-coordinator.js'
 import { isTransactionStateName } from '../../coordinator/transaction/transaction-state.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type {
-  ListTransactionsRequest,
-  ListTransactionsResponse
+import {
+  ListTransactionsApi,
+  type ListTransactionsRequest,
+  type ListTransactionsResponse
 } from '../../protocol/messages/list-transactions.js'
 import type { ApiHandler } from '../api-registry.js'
 
@@ -13,7 +14,7 @@ export function createListTransactionsHandler(
   coordinator: () => TransactionCoordinator
 ): ApiHandler<ListTransactionsRequest, ListTransactionsResponse> {
   return {
-    apiKey: 66,
+    api: ListTransactionsApi,
     minVersion: 0,
     maxVersion: 1,
     handle(request) {

@@ -3,12 +3,17 @@
 import type { TopicRegistration } from '../../cluster/metadata-store.js'
 import { isInternalTopic, topicNameError } from '../../cluster/topic-name.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/create-topics.js'
-import type {
-  MetadataRequest,
-  MetadataResponse,
-  MetadataResponseMetadataResponseBroker,
-  MetadataResponseMetadataResponseTopic
+import {
+  CreateTopicsApi,
+  type CreateTopicsRequest,
+  type CreateTopicsResponse
+} from '../../protocol/messages/create-topics.js'
+import {
+  MetadataApi,
+  type MetadataRequest,
+  type MetadataResponse,
+  type MetadataResponseMetadataResponseBroker,
+  type MetadataResponseMetadataResponseTopic
 } from '../../protocol/messages/metadata.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
@@ -63,7 +68,7 @@ export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataReq
   })
 
   return {
-    apiKey: 3,
+    api: MetadataApi,
     minVersion: 0,
     maxVersion: 12,
     async handle(request: MetadataRequest, ctx: RequestContext): Promise<MetadataResponse> {
@@ -119,7 +124,7 @@ export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataReq
         } else {
           // Only the controller creates topics: ask it, as Kafka's broker does (a CreateTopics to the controller).
           await deps.controllerChannel.forward<CreateTopicsResponse>(
-            { requestApiKey: 19, requestApiVersion: 4, clientId: ctx.clientId },
+            { requestApiKey: CreateTopicsApi.apiKey, requestApiVersion: 4, clientId: ctx.clientId },
             {
               topics: [{ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] }],
               timeoutMs: 30_000,

@@ -1,14 +1,18 @@
 /** OffsetDelete (key 47, KIP-496): removes committed offsets the group no longer needs. */
 
 import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
-import type { OffsetDeleteRequest, OffsetDeleteResponse } from '../../protocol/messages/offset-delete.js'
+import {
+  OffsetDeleteApi,
+  type OffsetDeleteRequest,
+  type OffsetDeleteResponse
+} from '../../protocol/messages/offset-delete.js'
 import type { ApiHandler } from '../api-registry.js'
 
 export function createOffsetDeleteHandler(
   coordinator: GroupCoordinator
 ): ApiHandler<OffsetDeleteRequest, OffsetDeleteResponse> {
   return {
-    apiKey: 47,
+    api: OffsetDeleteApi,
     minVersion: 0,
     maxVersion: 0,
     async handle(request) {

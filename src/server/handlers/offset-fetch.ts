@@ -2,10 +2,11 @@
 
 import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
 import type { FetchedTopic } from '../../coordinator/group/offset-coordinator.js'
-import type {
-  OffsetFetchRequest,
-  OffsetFetchResponse,
-  OffsetFetchResponseOffsetFetchResponseTopic
+import {
+  OffsetFetchApi,
+  type OffsetFetchRequest,
+  type OffsetFetchResponse,
+  type OffsetFetchResponseOffsetFetchResponseTopic
 } from '../../protocol/messages/offset-fetch.js'
 import type { ApiHandler } from '../api-registry.js'
 
@@ -17,7 +18,7 @@ export function createOffsetFetchHandler(
   coordinator: GroupCoordinator
 ): ApiHandler<OffsetFetchRequest, OffsetFetchResponse> {
   return {
-    apiKey: 9,
+    api: OffsetFetchApi,
     minVersion: 0,
     maxVersion: 9,
     handle(request, ctx) {

@@ -4,11 +4,12 @@
  */
 
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
-import type {
-  OffsetForLeaderEpochRequest,
-  OffsetForLeaderEpochRequestOffsetForLeaderPartition,
-  OffsetForLeaderEpochResponse,
-  OffsetForLeaderEpochResponseEpochEndOffset
+import {
+  OffsetForLeaderEpochApi,
+  type OffsetForLeaderEpochRequest,
+  type OffsetForLeaderEpochRequestOffsetForLeaderPartition,
+  type OffsetForLeaderEpochResponse,
+  type OffsetForLeaderEpochResponseEpochEndOffset
 } from '../../protocol/messages/offset-for-leader-epoch.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
@@ -45,7 +46,7 @@ export function createOffsetForLeaderEpochHandler(
   }
 
   return {
-    apiKey: 23,
+    api: OffsetForLeaderEpochApi,
     minVersion: 0,
     maxVersion: 4,
     async handle(

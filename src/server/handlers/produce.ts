@@ -2,10 +2,11 @@
 
 import { isInternalTopic } from '../../cluster/topic-name.js'
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
-import type {
-  ProduceRequest,
-  ProduceResponse,
-  ProduceResponsePartitionProduceResponse
+import {
+  ProduceApi,
+  type ProduceRequest,
+  type ProduceResponse,
+  type ProduceResponsePartitionProduceResponse
 } from '../../protocol/messages/produce.js'
 import { RecordValidationError } from '../../storage/log-validator.js'
 import { type ApiHandler, NO_RESPONSE, type NoResponse } from '../api-registry.js'
@@ -82,7 +83,7 @@ export function createProduceHandler(
   }
 
   return {
-    apiKey: 0,
+    api: ProduceApi,
     minVersion: 3,
     maxVersion: 11,
     async handle(request: ProduceRequest, ctx: RequestContext): Promise<ProduceResponse | NoResponse> {

@@ -1,7 +1,11 @@
 /** SyncGroup (key 14): the leader hands out assignments, every member receives its own. */
 
 import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
-import type { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages/sync-group.js'
+import {
+  SyncGroupApi,
+  type SyncGroupRequest,
+  type SyncGroupResponse
+} from '../../protocol/messages/sync-group.js'
 import type { ApiHandler } from '../api-registry.js'
 import { groupRequestContext } from './join-group.js'
 
@@ -9,7 +13,7 @@ export function createSyncGroupHandler(
   coordinator: GroupCoordinator
 ): ApiHandler<SyncGroupRequest, SyncGroupResponse> {
   return {
-    apiKey: 14,
+    api: SyncGroupApi,
     minVersion: 0,
     maxVersion: 5,
     async handle(request, ctx) {

@@ -1,9 +1,10 @@
 /** TxnOffsetCommit (key 28): offsets sent inside a transaction, pending until its marker (TxnOffsetCoordinator). */
 
 import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
-import type {
-  TxnOffsetCommitRequest,
-  TxnOffsetCommitResponse
+import {
+  TxnOffsetCommitApi,
+  type TxnOffsetCommitRequest,
+  type TxnOffsetCommitResponse
 } from '../../protocol/messages/txn-offset-commit.js'
 import type { ApiHandler } from '../api-registry.js'
 
@@ -11,7 +12,7 @@ export function createTxnOffsetCommitHandler(
   coordinator: GroupCoordinator
 ): ApiHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse> {
   return {
-    apiKey: 28,
+    api: TxnOffsetCommitApi,
     minVersion: 0,
     maxVersion: 4,
     handle(request) {

@@ -5,9 +5,10 @@
  */
 
 import type { TransactionCoordination } from '../../coordinator/runtime/transaction-coordination.js'
-import type {
-  WriteTxnMarkersRequest,
-  WriteTxnMarkersResponse
+import {
+  WriteTxnMarkersApi,
+  type WriteTxnMarkersRequest,
+  type WriteTxnMarkersResponse
 } from '../../protocol/messages/write-txn-markers.js'
 import type { ApiHandler } from '../api-registry.js'
 
@@ -15,7 +16,7 @@ export function createWriteTxnMarkersHandler(
   txn: TransactionCoordination
 ): ApiHandler<WriteTxnMarkersRequest, WriteTxnMarkersResponse> {
   return {
-    apiKey: 27,
+    api: WriteTxnMarkersApi,
     minVersion: 0,
     maxVersion: 1,
     async handle(request) {

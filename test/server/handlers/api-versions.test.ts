@@ -3,19 +3,20 @@ import { describe, it } from 'node:test'
 import { createLogger } from '../../../src/common/logger.js'
 import { KafkaConfig } from '../../../src/config/kafka-config.js'
 import { ErrorCode } from '../../../src/protocol/error-codes.js'
-import type { ApiVersionsResponse } from '../../../src/protocol/messages/api-versions.js'
+import { ApiVersionsApi, type ApiVersionsResponse } from '../../../src/protocol/messages/api-versions.js'
+import { MetadataApi } from '../../../src/protocol/messages/metadata.js'
 import { ApiRegistry } from '../../../src/server/api-registry.js'
 import { apiVersionsHandler } from '../../../src/server/handlers/api-versions.js'
 import { RequestContext } from '../../../src/server/request-context.js'
 
 const registry = new ApiRegistry([
   apiVersionsHandler,
-  { apiKey: 3, minVersion: 0, maxVersion: 12, handle: () => ({}) }
+  { api: MetadataApi, minVersion: 0, maxVersion: 12, handle: () => ({}) }
 ])
 
 function ctx(version: number): RequestContext {
   return new RequestContext(
-    { requestApiKey: 18, requestApiVersion: version, correlationId: 1, clientId: 'test' },
+    { requestApiKey: ApiVersionsApi.apiKey, requestApiVersion: version, correlationId: 1, clientId: 'test' },
     { connectionId: 'c', listenerName: 'PLAINTEXT', clientAddress: '127.0.0.1', clientPort: 1 },
     { config: new KafkaConfig(), logger: createLogger('silent'), apiRegistry: registry }
   )
