@@ -18,6 +18,7 @@ import { TransactionCoordination } from '../coordinator/runtime/transaction-coor
 import { AlterPartitionManager } from '../replica/alter-partition-manager.js'
 import { DEFAULT_REPLICA_FETCHER_CONFIG, type ReplicaFetcherConfig } from '../replica/replica-fetcher.js'
 import { ReplicaManager } from '../replica/replica-manager.js'
+import { replicaSelectorFor } from '../replica/replica-selector.js'
 import { ReplicationThrottle } from '../replica/replication-throttle.js'
 import { brokerLogConfig, topicLogConfig } from '../server/admin/broker-log-config.js'
 import type { ApiHandler } from '../server/api-registry.js'
@@ -246,7 +247,8 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         },
         replicaLagTimeMaxMs: config.getNumber('replica.lag.time.max.ms'),
         replicaFetcherConfig: replicaFetcherConfig(config),
-        leaderReplicationThrottle: leaderReplicationThrottle(config)
+        leaderReplicationThrottle: leaderReplicationThrottle(config),
+        replicaSelector: replicaSelectorFor(config.getString('replica.selector.class'))
       })
       await replicaManager.startup()
     },
