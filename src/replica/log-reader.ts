@@ -28,7 +28,6 @@ export interface LogReadOutcome {
 }
 
 export interface LogReaderDeps {
-  localBrokerId: number
   metadataCache: MetadataCache
   getPartition(topic: string, partition: number): Promise<Partition>
   leaderReplicationQuota: LeaderReplicationQuota

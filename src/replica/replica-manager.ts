@@ -69,7 +69,6 @@ export class ReplicaManager {
       opts.leaderReplicationThrottle
     )
     this.logReader = new LogReader({
-      localBrokerId: opts.localBrokerId,
       metadataCache: opts.metadataCache,
       getPartition: (topic, partition) => this.getPartition(topic, partition),
       leaderReplicationQuota: this.leaderReplicationQuota,
