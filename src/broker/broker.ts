@@ -7,7 +7,7 @@
 import type { Controller } from '../cluster/controller.js'
 import { LeaderRebalancer } from '../cluster/leader-rebalancer.js'
 import type { MetadataCache } from '../cluster/metadata-cache.js'
-import { type BrokerBufferPools, createBrokerBufferPools } from '../common/buffer-pool.js'
+import { createBrokerBufferPools } from '../common/buffer-pool.js'
 import type { Logger } from '../common/logger.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import { consumerGroupConfigFrom } from '../coordinator/group/consumer/consumer-group-config.js'
@@ -20,6 +20,7 @@ import { TransactionCoordination } from '../coordinator/runtime/transaction-coor
 import { AlterPartitionManager } from '../replica/alter-partition-manager.js'
 import { DEFAULT_REPLICA_FETCHER_CONFIG, type ReplicaFetcherConfig } from '../replica/replica-fetcher.js'
 import { ReplicaManager } from '../replica/replica-manager.js'
+import { replicaSelectorFor } from '../replica/replica-selector.js'
 import { ReplicationThrottle } from '../replica/replication-throttle.js'
 import { brokerLogConfig, topicLogConfig } from '../server/admin/broker-log-config.js'
 import type { ApiHandler } from '../server/api-registry.js'
@@ -72,15 +73,11 @@ import { type ClusterMetadata, openClusterMetadata } from './cluster-metadata.js
 import { controlledShutdown } from './controlled-shutdown.js'
 
 /** Every handler this broker serves, one per API key. */
-function brokerHandlers(
-  deps: HandlerDeps,
-  pools: BrokerBufferPools,
-  verifyTxn?: TxnProduceVerifier
-): ApiHandler[] {
+function brokerHandlers(deps: HandlerDeps, verifyTxn?: TxnProduceVerifier): ApiHandler[] {
   return [
     apiVersionsHandler,
     createProduceHandler(deps, verifyTxn),
-    createFetchHandler(deps, pools.fetchReads),
+    createFetchHandler(deps),
     createListOffsetsHandler(deps),
     createMetadataHandler(deps),
     createAlterConfigsHandler(deps),
@@ -182,6 +179,8 @@ function leaderRebalance(config: KafkaConfig, deps: HandlerDeps, logger: Logger)
 }
 
 export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
+  // Fetch reads lease from the same pool the connections release written responses to.
+  const bufferPools = createBrokerBufferPools()
   const defaults = brokerLogConfig(config)
   let clusterMetadata: ClusterMetadata | undefined
   let cache: MetadataCache | undefined
@@ -252,7 +251,9 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         },
         replicaLagTimeMaxMs: config.getNumber('replica.lag.time.max.ms'),
         replicaFetcherConfig: replicaFetcherConfig(config),
-        leaderReplicationThrottle: leaderReplicationThrottle(config)
+        leaderReplicationThrottle: leaderReplicationThrottle(config),
+        replicaSelector: replicaSelectorFor(config.getString('replica.selector.class')),
+        fetchReadPool: bufferPools.fetchReads
       })
       await replicaManager.startup()
     },
@@ -349,14 +350,12 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     () => transactionCoordination.shutdown()
   )
 
-  // Fetch reads lease from the same pool the connections release written responses to.
-  const bufferPools = createBrokerBufferPools()
   server = new KafkaServer({
     config,
     logger,
     bufferPools,
     handlers: [
-      ...brokerHandlers(deps, bufferPools, (id, topic, partition, records) =>
+      ...brokerHandlers(deps, (id, topic, partition, records) =>
         transactionCoordination.verifyProduce(id, topic, partition, records)
       ),
       createInitProducerIdHandler(

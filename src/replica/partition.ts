@@ -1,3 +1,4 @@
+import { dirname } from 'node:path'
 import type { PartitionRegistration, TopicId } from '../cluster/metadata-store.js'
 import type { BufferPool } from '../common/buffer-pool.js'
 import { ErrorCode, errorCodeOf, KafkaError } from '../protocol/error-codes.js'
@@ -9,8 +10,17 @@ import {
   LOG_OVERHEAD,
   RECORD_BATCH_OVERHEAD
 } from '../protocol/records/record-batch-header.js'
+import type { ProducerStateEntry } from '../storage/producer-state-entry.js'
 import type { AbortedTxn } from '../storage/transaction-index.js'
-import type { FetchDataInfo, LogAppendInfo, UnifiedLog } from '../storage/unified-log.js'
+import {
+  EARLIEST_LOCAL_TIMESTAMP,
+  EARLIEST_TIMESTAMP,
+  type FetchDataInfo,
+  LATEST_TIMESTAMP,
+  type LogAppendInfo,
+  MAX_TIMESTAMP,
+  type UnifiedLog
+} from '../storage/unified-log.js'
 
 /** Which offset bounds what a fetch may read: Kafka's FetchIsolation. */
 export type FetchIsolation = 'log-end' | 'high-watermark' | 'txn-committed'
@@ -23,6 +33,16 @@ export interface PartitionReadResult {
   logEndOffset: number
   /** For 'txn-committed' reads: the aborted transactions overlapping the returned batches. */
   abortedTransactions: AbortedTxn[] | undefined
+}
+
+/** ListOffsets' LATEST_TIERED_TIMESTAMP (KIP-1005): without tiered storage, the same as LATEST. */
+export const LATEST_TIERED_TIMESTAMP = -5
+
+/** An offset found for ListOffsets; all -1 when there is none. */
+export interface OffsetAndTimestamp {
+  offset: number
+  timestamp: number
+  leaderEpoch: number
 }
 
 /** What the leader knows of one follower, from its fetches (Kafka's Replica state). */
@@ -94,6 +114,33 @@ export class Partition {
   /** min(first offset of any open transaction, high watermark): the read_committed visible end. */
   get lastStableOffset(): number {
     return this.log.lastStableOffset
+  }
+  get logStartOffset(): number {
+    return this.log.logStartOffset
+  }
+  get logEndOffset(): number {
+    return this.log.logEndOffset
+  }
+  /** Bytes of the log's segments (DescribeLogDirs, and the delayed fetch's growth estimate). */
+  get logSize(): number {
+    return this.log.size
+  }
+  /** The log dir that holds this partition's directory (DescribeLogDirs). */
+  get logDir(): string {
+    return dirname(this.log.dir)
+  }
+  /** Producers with state in the log, for DescribeProducers. */
+  get activeProducers(): ProducerStateEntry[] {
+    return [...this.log.producerStateManager.activeProducers.values()]
+  }
+
+  /** What a fetch at `isolation` may read up to: Kafka's FetchIsolation bound. */
+  readableEnd(isolation: FetchIsolation): number {
+    return isolation === 'log-end'
+      ? this.log.logEndOffset
+      : isolation === 'txn-committed'
+        ? this.log.lastStableOffset
+        : this.log.highWatermark
   }
 
   /** A follower replicates from the leader: this broker holds a replica and someone else leads. */
@@ -237,7 +284,8 @@ export class Partition {
     }
   }
 
-  private requireLeader(): void {
+  /** NOT_LEADER_OR_FOLLOWER unless this broker leads the partition: the check of leader-only requests. */
+  requireLeader(): void {
     if (!this.isLeader) {
       throw new KafkaError(
         ErrorCode.NOT_LEADER_OR_FOLLOWER,
@@ -313,6 +361,99 @@ export class Partition {
       this.log.highWatermark = hw
       this.onHighWatermarkChange(this)
     }
+  }
+
+  /**
+   * KIP-320 (Kafka's Partition.readRecords): a fetcher whose last fetched epoch ends, in this leader's epoch
+   * cache, before its fetch offset (or is not the leader's at all) holds records the leader does not; it is
+   * told where the shared history ends instead of being sent records. An epoch the cache cannot place, or an
+   * offset below the log start, is OFFSET_OUT_OF_RANGE. Undefined when the histories agree.
+   */
+  divergingEpoch(
+    lastFetchedEpoch: number,
+    fetchOffset: number
+  ): { epoch: number; endOffset: number } | undefined {
+    const log = this.log
+    const end = log.leaderEpochCache.endOffsetFor(lastFetchedEpoch, log.logEndOffset)
+    if (end.epoch < 0 || end.endOffset < 0) {
+      throw new KafkaError(
+        ErrorCode.OFFSET_OUT_OF_RANGE,
+        `cannot find the end offset of epoch ${lastFetchedEpoch} in ${this.topic}-${this.partitionIndex}`
+      )
+    }
+    if (fetchOffset < log.logStartOffset) {
+      throw new KafkaError(
+        ErrorCode.OFFSET_OUT_OF_RANGE,
+        `offset ${fetchOffset} is below the log start ${log.logStartOffset} of ${this.topic}-${this.partitionIndex}`
+      )
+    }
+    if (end.epoch < lastFetchedEpoch || end.endOffset < fetchOffset) return end
+    return undefined
+  }
+
+  /**
+   * OffsetForLeaderEpoch (Kafka's Partition.lastOffsetForLeaderEpoch): the largest epoch at most
+   * `leaderEpoch` in the epoch cache and the offset where it ends, after checking the caller's view of the
+   * current leader epoch; `fetchOnlyFromLeader` refuses a follower. Both -1 when the cache knows no such epoch.
+   */
+  lastOffsetForLeaderEpoch(
+    currentLeaderEpoch: number,
+    leaderEpoch: number,
+    fetchOnlyFromLeader: boolean
+  ): { epoch: number; endOffset: number } {
+    this.checkLeaderEpoch(currentLeaderEpoch)
+    if (fetchOnlyFromLeader) this.requireLeader()
+    return this.log.leaderEpochCache.endOffsetFor(leaderEpoch, this.log.logEndOffset)
+  }
+
+  /**
+   * ListOffsets as leader (Kafka's Partition.fetchOffsetForTimestamp): LATEST (and LATEST_TIERED) is the
+   * visible end, EARLIEST (and EARLIEST_LOCAL) the log start, MAX_TIMESTAMP and real timestamps a record
+   * found in the log, which a consumer may only be told of below the visible end: the high watermark, or
+   * the last stable offset for read_committed. Other negative timestamps are UNSUPPORTED_VERSION.
+   */
+  async fetchOffsetForTimestamp(
+    timestamp: number,
+    isolation: 'high-watermark' | 'txn-committed',
+    currentLeaderEpoch: number
+  ): Promise<OffsetAndTimestamp> {
+    this.requireLeader()
+    this.checkLeaderEpoch(currentLeaderEpoch)
+    const log = this.log
+    const visibleEnd = this.readableEnd(isolation)
+    if (timestamp === LATEST_TIMESTAMP || timestamp === LATEST_TIERED_TIMESTAMP) {
+      return { offset: visibleEnd, timestamp: -1, leaderEpoch: this.leaderEpoch }
+    }
+    if (timestamp === EARLIEST_TIMESTAMP || timestamp === EARLIEST_LOCAL_TIMESTAMP) {
+      const start = log.logStartOffset
+      return { offset: start, timestamp: -1, leaderEpoch: log.leaderEpochCache.epochForOffset(start) ?? -1 }
+    }
+    if (timestamp < MAX_TIMESTAMP) {
+      throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, `unknown special timestamp ${timestamp}`)
+    }
+    const found = await log.fetchOffsetByTimestamp(timestamp)
+    if (found === undefined || found.offset >= visibleEnd)
+      return { offset: -1, timestamp: -1, leaderEpoch: -1 }
+    return { offset: found.offset, timestamp: found.timestamp, leaderEpoch: found.leaderEpoch ?? -1 }
+  }
+
+  /**
+   * DeleteRecords as leader (Kafka's Partition.deleteRecordsOnLeader): moves the log start up to `offset`
+   * (-1: the high watermark) and returns the new low watermark. Only a log whose cleanup.policy includes
+   * delete may lose records (POLICY_VIOLATION otherwise); other negative offsets are OFFSET_OUT_OF_RANGE.
+   */
+  async deleteRecordsBefore(offset: number): Promise<number> {
+    this.requireLeader()
+    if (!this.log.config.cleanupPolicy.includes('delete')) {
+      throw new KafkaError(
+        ErrorCode.POLICY_VIOLATION,
+        `Records of partition ${this.topic}-${this.partitionIndex} can not be deleted due to the configured policy`
+      )
+    }
+    if (offset < 0 && offset !== -1) {
+      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${offset} is not valid`)
+    }
+    return this.log.deleteRecordsBefore(offset)
   }
 
   /**

@@ -1,15 +1,21 @@
 import type { MetadataCache } from '../cluster/metadata-cache.js'
 import type { MetadataDelta, TopicRegistration, Unsubscribe } from '../cluster/metadata-store.js'
+import { BufferPool } from '../common/buffer-pool.js'
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
 import type { LogConfig } from '../storage/log-config.js'
 import type { LogManager } from '../storage/log-manager.js'
 import type { LogAppendInfo } from '../storage/unified-log.js'
+import { DelayedFetch } from './delayed-fetch.js'
 import { DelayedOperationPurgatory } from './delayed-operation-purgatory.js'
 import { DelayedProduce } from './delayed-produce.js'
+import type { FetchParams, FetchPartitionData, FetchPartitionRequest } from './fetch-params.js'
 import { LeaderReplicationQuota } from './leader-replication-quota.js'
+import { LogReader, releaseReads } from './log-reader.js'
 import { type AlterIsr, Partition } from './partition.js'
+import { partitionKey } from './partition-key.js'
 import type { ReplicaFetcherConfig } from './replica-fetcher.js'
 import { ReplicaFetcherManager } from './replica-fetcher-manager.js'
+import type { ReplicaSelector } from './replica-selector.js'
 import {
   FOLLOWER_THROTTLED_REPLICAS,
   LEADER_THROTTLED_REPLICAS,
@@ -30,11 +36,13 @@ export interface ReplicaManagerOptions {
   replicaFetcherConfig?: ReplicaFetcherConfig
   /** leader.replication.throttled.rate for followers outside the ISR (absent: unthrottled). */
   leaderReplicationThrottle?: ReplicationThrottle
+  /** replica.selector.class (KIP-392); absent: every consumer reads from the leader. */
+  replicaSelector?: ReplicaSelector
+  /** The broker's pool for fetch reads (large reads are leased from it and released after the send). */
+  fetchReadPool?: BufferPool
 }
 
-export function partitionKey(topic: string, partition: number): string {
-  return `${topic}-${partition}`
-}
+export { partitionKey }
 
 /**
  * The partitions this broker hosts (Kafka's ReplicaManager): it follows the metadata cache, opening or
@@ -47,8 +55,10 @@ export class ReplicaManager {
   readonly fetchPurgatory = new DelayedOperationPurgatory()
   /** acks=all produces waiting for the ISR (DelayedProduce). */
   readonly producePurgatory = new DelayedOperationPurgatory()
-  /** The leader side of the replication throttle, applied by the Fetch handler to follower reads. */
+  /** The leader side of the replication throttle, applied to follower reads by fetchMessages. */
   readonly leaderReplicationQuota: LeaderReplicationQuota
+  private readonly logReader: LogReader
+  private readonly fetchReadPool: BufferPool
   private readonly fetcherManager: ReplicaFetcherManager
   private isrCheckTimer: NodeJS.Timeout | null = null
   private readonly partitions = new Map<string, Partition>()
@@ -57,11 +67,20 @@ export class ReplicaManager {
   private readonly background = new Set<Promise<unknown>>()
 
   constructor(private readonly opts: ReplicaManagerOptions) {
+    // A replica manager given no pool (tests, tools) keeps its own.
+    this.fetchReadPool = opts.fetchReadPool ?? new BufferPool()
     this.leaderReplicationQuota = new LeaderReplicationQuota(
       opts.localBrokerId,
       (p) => opts.metadataCache.topicConfigs(p.topicId)[LEADER_THROTTLED_REPLICAS],
       opts.leaderReplicationThrottle
     )
+    this.logReader = new LogReader({
+      metadataCache: opts.metadataCache,
+      getPartition: (topic, partition) => this.getPartition(topic, partition),
+      leaderReplicationQuota: this.leaderReplicationQuota,
+      replicaSelector: opts.replicaSelector,
+      fetchReadPool: this.fetchReadPool
+    })
     this.fetcherManager = new ReplicaFetcherManager({
       localBrokerId: opts.localBrokerId,
       endpointOf: (nodeId) => {
@@ -141,6 +160,44 @@ export class ReplicaManager {
   /** The local partition if it is already open (synchronous, for the delayed-fetch checks). */
   onlinePartition(topicName: string, partitionIndex: number): Partition | undefined {
     return this.partitions.get(partitionKey(topicName, partitionIndex))
+  }
+
+  /**
+   * Fetch (Kafka's ReplicaManager.fetchMessages): reads the partitions, in request order, as a follower
+   * (replicaId >= 0, up to the log end, recording its fetch position) or a consumer (up to the high
+   * watermark or last stable offset). A fetch that finds fewer than min.bytes, and nothing the fetcher must
+   * hear at once (an error, a diverging epoch, a preferred read replica), waits in the fetch purgatory as a
+   * DelayedFetch until appends bring enough bytes or max.wait.ms passes, then reads again.
+   *
+   * The answer has one entry per requested partition, in order. Records of large reads view buffers leased
+   * from the fetch read pool: whoever writes them out releases them.
+   */
+  async fetchMessages(
+    params: FetchParams,
+    partitions: readonly FetchPartitionRequest[]
+  ): Promise<FetchPartitionData[]> {
+    const first = await this.logReader.readFromLog(params, partitions)
+    const answerNow =
+      params.maxWaitMs <= 0 || partitions.length === 0 || first.bytes >= params.minBytes || first.answerNow
+    if (answerNow) return first.reads.map((r) => r.data)
+    const watched = DelayedFetch.statusOf(
+      partitions.map((p) => (p.topic === undefined ? undefined : this.onlinePartition(p.topic, p.partition))),
+      first.reads.map((r) => r.endOffset)
+    )
+    await new Promise<void>((resolve) => {
+      const delayed = new DelayedFetch(
+        watched,
+        params.isolation,
+        params.minBytes - first.bytes,
+        params.maxWaitMs,
+        () => resolve()
+      )
+      this.fetchPurgatory.tryCompleteElseWatch(delayed, delayed.keys)
+    })
+    // The first read is answered by the second: its pooled bytes are never written anywhere.
+    releaseReads(first.reads, this.fetchReadPool)
+    const second = await this.logReader.readFromLog(params, partitions)
+    return second.reads.map((r) => r.data)
   }
 
   /**

@@ -4,7 +4,7 @@
  * no follower to wait for, so the answer is immediate.
  */
 
-import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
+import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js'
 import {
   DeleteRecordsApi,
   type DeleteRecordsRequest,
@@ -16,8 +16,6 @@ import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 import type { HandlerDeps } from './handler-deps.js'
 
-const HIGH_WATERMARK = -1n
-
 export function createDeleteRecordsHandler(
   deps: HandlerDeps
 ): ApiHandler<DeleteRecordsRequest, DeleteRecordsResponse> {
@@ -27,22 +25,8 @@ export function createDeleteRecordsHandler(
   ): Promise<DeleteRecordsResponseDeleteRecordsPartitionResult> {
     try {
       const partition = await deps.replicaManager.getPartition(topic, p.partitionIndex)
-      if (!partition.isLeader) {
-        throw new KafkaError(
-          ErrorCode.NOT_LEADER_OR_FOLLOWER,
-          `not the leader of ${topic}-${p.partitionIndex}`
-        )
-      }
-      if (!partition.log.config.cleanupPolicy.includes('delete')) {
-        throw new KafkaError(
-          ErrorCode.POLICY_VIOLATION,
-          `Records of partition ${topic}-${p.partitionIndex} can not be deleted due to the configured policy`
-        )
-      }
-      if (p.offset < 0n && p.offset !== HIGH_WATERMARK) {
-        throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `offset ${p.offset} is not valid`)
-      }
-      const lowWatermark = await partition.log.deleteRecordsBefore(Number(p.offset))
+      // The leader check, the cleanup policy and the offset (-1: the high watermark) are the partition's.
+      const lowWatermark = await partition.deleteRecordsBefore(Number(p.offset))
       return {
         partitionIndex: p.partitionIndex,
         lowWatermark: BigInt(lowWatermark),

@@ -4,7 +4,7 @@
  */
 
 import { statfs } from 'node:fs/promises'
-import { dirname, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import {
   DescribeLogDirsApi,
@@ -43,7 +43,7 @@ export function createDescribeLogDirsHandler(
     const path = resolve(logDir)
     const byTopic = new Map<string, Partition[]>()
     for (const p of partitions) {
-      if (resolve(dirname(p.log.dir)) !== path) continue
+      if (resolve(p.logDir) !== path) continue
       const list = byTopic.get(p.topic) ?? []
       list.push(p)
       byTopic.set(p.topic, list)
@@ -52,7 +52,7 @@ export function createDescribeLogDirsHandler(
       name,
       partitions: list.map((p) => ({
         partitionIndex: p.partitionIndex,
-        partitionSize: BigInt(p.log.size),
+        partitionSize: BigInt(p.logSize),
         offsetLag: 0n,
         isFutureKey: false
       }))

@@ -26,7 +26,7 @@ export function createDescribeProducersHandler(
     try {
       const p = await replicaManager().getPartition(topic, partitionIndex)
       if (!p.isLeader) return failed(ErrorCode.NOT_LEADER_OR_FOLLOWER)
-      const producers = [...p.log.producerStateManager.activeProducers.values()]
+      const producers = p.activeProducers
       return {
         partitionIndex,
         errorCode: ErrorCode.NONE,

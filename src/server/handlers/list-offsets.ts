@@ -1,6 +1,6 @@
 /** ListOffsets (key 2): offsets by timestamp, and the earliest, latest and max-timestamp offsets. */
 
-import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
+import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js'
 import {
   ListOffsetsApi,
   type ListOffsetsRequest,
@@ -12,11 +12,6 @@ import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 import type { HandlerDeps } from './handler-deps.js'
 
-const LATEST = -1n
-const EARLIEST = -2n
-const MAX_TIMESTAMP = -3n
-const EARLIEST_LOCAL = -4n
-const LATEST_TIERED = -5n
 const READ_COMMITTED = 1
 
 type PartitionResponse = ListOffsetsResponseListOffsetsPartitionResponse
@@ -38,33 +33,13 @@ export function createListOffsetsHandler(
     })
     try {
       const partition = await deps.replicaManager.getPartition(topic, p.partitionIndex)
-      if (!partition.isLeader) {
-        throw new KafkaError(
-          ErrorCode.NOT_LEADER_OR_FOLLOWER,
-          `not the leader of ${topic}-${p.partitionIndex}`
-        )
-      }
-      partition.checkLeaderEpoch(p.currentLeaderEpoch ?? -1)
-      const log = partition.log
       // Consumers never see past the high watermark (or the last stable offset when read_committed).
-      const visibleEnd =
-        isolationLevel === READ_COMMITTED ? partition.lastStableOffset : partition.highWatermark
-      const ts = p.timestamp
-      if (ts === LATEST || ts === LATEST_TIERED)
-        return response(BigInt(visibleEnd), -1n, partition.leaderEpoch)
-      if (ts === EARLIEST || ts === EARLIEST_LOCAL) {
-        return response(
-          BigInt(log.logStartOffset),
-          -1n,
-          log.leaderEpochCache.epochForOffset(log.logStartOffset) ?? -1
-        )
-      }
-      if (ts < MAX_TIMESTAMP) {
-        throw new KafkaError(ErrorCode.UNSUPPORTED_VERSION, `unknown special timestamp ${ts}`)
-      }
-      const found = await log.fetchOffsetByTimestamp(Number(ts))
-      if (found === undefined || found.offset >= visibleEnd) return response(-1n, -1n, -1)
-      return response(BigInt(found.offset), BigInt(found.timestamp), found.leaderEpoch ?? -1)
+      const found = await partition.fetchOffsetForTimestamp(
+        Number(p.timestamp),
+        isolationLevel === READ_COMMITTED ? 'txn-committed' : 'high-watermark',
+        p.currentLeaderEpoch ?? -1
+      )
+      return response(BigInt(found.offset), BigInt(found.timestamp), found.leaderEpoch)
     } catch (err) {
       return {
         partitionIndex: p.partitionIndex,

@@ -3,7 +3,7 @@
  * Consumers use it to validate their position after a leader change (KIP-320), followers to truncate.
  */
 
-import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
+import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js'
 import {
   OffsetForLeaderEpochApi,
   type OffsetForLeaderEpochRequest,
@@ -28,12 +28,11 @@ export function createOffsetForLeaderEpochHandler(
   ): Promise<OffsetForLeaderEpochResponseEpochEndOffset> {
     try {
       const partition = await deps.replicaManager.getPartition(topic, p.partition)
-      partition.checkLeaderEpoch(p.currentLeaderEpoch ?? -1)
-      if (fetchOnlyFromLeader && !partition.isLeader) {
-        throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `not the leader of ${topic}-${p.partition}`)
-      }
-      const log = partition.log
-      const found = log.leaderEpochCache.endOffsetFor(p.leaderEpoch, log.logEndOffset)
+      const found = partition.lastOffsetForLeaderEpoch(
+        p.currentLeaderEpoch ?? -1,
+        p.leaderEpoch,
+        fetchOnlyFromLeader
+      )
       return {
         errorCode: ErrorCode.NONE,
         partition: p.partition,

@@ -1,0 +1,4 @@
+/** The key of a partition in the replica manager's maps and purgatories. */
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}-${partition}`
+}
