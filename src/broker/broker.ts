@@ -3,7 +3,7 @@
  * one, or etcd for a multi-broker cluster: see cluster-metadata.ts), the controller, the metadata cache, the log manager, the replica manager and every API handler.
  */
 
-import type { Controller } from '../cluster/controller.js'
+import type { Controller } from '../cluster/controller/controller.js'
 import { LeaderRebalancer } from '../cluster/leader-rebalancer.js'
 import type { MetadataCache } from '../cluster/metadata-cache.js'
 import type { Logger } from '../common/logger.js'
