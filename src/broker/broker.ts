@@ -4,7 +4,7 @@
  * log manager, the replica manager, the buffer pools and every API handler.
  */
 
-import type { Controller } from '../cluster/controller.js'
+import type { Controller } from '../cluster/controller/controller.js'
 import { LeaderRebalancer } from '../cluster/leader-rebalancer.js'
 import type { MetadataCache } from '../cluster/metadata-cache.js'
 import { createBrokerBufferPools } from '../common/buffer-pool.js'

@@ -6,7 +6,7 @@
  * `maxRetries` attempts the broker shuts down anyway and its lease expiry finishes the job.
  */
 
-import type { Controller } from '../cluster/controller.js'
+import type { Controller } from '../cluster/controller/controller.js'
 import type { ControllerChannel } from '../cluster/controller-channel.js'
 import type { MetadataCache } from '../cluster/metadata-cache.js'
 import type { Logger } from '../common/logger.js'

@@ -1,4 +1,4 @@
-import type { Controller } from './controller.js'
+import type { Controller } from './controller/controller.js'
 import type { ControllerElection } from './etcd/controller-election.js'
 import type { MetadataDelta, MetadataStore, Unsubscribe } from './metadata-store.js'
 

@@ -1,4 +1,4 @@
-import type { AlterIsrRequest, Controller } from '../cluster/controller.js'
+import type { AlterIsrRequest, Controller } from '../cluster/controller/controller.js'
 import type { ControllerChannel } from '../cluster/controller-channel.js'
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
 import {

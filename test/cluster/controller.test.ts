@@ -3,7 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { Controller, type ControllerConfig, type CreatableTopic } from '../../src/cluster/controller.js'
+import {
+  Controller,
+  type ControllerConfig,
+  type CreatableTopic
+} from '../../src/cluster/controller/controller.js'
 import { FileMetadataStore } from '../../src/cluster/file-metadata-store.js'
 import { ZERO_UUID } from '../../src/cluster/kafka-uuid.js'
 import { ErrorCode } from '../../src/protocol/error-codes.js'

@@ -4,7 +4,7 @@
  * sends it a CreateTopics request (through the ControllerChannel) instead of writing the metadata itself.
  */
 
-import type { Controller } from '../../cluster/controller.js'
+import type { Controller } from '../../cluster/controller/controller.js'
 import type { ControllerChannel } from '../../cluster/controller-channel.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import {

@@ -8,7 +8,7 @@
  * a BROKER resource may change nothing (Samsa has no dynamic broker configs), other types are unknown.
  */
 
-import type { Controller } from '../../cluster/controller.js'
+import type { Controller } from '../../cluster/controller/controller.js'
 import type { ControllerChannel, ForwardedRequest } from '../../cluster/controller-channel.js'
 import type { MetadataCache } from '../../cluster/metadata-cache.js'
 import type { TopicConfigs } from '../../cluster/metadata-store.js'

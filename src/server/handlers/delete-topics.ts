@@ -4,7 +4,7 @@
  * ReplicaManager deletes the logs when the deletion reaches the metadata cache.
  */
 
-import type { DeletableTopic, DeletableTopicResult } from '../../cluster/controller.js'
+import type { DeletableTopic, DeletableTopicResult } from '../../cluster/controller/controller.js'
 import { ZERO_UUID } from '../../cluster/kafka-uuid.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import {

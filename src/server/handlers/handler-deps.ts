@@ -1,4 +1,4 @@
-import type { Controller } from '../../cluster/controller.js'
+import type { Controller } from '../../cluster/controller/controller.js'
 import type { ControllerChannel } from '../../cluster/controller-channel.js'
 import type { MetadataCache } from '../../cluster/metadata-cache.js'
 import type { EndPoint } from '../../config/end-point.js'
