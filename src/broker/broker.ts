@@ -5,7 +5,7 @@
  */
 
 import type { Controller } from '../cluster/controller/controller.js'
-import { LeaderRebalancer } from '../cluster/leader-rebalancer.js'
+import { LeaderRebalancer } from '../cluster/controller/leader-rebalancer.js'
 import type { MetadataCache } from '../cluster/metadata-cache.js'
 import { createBrokerBufferPools } from '../common/buffer-pool.js'
 import type { Logger } from '../common/logger.js'

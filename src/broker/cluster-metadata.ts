@@ -5,7 +5,7 @@
  */
 
 import { join } from 'node:path'
-import { ClusterControllerService } from '../cluster/cluster-controller-service.js'
+import { ClusterControllerService } from '../cluster/controller/cluster-controller-service.js'
 import { Controller } from '../cluster/controller/controller.js'
 import { ControllerChannel } from '../cluster/controller-channel.js'
 import { EtcdMetadataStore } from '../cluster/etcd/etcd-metadata-store.js'

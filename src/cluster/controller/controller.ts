@@ -1,5 +1,4 @@
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js'
-import { NO_LEADER } from '../leader-election.js'
 import type {
   BrokerRegistration,
   BrokerRegistrationRequest,
@@ -14,6 +13,7 @@ import {
   ElectionControlManager,
   type ElectionOutcome
 } from './election-control.js'
+import { NO_LEADER } from './leader-election.js'
 import {
   type OngoingReassignment,
   ReassignmentControlManager,

@@ -1,8 +1,8 @@
 import { ErrorCode } from '../../protocol/error-codes.js'
-import { electLeader, NO_LEADER } from '../leader-election.js'
 import type { MetadataImage, MetadataStore, PartitionRegistration, TopicId } from '../metadata-store.js'
 import type { LiveBrokers } from './broker-liveness.js'
 import { findTopic } from './image-lookup.js'
+import { electLeader, NO_LEADER } from './leader-election.js'
 
 /** ElectLeaders' election types (Kafka's ElectionType). */
 export const ElectionType = { PREFERRED: 0, UNCLEAN: 1 } as const

@@ -1,5 +1,4 @@
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js'
-import { electLeader, NO_LEADER } from '../leader-election.js'
 import type { MetadataImage, MetadataStore, PartitionRegistration, TopicId } from '../metadata-store.js'
 import {
   addingReplicas,
@@ -11,6 +10,7 @@ import {
 } from '../partition-reassignment.js'
 import type { LiveBrokers } from './broker-liveness.js'
 import { findTopic } from './image-lookup.js'
+import { electLeader, NO_LEADER } from './leader-election.js'
 
 /** A partition's requested reassignment: target replicas, or null to cancel an ongoing one. */
 export interface ReassignmentRequest {

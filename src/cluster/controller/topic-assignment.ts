@@ -1,6 +1,6 @@
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js'
 import type { BrokerRegistration, MetadataImage, NewPartition, TopicConfigs } from '../metadata-store.js'
-import { assignReplicasToBrokers, PlacementError, type PlacementOptions } from '../replica-placement.js'
+import { assignReplicasToBrokers, PlacementError, type PlacementOptions } from './replica-placement.js'
 import type { CreatableTopic, CreateTopicPolicyRequest } from './topic-requests.js'
 
 /**

@@ -1,10 +1,10 @@
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js'
 import { randomUuid, ZERO_UUID } from '../kafka-uuid.js'
 import type { MetadataImage, MetadataStore, NewPartition, TopicConfigs } from '../metadata-store.js'
-import type { PlacementOptions } from '../replica-placement.js'
 import { topicConfigsError } from '../topic-config-keys.js'
 import { hasCollisionChars, topicNameError, unifyCollisionChars } from '../topic-name.js'
 import { findTopic } from './image-lookup.js'
+import type { PlacementOptions } from './replica-placement.js'
 import {
   liveBrokers,
   manualPlacement,

@@ -1,4 +1,4 @@
-import type { Controller } from './controller/controller.js'
+import type { Controller } from './controller.js'
 
 export interface LeaderRebalancerOptions {
   readonly controller: Controller

@@ -7,10 +7,10 @@ import {
   Controller,
   type ControllerConfig,
   type CreatableTopic
-} from '../../src/cluster/controller/controller.js'
-import { FileMetadataStore } from '../../src/cluster/file-metadata-store.js'
-import { ZERO_UUID } from '../../src/cluster/kafka-uuid.js'
-import { ErrorCode } from '../../src/protocol/error-codes.js'
+} from '../../../src/cluster/controller/controller.js'
+import { FileMetadataStore } from '../../../src/cluster/file-metadata-store.js'
+import { ZERO_UUID } from '../../../src/cluster/kafka-uuid.js'
+import { ErrorCode } from '../../../src/protocol/error-codes.js'
 
 const root = await mkdtemp(join(tmpdir(), 'samsa-controller-'))
 after(() => rm(root, { recursive: true, force: true }))

@@ -6,7 +6,7 @@ import {
   type PlacementBroker,
   PlacementError,
   rackAlternatedBrokerList
-} from '../../src/cluster/replica-placement.js'
+} from '../../../src/cluster/controller/replica-placement.js'
 
 const racked = (map: Record<number, string>): PlacementBroker[] =>
   Object.entries(map).map(([id, rack]) => ({ nodeId: Number(id), rack }))

@@ -8,10 +8,10 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { Controller, ElectionType } from '../../src/cluster/controller/controller.js'
-import { FileMetadataStore } from '../../src/cluster/file-metadata-store.js'
-import type { PartitionRegistration } from '../../src/cluster/metadata-store.js'
-import { ErrorCode } from '../../src/protocol/error-codes.js'
+import { Controller, ElectionType } from '../../../src/cluster/controller/controller.js'
+import { FileMetadataStore } from '../../../src/cluster/file-metadata-store.js'
+import type { PartitionRegistration } from '../../../src/cluster/metadata-store.js'
+import { ErrorCode } from '../../../src/protocol/error-codes.js'
 
 const root = await mkdtemp(join(tmpdir(), 'samsa-leadership-'))
 after(() => rm(root, { recursive: true, force: true }))

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { electLeader, NO_LEADER } from '../../src/cluster/leader-election.js'
+import { electLeader, NO_LEADER } from '../../../src/cluster/controller/leader-election.js'
 
 const live =
   (...ids: number[]) =>

@@ -1,6 +1,6 @@
-import type { Controller } from './controller/controller.js'
-import type { ControllerElection } from './etcd/controller-election.js'
-import type { MetadataDelta, MetadataStore, Unsubscribe } from './metadata-store.js'
+import type { ControllerElection } from '../etcd/controller-election.js'
+import type { MetadataDelta, MetadataStore, Unsubscribe } from '../metadata-store.js'
+import type { Controller } from './controller.js'
 
 export interface ClusterControllerServiceOptions {
   readonly store: MetadataStore
