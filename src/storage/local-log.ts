@@ -5,7 +5,7 @@ import type { BatchEntry } from './file-records.js'
 import { CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './log-cleaner-recovery.js'
 import type { LogConfig } from './log-config.js'
 import { DELETED_FILE_SUFFIX, type TopicPartition } from './log-file-names.js'
-import { loadSegments } from './log-loader.js'
+import { type LoadedLog, loadLog } from './log-loader.js'
 import { LogSegment, type LogSegmentOptions } from './log-segment.js'
 import type { AbortedTxn } from './transaction-index.js'
 import { TransactionIndexes } from './transaction-indexes.js'
@@ -56,15 +56,6 @@ export interface FetchDataInfo {
   position: number
 }
 
-interface LoadedState {
-  segments: LogSegment[]
-  recoveryPoint: number
-  dirNeedsSync: boolean
-  txnIndexes: TransactionIndexes
-  firstRecoveredBaseOffset: number | undefined
-  openedAt: number
-}
-
 /**
  * The segments of one partition directory, as Kafka's LocalLog: an ordered list of LogSegments (the last one
  * active) with their transaction indexes, the log end offset, the recovery point and the directory. It
@@ -101,7 +92,12 @@ export class LocalLog {
   private readonly pendingDeletes = new Map<LogSegment, NodeJS.Timeout>()
   private readonly deletions = new Set<Promise<void>>()
 
-  private constructor(opts: LocalLogOptions, loaded: LoadedState) {
+  private constructor(
+    opts: LocalLogOptions,
+    loaded: LoadedLog,
+    txnIndexes: TransactionIndexes,
+    openedAt: number
+  ) {
     this.dir = opts.dir
     this.topicPartition = opts.topicPartition
     this.configValue = opts.config
@@ -111,9 +107,9 @@ export class LocalLog {
     this.nextOffset = this.activeSegment.nextOffset
     this.recoveryPointValue = loaded.recoveryPoint
     this.dirNeedsSync = loaded.dirNeedsSync
-    this.txnIndexes = loaded.txnIndexes
+    this.txnIndexes = txnIndexes
     this.firstRecoveredBaseOffset = loaded.firstRecoveredBaseOffset
-    this.lastFlushTimeValue = loaded.openedAt
+    this.lastFlushTimeValue = openedAt
   }
 
   /**
@@ -123,44 +119,18 @@ export class LocalLog {
   static async open(opts: LocalLogOptions): Promise<LocalLog> {
     const time = opts.time ?? Date.now
     const openedAt = time()
-    const options = () => segmentOptions(opts.config, time)
-    const logStartOffset = opts.logStartOffset ?? 0
-    const recoveryPoint = opts.recoveryPoint ?? 0
-    const loaded = await loadSegments(opts.dir, options(), recoveryPoint, opts.onRecoveredBatch ?? (() => {}))
-    let segments = loaded.segments
-    let dirNeedsSync = false
-    if (segments.length === 0) {
-      segments = [await LogSegment.open(opts.dir, logStartOffset, options(), true)]
-      dirNeedsSync = true
-    }
-    let nextOffset = segments[segments.length - 1]!.nextOffset
-    const startOffset = Math.max(logStartOffset, segments[0]!.baseOffset)
-    if (startOffset > nextOffset) {
-      // The checkpointed start is past what survived recovery: nothing below it may be served.
-      for (const s of segments) await s.deleteFiles()
-      segments = [await LogSegment.open(opts.dir, startOffset, options(), true)]
-      nextOffset = startOffset
-    }
-    let recoveryPointValue: number
-    if (loaded.recovered) {
-      for (const s of segments) await s.flush()
-      await syncDirectory(opts.dir)
-      recoveryPointValue = nextOffset
-    } else {
-      recoveryPointValue = loaded.hadCleanShutdown ? nextOffset : Math.min(recoveryPoint, nextOffset)
-    }
+    const loaded = await loadLog(
+      opts.dir,
+      () => segmentOptions(opts.config, time),
+      opts.recoveryPoint ?? 0,
+      opts.logStartOffset ?? 0,
+      opts.onRecoveredBatch ?? (() => {})
+    )
     const txnIndexes = await TransactionIndexes.load(
       opts.dir,
-      segments.map((s) => s.baseOffset)
+      loaded.segments.map((s) => s.baseOffset)
     )
-    return new LocalLog(opts, {
-      segments,
-      recoveryPoint: recoveryPointValue,
-      dirNeedsSync,
-      txnIndexes,
-      firstRecoveredBaseOffset: loaded.firstRecoveredBaseOffset,
-      openedAt
-    })
+    return new LocalLog(opts, loaded, txnIndexes, openedAt)
   }
 
   get config(): LogConfig {

@@ -7,13 +7,7 @@ import { type FetchDataInfo, LocalLog, type ReadOptions } from './local-log.js'
 import type { LogConfig } from './log-config.js'
 import { CLEAN_SHUTDOWN_FILE, type TopicPartition } from './log-file-names.js'
 import type { LogSegment } from './log-segment.js'
-import {
-  type AppendOrigin,
-  assignOffsets,
-  stampLogAppendTime,
-  validateBatches,
-  validateRecordKeys
-} from './log-validator.js'
+import { type AppendOrigin, validateAndAssignOffsets } from './log-validator.js'
 import { ProducerStateManager } from './producer-state-manager.js'
 import { replayProducerState } from './producer-state-replay.js'
 import type { AbortedTxn } from './transaction-index.js'
@@ -258,39 +252,14 @@ export class UnifiedLog {
     const config = this.config
     const local = this.local
     const origin = opts.origin ?? 'client'
-    const batches = validateBatches(records, config.maxMessageBytes, origin)
-    if (config.cleanupPolicy.includes('compact') && origin !== 'replication') {
-      await validateRecordKeys(
-        records,
-        batches,
-        `${this.topicPartition.topic}-${this.topicPartition.partition}`
-      )
-    }
-    if (records.length > config.segmentBytes) {
-      throw new KafkaError(
-        ErrorCode.RECORD_LIST_TOO_LARGE,
-        `append of ${records.length} bytes exceeds segment.bytes ${config.segmentBytes}`
-      )
-    }
-    const now = this.time()
-    let logAppendTime = -1
-    if (origin === 'replication') {
-      let expected = local.logEndOffset
-      for (const b of batches) {
-        if (b.baseOffset < expected) {
-          throw new KafkaError(ErrorCode.INVALID_RECORD, `batch offset ${b.baseOffset} is below ${expected}`)
-        }
-        expected = b.lastOffset + 1
-      }
-    } else {
-      // Offsets are written into `records` only; the log end moves after the write, so a duplicate or a
-      // rejected append below leaves the log untouched.
-      assignOffsets(records, batches, local.logEndOffset, opts.leaderEpoch)
-      if (config.messageTimestampType === 'LogAppendTime') {
-        stampLogAppendTime(records, batches, now)
-        logAppendTime = now
-      }
-    }
+    const { batches, now, logAppendTime } = await validateAndAssignOffsets(records, {
+      config,
+      origin,
+      logEndOffset: local.logEndOffset,
+      leaderEpoch: opts.leaderEpoch,
+      topicPartition: `${this.topicPartition.topic}-${this.topicPartition.partition}`,
+      time: this.time
+    })
     const producerAppend = this.psm.analyzeAndValidateRecords(records, origin)
     const dup = producerAppend.duplicate
     if (dup) {
