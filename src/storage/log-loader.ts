@@ -1,5 +1,6 @@
 import { mkdir, readdir, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
+import { syncDirectory } from '../common/atomic-file.js'
 import type { BatchEntry } from './file-records.js'
 import { completeInterruptedCleaning } from './log-cleaner-recovery.js'
 import {
@@ -95,4 +96,57 @@ export async function loadSegments(
   }
   if (hadCleanShutdown) await removeQuietly(join(dir, CLEAN_SHUTDOWN_FILE))
   return { segments, hadCleanShutdown, recovered, truncatedBytes, firstRecoveredBaseOffset }
+}
+
+export interface LoadedLog {
+  /** Never empty; the last one is the active segment. */
+  segments: LogSegment[]
+  recoveryPoint: number
+  /** A segment file was created whose directory entry is not fsynced yet. */
+  dirNeedsSync: boolean
+  firstRecoveredBaseOffset: number | undefined
+}
+
+/**
+ * loadSegments, then what Kafka's LogLoader.load settles before a log is built: an empty directory gets its
+ * first segment at the log start offset, segments that end before the log start are replaced by one empty
+ * segment starting there, and after recovery the files are fsynced and the recovery point moves to the log
+ * end (after a clean shutdown it is the log end too; otherwise the checkpointed one, capped at the end).
+ */
+export async function loadLog(
+  dir: string,
+  segmentOptions: () => LogSegmentOptions,
+  recoveryPoint: number,
+  logStartOffset: number,
+  onRecoveredBatch: (b: BatchEntry) => void
+): Promise<LoadedLog> {
+  const loaded = await loadSegments(dir, segmentOptions(), recoveryPoint, onRecoveredBatch)
+  let segments = loaded.segments
+  let dirNeedsSync = false
+  if (segments.length === 0) {
+    segments = [await LogSegment.open(dir, logStartOffset, segmentOptions(), true)]
+    dirNeedsSync = true
+  }
+  let nextOffset = segments[segments.length - 1]!.nextOffset
+  const startOffset = Math.max(logStartOffset, segments[0]!.baseOffset)
+  if (startOffset > nextOffset) {
+    // The checkpointed start is past what survived recovery: nothing below it may be served.
+    for (const s of segments) await s.deleteFiles()
+    segments = [await LogSegment.open(dir, startOffset, segmentOptions(), true)]
+    nextOffset = startOffset
+  }
+  let recoveredTo: number
+  if (loaded.recovered) {
+    for (const s of segments) await s.flush()
+    await syncDirectory(dir)
+    recoveredTo = nextOffset
+  } else {
+    recoveredTo = loaded.hadCleanShutdown ? nextOffset : Math.min(recoveryPoint, nextOffset)
+  }
+  return {
+    segments,
+    recoveryPoint: recoveredTo,
+    dirNeedsSync,
+    firstRecoveredBaseOffset: loaded.firstRecoveredBaseOffset
+  }
 }

@@ -18,6 +18,7 @@ import {
   RECORDS_COUNT_OFFSET
 } from '../protocol/records/record-batch-header.js'
 import type { BatchEntry } from './file-records.js'
+import type { LogConfig } from './log-config.js'
 
 const COMPRESSION_MASK = 0x07
 const TIMESTAMP_TYPE_BIT = 0x08
@@ -209,4 +210,66 @@ export async function validateRecordKeys(
     }
     if (errors.length > 0) throw new RecordValidationError(ErrorCode.INVALID_RECORD, errors)
   }
+}
+
+export interface AppendContext {
+  config: Pick<LogConfig, 'maxMessageBytes' | 'cleanupPolicy' | 'segmentBytes' | 'messageTimestampType'>
+  origin: AppendOrigin
+  /** Where the records go: client appends start there, replicated ones may not start below it. */
+  logEndOffset: number
+  /** Stamped into client batches. */
+  leaderEpoch: number
+  /** `${topic}-${partition}`, for record errors. */
+  topicPartition: string
+  time: () => number
+}
+
+export interface ValidatedAppend {
+  batches: BatchEntry[]
+  /** The append's broker time, read after validation. */
+  now: number
+  /** The broker's timestamp when message.timestamp.type=LogAppendTime, else -1. */
+  logAppendTime: number
+}
+
+/**
+ * The validation and offset assignment of one append (Kafka's LogValidator.validateMessagesAndAssignOffsets
+ * with UnifiedLog's checks around it): framing and CRC of every batch, keys on compacted topics (not for
+ * replication), the segment.bytes cap; then client batches get their offsets and leader epoch patched in
+ * place, and LogAppendTime stamped, while replicated batches keep theirs but may not go backwards. Only
+ * `records` changes, so a duplicate or a refused append leaves the log untouched.
+ */
+export async function validateAndAssignOffsets(
+  records: Buffer,
+  ctx: AppendContext
+): Promise<ValidatedAppend> {
+  const { config, origin } = ctx
+  const batches = validateBatches(records, config.maxMessageBytes, origin)
+  if (config.cleanupPolicy.includes('compact') && origin !== 'replication') {
+    await validateRecordKeys(records, batches, ctx.topicPartition)
+  }
+  if (records.length > config.segmentBytes) {
+    throw new KafkaError(
+      ErrorCode.RECORD_LIST_TOO_LARGE,
+      `append of ${records.length} bytes exceeds segment.bytes ${config.segmentBytes}`
+    )
+  }
+  const now = ctx.time()
+  let logAppendTime = -1
+  if (origin === 'replication') {
+    let expected = ctx.logEndOffset
+    for (const b of batches) {
+      if (b.baseOffset < expected) {
+        throw new KafkaError(ErrorCode.INVALID_RECORD, `batch offset ${b.baseOffset} is below ${expected}`)
+      }
+      expected = b.lastOffset + 1
+    }
+  } else {
+    assignOffsets(records, batches, ctx.logEndOffset, ctx.leaderEpoch)
+    if (config.messageTimestampType === 'LogAppendTime') {
+      stampLogAppendTime(records, batches, now)
+      logAppendTime = now
+    }
+  }
+  return { batches, now, logAppendTime }
 }

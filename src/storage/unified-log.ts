@@ -1,33 +1,23 @@
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { syncDirectory } from '../common/atomic-file.js'
-import type { BufferPool } from '../common/buffer-pool.js'
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
-import type { BatchEntry } from './file-records.js'
 import { LeaderEpochFileCache } from './leader-epoch-file-cache.js'
-import { CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './log-cleaner-recovery.js'
+import { type FetchDataInfo, LocalLog, type ReadOptions } from './local-log.js'
 import type { LogConfig } from './log-config.js'
-import { CLEAN_SHUTDOWN_FILE, DELETED_FILE_SUFFIX, type TopicPartition } from './log-file-names.js'
-import { loadSegments } from './log-loader.js'
-import { LogSegment, type LogSegmentOptions } from './log-segment.js'
-import {
-  type AppendOrigin,
-  assignOffsets,
-  stampLogAppendTime,
-  validateBatches,
-  validateRecordKeys
-} from './log-validator.js'
+import { CLEAN_SHUTDOWN_FILE, type TopicPartition } from './log-file-names.js'
+import type { LogSegment } from './log-segment.js'
+import { type AppendOrigin, validateAndAssignOffsets } from './log-validator.js'
 import { ProducerStateManager } from './producer-state-manager.js'
 import { replayProducerState } from './producer-state-replay.js'
 import type { AbortedTxn } from './transaction-index.js'
-import { TransactionIndexes } from './transaction-indexes.js'
+
+export type { FetchDataInfo, ReadOptions } from './local-log.js'
 
 /** ListOffsets sentinel timestamps. */
 export const EARLIEST_TIMESTAMP = -2
 export const LATEST_TIMESTAMP = -1
 export const MAX_TIMESTAMP = -3
-/** The records of an empty read; zero-length, so sharing it is safe. */
-const EMPTY_RECORDS = Buffer.alloc(0)
 export const EARLIEST_LOCAL_TIMESTAMP = -4
 
 export interface UnifiedLogOptions {
@@ -64,26 +54,6 @@ export interface LogAppendInfo {
   recordsCount: number
 }
 
-export interface ReadOptions {
-  /** Exclusive upper bound on offsets returned, e.g. the high watermark for consumers. Default: log end. */
-  maxOffset?: number
-  /** Return the first batch whole even if it exceeds maxBytes (Kafka's minOneMessage). Default true. */
-  minOneMessage?: boolean
-  /**
-   * Read into a buffer leased from this pool (the fetch path, which releases it after the socket write)
-   * instead of a fresh allocation.
-   */
-  pool?: BufferPool
-}
-
-export interface FetchDataInfo {
-  /** Whole v2 batches exactly as stored; empty when nothing is readable. */
-  records: Buffer
-  /** Segment and file position the bytes came from (for diagnostics and delayed-fetch accounting). */
-  segmentBaseOffset: number
-  position: number
-}
-
 export interface TimestampAndOffset {
   timestamp: number
   offset: number
@@ -91,7 +61,10 @@ export interface TimestampAndOffset {
 }
 
 /**
- * The log of one topic-partition: an ordered list of LogSegments, the last one active. Offsets and
+ * The log of one topic-partition, as Kafka's UnifiedLog: the log semantics over a LocalLog (which holds the
+ * segments, the log end, the recovery point and the directory). Here live the log start offset and the high
+ * watermark, producer state and the last stable offset, the leader epoch cache, append validation and offset
+ * assignment, the roll and flush policies, retention decisions, DeleteRecords and ListOffsets. Offsets and
  * timestamps are JS numbers (exact below 2^53) and callers convert the wire's bigints at the edge.
  *
  * Ownership and concurrency: one event loop owns a log. Every mutation (append, roll, truncateTo,
@@ -110,40 +83,45 @@ export class UnifiedLog {
   readonly dir: string
   readonly topicPartition: TopicPartition
   readonly leaderEpochCache: LeaderEpochFileCache
-  private configValue: LogConfig
   private readonly time: () => number
-  private segmentList: LogSegment[] = []
-  private nextOffset = 0
+  /** The segments; set by open() before the log is shared. */
+  private local!: LocalLog
   private startOffset = 0
   private hw = 0
-  private recoveryPointValue = 0
-  private lastFlushTime: number
   private chain: Promise<unknown> = Promise.resolve()
-  private flushChain: Promise<unknown> = Promise.resolve()
-  private dirNeedsSync = false
-  private offlineCause: unknown
-  private closed = false
-  private readonly pendingDeletes = new Map<LogSegment, NodeJS.Timeout>()
-  private readonly deletions = new Set<Promise<void>>()
-  /** Idempotent and transactional producer state; set by load() before the log is shared. */
+  /** Idempotent and transactional producer state; set by open() before the log is shared. */
   private psm!: ProducerStateManager
-  /** The segments' `.txnindex` files; set by open() before the log is shared. */
-  private txnIndexes!: TransactionIndexes
-  private firstRecoveredBaseOffset: number | undefined
 
   private constructor(opts: UnifiedLogOptions) {
     this.dir = opts.dir
     this.topicPartition = opts.topicPartition
-    this.configValue = opts.config
     this.time = opts.time ?? Date.now
-    this.lastFlushTime = this.time()
     this.leaderEpochCache = new LeaderEpochFileCache(opts.dir)
   }
 
   /** Opens or creates the log, recovering it unless it was closed cleanly. */
   static async open(opts: UnifiedLogOptions): Promise<UnifiedLog> {
     const log = new UnifiedLog(opts)
-    await log.load(opts.recoveryPoint ?? 0, opts.logStartOffset ?? 0, opts.highWatermark ?? 0)
+    const epochs = log.leaderEpochCache
+    await epochs.load()
+    const local = await LocalLog.open({
+      dir: opts.dir,
+      topicPartition: opts.topicPartition,
+      config: opts.config,
+      time: log.time,
+      recoveryPoint: opts.recoveryPoint ?? 0,
+      logStartOffset: opts.logStartOffset ?? 0,
+      onRecoveredBatch: (b) => epochs.assign(b.partitionLeaderEpoch, b.baseOffset),
+      // Epochs below the new recovery point are not rebuilt by recovery, so they must be durable first.
+      beforeRecoveryPointMoves: () => epochs.flush()
+    })
+    log.local = local
+    log.startOffset = Math.max(opts.logStartOffset ?? 0, local.segments[0]!.baseOffset)
+    log.hw = Math.min(Math.max(opts.highWatermark ?? 0, log.startOffset), local.logEndOffset)
+    await epochs.truncateFromEnd(local.logEndOffset)
+    await epochs.truncateFromStart(log.startOffset)
+    // The recovery point may have moved past the epochs recovery found: they must be in the file now.
+    await epochs.flush()
     log.psm = await ProducerStateManager.open({
       dir: log.dir,
       partition: `${log.topicPartition.topic}-${log.topicPartition.partition}`,
@@ -153,64 +131,27 @@ export class UnifiedLog {
       time: log.time,
       requireTxnVerification: true
     })
-    log.txnIndexes = await TransactionIndexes.load(
-      log.dir,
-      log.segmentList.map((s) => s.baseOffset)
-    )
     // Snapshots past the first recovered segment may describe data recovery cut off, and the recovered
     // segments' transaction indexes are rebuilt by the replay: start from a snapshot at or below it.
-    await log.reloadProducerState(log.firstRecoveredBaseOffset)
+    await log.reloadProducerState(local.firstRecoveredBaseOffset)
     return log
-  }
-
-  private async load(recoveryPoint: number, logStartOffset: number, highWatermark: number): Promise<void> {
-    await this.leaderEpochCache.load()
-    const loaded = await loadSegments(this.dir, this.segmentOptions(), recoveryPoint, (b: BatchEntry) => {
-      this.leaderEpochCache.assign(b.partitionLeaderEpoch, b.baseOffset)
-    })
-    this.firstRecoveredBaseOffset = loaded.firstRecoveredBaseOffset
-    this.segmentList = loaded.segments
-    if (this.segmentList.length === 0) {
-      this.segmentList = [await LogSegment.open(this.dir, logStartOffset, this.segmentOptions(), true)]
-      this.dirNeedsSync = true
-    }
-    this.nextOffset = this.activeSegment.nextOffset
-    this.startOffset = Math.max(logStartOffset, this.segmentList[0]!.baseOffset)
-    if (this.startOffset > this.nextOffset) {
-      // The checkpointed start is past what survived recovery: nothing below it may be served.
-      for (const s of this.segmentList) await s.deleteFiles()
-      this.segmentList = [await LogSegment.open(this.dir, this.startOffset, this.segmentOptions(), true)]
-      this.nextOffset = this.startOffset
-    }
-    if (loaded.recovered) {
-      for (const s of this.segmentList) await s.flush()
-      await syncDirectory(this.dir)
-      this.recoveryPointValue = this.nextOffset
-    } else {
-      this.recoveryPointValue = loaded.hadCleanShutdown
-        ? this.nextOffset
-        : Math.min(recoveryPoint, this.nextOffset)
-    }
-    this.hw = Math.min(Math.max(highWatermark, this.startOffset), this.nextOffset)
-    await this.leaderEpochCache.truncateFromEnd(this.nextOffset)
-    await this.leaderEpochCache.truncateFromStart(this.startOffset)
-    // The recovery point may have moved past the epochs recovery found: they must be in the file now.
-    await this.leaderEpochCache.flush()
   }
 
   /**
    * Reloads producer state for the current segments: the latest snapshot within [logStart, logEnd], then
    * a replay of the batches after it. Called at open and after truncation, on the mutation chain.
    */
-  private async reloadProducerState(rebuildFrom = this.nextOffset): Promise<void> {
-    const upTo = Math.max(this.startOffset, Math.min(rebuildFrom, this.nextOffset))
+  private async reloadProducerState(rebuildFrom = this.local.logEndOffset): Promise<void> {
+    const end = this.local.logEndOffset
+    const txnIndexes = this.local.txnIndexes
+    const upTo = Math.max(this.startOffset, Math.min(rebuildFrom, end))
     await this.psm.truncateAndReload(this.startOffset, upTo)
     // Entries for markers at or after the replay start are derived again by the replay.
-    await this.txnIndexes.truncateTo(this.psm.mapEndOffset)
-    await replayProducerState(this.psm, this.segmentList, async (aborted, segment) => {
-      for (const txn of aborted) await this.txnIndexes.append(segment.baseOffset, txn)
+    await txnIndexes.truncateTo(this.psm.mapEndOffset)
+    await replayProducerState(this.psm, this.local.segments, async (aborted, segment) => {
+      for (const txn of aborted) await txnIndexes.append(segment.baseOffset, txn)
     })
-    this.psm.updateMapEndOffset(this.nextOffset)
+    this.psm.updateMapEndOffset(this.local.logEndOffset)
   }
 
   /**
@@ -223,16 +164,9 @@ export class UnifiedLog {
     return Math.max(lso, this.startOffset)
   }
 
-  /**
-   * Aborted transactions overlapping [fetchOffset, upperBoundOffset), for read_committed fetches (Kafka's
-   * collectAbortedTransactions): from the transaction indexes of the segment holding fetchOffset on.
-   */
+  /** Aborted transactions overlapping [fetchOffset, upperBoundOffset), for read_committed fetches. */
   collectAbortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
-    const segments = this.segmentList
-    const bases: number[] = []
-    for (let i = floorSegment(segments, fetchOffset); i < segments.length; i++)
-      bases.push(segments[i]!.baseOffset)
-    return this.txnIndexes.collect(bases, fetchOffset, upperBoundOffset)
+    return this.local.collectAbortedTransactions(fetchOffset, upperBoundOffset)
   }
 
   /** KIP-890 part 1: the coordinator added this partition to the producer's transaction in this epoch. */
@@ -245,21 +179,13 @@ export class UnifiedLog {
     return this.psm
   }
 
-  private segmentOptions(): LogSegmentOptions {
-    return {
-      indexIntervalBytes: this.configValue.indexIntervalBytes,
-      segmentIndexBytes: this.configValue.segmentIndexBytes,
-      now: this.time()
-    }
-  }
-
   get config(): LogConfig {
-    return this.configValue
+    return this.local.config
   }
 
   /** Takes effect for the next append, roll and retention check. */
   updateConfig(config: LogConfig): void {
-    this.configValue = config
+    this.local.updateConfig(config)
   }
 
   get logStartOffset(): number {
@@ -267,7 +193,7 @@ export class UnifiedLog {
   }
 
   get logEndOffset(): number {
-    return this.nextOffset
+    return this.local.logEndOffset
   }
 
   get highWatermark(): number {
@@ -276,56 +202,40 @@ export class UnifiedLog {
 
   /** The owner (partition leader or follower) moves it; clamped to [logStartOffset, logEndOffset]. */
   set highWatermark(offset: number) {
-    this.hw = Math.min(Math.max(offset, this.startOffset), this.nextOffset)
+    this.hw = Math.min(Math.max(offset, this.startOffset), this.local.logEndOffset)
   }
 
   get recoveryPoint(): number {
-    return this.recoveryPointValue
+    return this.local.recoveryPoint
   }
 
   get unflushedMessages(): number {
-    return this.nextOffset - this.recoveryPointValue
+    return this.local.unflushedMessages
   }
 
   get segments(): readonly LogSegment[] {
-    return this.segmentList
+    return this.local.segments
   }
 
   get activeSegment(): LogSegment {
-    return this.segmentList[this.segmentList.length - 1]!
+    return this.local.activeSegment
   }
 
   get size(): number {
-    let total = 0
-    for (const s of this.segmentList) total += s.size
-    return total
+    return this.local.size
   }
 
   get isOffline(): boolean {
-    return this.offlineCause !== undefined
+    return this.local.isOffline
   }
 
   private serialize<T>(task: () => Promise<T>): Promise<T> {
     const run = this.chain.then(() => {
-      this.checkOnline()
+      this.local.checkOnline()
       return task()
     })
     this.chain = run.catch(() => undefined)
     return run
-  }
-
-  private checkOnline(): void {
-    if (this.closed) throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is closed`)
-    if (this.offlineCause !== undefined) {
-      throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log ${this.dir} is offline after an I/O error`)
-    }
-  }
-
-  /** After an I/O error the files may not match memory: refuse everything until the log is reopened. */
-  private markOffline(cause: unknown): KafkaError {
-    this.offlineCause ??= cause
-    const why = cause instanceof Error ? cause.message : String(cause)
-    return new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `I/O error on log ${this.dir}: ${why}`)
   }
 
   /**
@@ -334,46 +244,22 @@ export class UnifiedLog {
    */
   async append(records: Buffer, opts: AppendOptions): Promise<LogAppendInfo> {
     const info = await this.serialize(() => this.appendLocked(records, opts))
-    if (this.unflushedMessages >= this.configValue.flushMessages) await this.flush(info.lastOffset + 1)
+    if (this.unflushedMessages >= this.config.flushMessages) await this.flush(info.lastOffset + 1)
     return info
   }
 
   private async appendLocked(records: Buffer, opts: AppendOptions): Promise<LogAppendInfo> {
-    const config = this.configValue
+    const config = this.config
+    const local = this.local
     const origin = opts.origin ?? 'client'
-    const batches = validateBatches(records, config.maxMessageBytes, origin)
-    if (config.cleanupPolicy.includes('compact') && origin !== 'replication') {
-      await validateRecordKeys(
-        records,
-        batches,
-        `${this.topicPartition.topic}-${this.topicPartition.partition}`
-      )
-    }
-    if (records.length > config.segmentBytes) {
-      throw new KafkaError(
-        ErrorCode.RECORD_LIST_TOO_LARGE,
-        `append of ${records.length} bytes exceeds segment.bytes ${config.segmentBytes}`
-      )
-    }
-    const now = this.time()
-    let logAppendTime = -1
-    if (origin === 'replication') {
-      let expected = this.nextOffset
-      for (const b of batches) {
-        if (b.baseOffset < expected) {
-          throw new KafkaError(ErrorCode.INVALID_RECORD, `batch offset ${b.baseOffset} is below ${expected}`)
-        }
-        expected = b.lastOffset + 1
-      }
-    } else {
-      // Offsets are written into `records` only; nextOffset moves after the write, so a duplicate or a
-      // rejected append below leaves the log untouched.
-      assignOffsets(records, batches, this.nextOffset, opts.leaderEpoch)
-      if (config.messageTimestampType === 'LogAppendTime') {
-        stampLogAppendTime(records, batches, now)
-        logAppendTime = now
-      }
-    }
+    const { batches, now, logAppendTime } = await validateAndAssignOffsets(records, {
+      config,
+      origin,
+      logEndOffset: local.logEndOffset,
+      leaderEpoch: opts.leaderEpoch,
+      topicPartition: `${this.topicPartition.topic}-${this.topicPartition.partition}`,
+      time: this.time
+    })
     const producerAppend = this.psm.analyzeAndValidateRecords(records, origin)
     const dup = producerAppend.duplicate
     if (dup) {
@@ -394,7 +280,7 @@ export class UnifiedLog {
       maxTimestamp = Math.max(maxTimestamp, b.maxTimestamp)
       recordsCount += b.lastOffset - b.baseOffset + 1
     }
-    let segment = this.activeSegment
+    let segment = local.activeSegment
     const rollParams = {
       maxSegmentBytes: config.segmentBytes,
       maxSegmentMs: config.segmentMs - config.segmentJitterMs,
@@ -407,16 +293,15 @@ export class UnifiedLog {
       if (segment.shouldRoll(rollParams) || first.baseOffset > segment.nextOffset) {
         segment = await this.rollLocked(first.baseOffset)
       }
-      await segment.append(records, batches, now)
+      await local.append(records, batches, now, last.lastOffset)
     } catch (err) {
-      throw this.markOffline(err)
+      throw local.markOffline(err)
     }
-    this.nextOffset = last.lastOffset + 1
-    const aborted = this.psm.completeAppend(producerAppend, this.nextOffset)
+    const aborted = this.psm.completeAppend(producerAppend, local.logEndOffset)
     try {
-      for (const txn of aborted) await this.txnIndexes.append(segment.baseOffset, txn)
+      for (const txn of aborted) await local.txnIndexes.append(segment.baseOffset, txn)
     } catch (err) {
-      throw this.markOffline(err)
+      throw local.markOffline(err)
     }
     // Memory only: the checkpoint file follows at the next flush (see LeaderEpochFileCache).
     for (const b of batches) this.leaderEpochCache.assign(b.partitionLeaderEpoch, b.baseOffset)
@@ -437,79 +322,38 @@ export class UnifiedLog {
 
   /** Starts a new active segment at the log end offset. */
   roll(): Promise<LogSegment> {
-    return this.serialize(() => this.rollLocked(this.nextOffset))
+    return this.serialize(() => this.rollLocked(this.local.logEndOffset))
   }
 
   private async rollLocked(newBaseOffset: number): Promise<LogSegment> {
-    const active = this.activeSegment
-    if (active.size === 0) {
-      if (active.baseOffset === newBaseOffset) return active
-      // An empty active segment is replaced rather than left as a hole in the offset space.
-      await active.deleteFiles()
-      this.segmentList = this.segmentList.slice(0, -1)
-    } else active.onBecomeInactiveSegment()
-    const segment = await LogSegment.open(this.dir, newBaseOffset, this.segmentOptions(), true)
-    this.segmentList = [...this.segmentList, segment]
-    this.dirNeedsSync = true
+    const previous = this.local.activeSegment
+    const segment = await this.local.roll(newBaseOffset)
+    if (segment === previous) return segment
     // A snapshot at each segment boundary bounds the replay needed when the log is next opened.
     this.psm.updateMapEndOffset(newBaseOffset)
     try {
       await this.psm.takeSnapshot()
     } catch (err) {
-      throw this.markOffline(err)
+      throw this.local.markOffline(err)
     }
     // As Kafka does after a roll: make the finished segment durable in the background.
-    this.flush(newBaseOffset).catch((err: unknown) => this.markOffline(err))
+    this.flush(newBaseOffset).catch((err: unknown) => this.local.markOffline(err))
     return segment
   }
 
   /**
-   * fsyncs every segment that may hold offsets between the recovery point and the log end, then moves the
-   * recovery point. Calls made while a flush runs share the next fsync (group commit).
+   * fsyncs every segment that may hold offsets between the recovery point and `upTo` (default: the log
+   * end), with the transaction indexes and the leader epoch checkpoint, then moves the recovery point.
+   * Calls made while a flush runs share the next fsync (group commit).
    */
-  flush(upTo = this.nextOffset): Promise<void> {
-    if (upTo <= this.recoveryPointValue) return Promise.resolve()
-    const run = this.flushChain.then(() => this.flushNow(upTo))
-    this.flushChain = run.catch(() => undefined)
-    return run
-  }
-
-  private async flushNow(upTo: number): Promise<void> {
-    if (upTo <= this.recoveryPointValue || this.closed) return
-    const target = this.nextOffset
-    const from = this.recoveryPointValue
-    const list = this.segmentList
-    try {
-      for (let i = 0; i < list.length; i++) {
-        const s = list[i]!
-        const next = list[i + 1]
-        if (s.baseOffset >= target) break
-        if (next && next.baseOffset <= from) continue
-        if (this.pendingDeletes.has(s)) continue
-        try {
-          await s.flush()
-        } catch (err) {
-          // A segment dropped meanwhile (retention, truncation) has nothing left to make durable.
-          if (this.segmentList.includes(s)) throw err
-        }
-      }
-      await this.txnIndexes.flush()
-      // Epochs below the new recovery point are not rebuilt by recovery, so they must be durable first.
-      await this.leaderEpochCache.flush()
-      if (this.dirNeedsSync) {
-        this.dirNeedsSync = false
-        await syncDirectory(this.dir)
-      }
-    } catch (err) {
-      throw this.markOffline(err)
-    }
-    this.recoveryPointValue = Math.max(this.recoveryPointValue, target)
-    this.lastFlushTime = this.time()
+  flush(upTo?: number): Promise<void> {
+    return this.local.flush(upTo)
   }
 
   /** For the owner's flush scheduler: flushes when flush.ms has passed since the last flush. */
   async flushIfDue(now = this.time()): Promise<void> {
-    if (this.unflushedMessages > 0 && now - this.lastFlushTime >= this.configValue.flushMs) await this.flush()
+    if (this.unflushedMessages > 0 && now - this.local.lastFlushTime >= this.config.flushMs)
+      await this.flush()
   }
 
   /**
@@ -518,34 +362,16 @@ export class UnifiedLog {
    * OFFSET_OUT_OF_RANGE when fetchOffset is outside [logStartOffset, logEndOffset].
    */
   async read(fetchOffset: number, maxBytes: number, opts: ReadOptions = {}): Promise<FetchDataInfo> {
-    const segments = this.segmentList
-    const end = this.nextOffset
-    if (this.offlineCause !== undefined) this.checkOnline()
+    const end = this.local.logEndOffset
+    if (this.local.isOffline) this.local.checkOnline()
     if (fetchOffset < this.startOffset || fetchOffset > end) {
       throw new KafkaError(
         ErrorCode.OFFSET_OUT_OF_RANGE,
         `offset ${fetchOffset} is outside [${this.startOffset}, ${end}] of ${this.dir}`
       )
     }
-    const maxOffset = Math.min(opts.maxOffset ?? end, end)
-    // A consumer at the high watermark (most partitions of a fetch over many) gets nothing, without a
-    // segment lookup: Kafka's LocalLog.read returns its empty answer here too.
-    if (fetchOffset >= maxOffset) {
-      return { records: EMPTY_RECORDS, segmentBaseOffset: this.activeSegment.baseOffset, position: -1 }
-    }
-    const minOneMessage = opts.minOneMessage ?? true
-    for (let i = floorSegment(segments, fetchOffset); i < segments.length; i++) {
-      const s = segments[i]!
-      if (s.baseOffset >= maxOffset) break
-      let maxPosition = s.size
-      if (maxOffset < s.nextOffset) {
-        maxPosition =
-          s.knownPosition(maxOffset) ?? (await s.translateOffset(maxOffset))?.position ?? maxPosition
-      }
-      const got = await s.read(fetchOffset, maxBytes, maxPosition, minOneMessage, opts.pool)
-      if (got) return { records: got.records, segmentBaseOffset: s.baseOffset, position: got.position }
-    }
-    return { records: Buffer.alloc(0), segmentBaseOffset: this.activeSegment.baseOffset, position: -1 }
+    // Synchronously from here to the segment snapshot: the log end checked above is the one read against.
+    return this.local.read(fetchOffset, maxBytes, opts)
   }
 
   /**
@@ -559,9 +385,9 @@ export class UnifiedLog {
       return { timestamp: -1, offset: this.startOffset, leaderEpoch: epochAt(this.startOffset) }
     }
     if (timestamp === LATEST_TIMESTAMP) {
-      return { timestamp: -1, offset: this.nextOffset, leaderEpoch: this.leaderEpochCache.latestEpoch() }
+      return { timestamp: -1, offset: this.logEndOffset, leaderEpoch: this.leaderEpochCache.latestEpoch() }
     }
-    const segments = this.segmentList
+    const segments = this.local.segments
     if (timestamp === MAX_TIMESTAMP) {
       let best: LogSegment | undefined
       for (const s of segments) if (!best || s.maxTimestampSoFar > best.maxTimestampSoFar) best = s
@@ -609,7 +435,7 @@ export class UnifiedLog {
    */
   deleteOldSegments(): Promise<number> {
     return this.serialize(async () => {
-      const config = this.configValue
+      const config = this.config
       let deleted = 0
       if (config.cleanupPolicy.includes('delete')) {
         if (config.retentionMs >= 0) {
@@ -639,7 +465,7 @@ export class UnifiedLog {
   /** Oldest-first run of non-active segments matching `predicate`, stopping at the high watermark. */
   private deletableSegments(predicate: (s: LogSegment, next: LogSegment) => boolean): LogSegment[] {
     const out: LogSegment[] = []
-    const list = this.segmentList
+    const list = this.local.segments
     for (let i = 0; i < list.length - 1; i++) {
       const s = list[i]!
       const next = list[i + 1]!
@@ -650,65 +476,33 @@ export class UnifiedLog {
   }
 
   /**
-   * Deletes the transaction indexes of segments leaving the log. A segment replaced by a cleaned one with
-   * the same base offset keeps its index, which also takes over the entries of the others it replaced.
+   * Takes the segments out of the log, moves the log start up to the first remaining one, and schedules
+   * their files for deletion after file.delete.delay.ms.
    */
-  private async dropTxnIndexes(doomed: readonly LogSegment[]): Promise<void> {
-    const live = new Set(this.segmentList.map((s) => s.baseOffset))
-    const heir = doomed.find((s) => live.has(s.baseOffset))?.baseOffset
-    for (const s of doomed) {
-      if (s.baseOffset === heir) continue
-      if (heir !== undefined) {
-        for (const txn of this.txnIndexes.entries(s.baseOffset)) await this.txnIndexes.append(heir, txn)
-      }
-      await this.txnIndexes.delete(s.baseOffset)
-    }
-  }
-
-  /** Renames the segments' files to `.deleted` now and removes them after file.delete.delay.ms. */
   private async deleteSegmentsLocked(doomed: LogSegment[]): Promise<number> {
     if (doomed.length === 0) return 0
-    const gone = new Set(doomed)
-    this.segmentList = this.segmentList.filter((s) => !gone.has(s))
-    try {
-      await this.dropTxnIndexes(doomed)
-    } catch (err) {
-      throw this.markOffline(err)
-    }
-    const newStart = Math.max(this.startOffset, this.segmentList[0]!.baseOffset)
-    if (newStart > this.startOffset) {
-      this.startOffset = newStart
-      this.psm.onLogStartOffsetIncremented(newStart)
-      await this.leaderEpochCache.truncateFromStart(newStart)
-      // Snapshots below the new start can never be loaded again (truncateAndReload drops them).
-      await this.psm.deleteSnapshotsBefore(newStart).catch(() => undefined)
-    }
-    for (const s of doomed) {
-      try {
-        await s.changeFileSuffixes('', DELETED_FILE_SUFFIX)
-      } catch (err) {
-        throw this.markOffline(err)
-      }
-      const timer = setTimeout(() => {
-        this.pendingDeletes.delete(s)
-        const removal = s.deleteFiles().catch(() => undefined)
-        this.deletions.add(removal)
-        removal.finally(() => this.deletions.delete(removal))
-      }, this.configValue.fileDeleteDelayMs)
-      timer.unref()
-      this.pendingDeletes.set(s, timer)
-    }
-    this.dirNeedsSync = true
+    await this.local.removeSegments(doomed)
+    await this.advanceStartToFirstSegment()
+    await this.local.deleteSegmentFiles(doomed)
     return doomed.length
+  }
+
+  private async advanceStartToFirstSegment(): Promise<void> {
+    const newStart = Math.max(this.startOffset, this.local.segments[0]!.baseOffset)
+    if (newStart <= this.startOffset) return
+    this.startOffset = newStart
+    this.psm.onLogStartOffsetIncremented(newStart)
+    await this.leaderEpochCache.truncateFromStart(newStart)
+    // Snapshots below the new start can never be loaded again (truncateAndReload drops them).
+    await this.psm.deleteSnapshotsBefore(newStart).catch(() => undefined)
   }
 
   /**
    * LogCleaner hook: swaps in `cleaned` (written with `.cleaned` files and flushed) for `old`, the run of
-   * non-active segments it was built from, which starts at the same base offset. The order is crash-safe and
-   * the loader completes it: `.cleaned` → `.swap` (the commit point), old segments → `.deleted`, `.swap` →
-   * final names. Returns false and changes nothing when `old` is no longer such a run (retention or
-   * truncation got there first). `abortedTxns`, when given, becomes the cleaned segment's transaction index
-   * (the cleaner rebuilds it: entries of removed markers must go).
+   * non-active segments it was built from, which starts at the same base offset (crash-safe, see
+   * LocalLog.replaceSegments). Returns false and changes nothing when `old` is no longer such a run
+   * (retention or truncation got there first). `abortedTxns`, when given, becomes the cleaned segment's
+   * transaction index (the cleaner rebuilds it: entries of removed markers must go).
    */
   replaceSegments(
     cleaned: LogSegment,
@@ -716,24 +510,11 @@ export class UnifiedLog {
     abortedTxns?: readonly AbortedTxn[]
   ): Promise<boolean> {
     return this.serialize(async () => {
-      const list = this.segmentList
-      const at = old[0] ? list.indexOf(old[0]) : -1
-      const intact =
-        at >= 0 &&
-        at + old.length < list.length &&
-        old[0]!.baseOffset === cleaned.baseOffset &&
-        old.every((s, i) => list[at + i] === s)
-      if (!intact) return false
+      if (!(await this.local.replaceSegments(cleaned, old, abortedTxns))) return false
       try {
-        await cleaned.changeFileSuffixes(CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX)
-        await syncDirectory(this.dir)
-        this.segmentList = [...list.slice(0, at), cleaned, ...list.slice(at + old.length)]
-        await this.deleteSegmentsLocked([...old])
-        if (abortedTxns) await this.txnIndexes.replace(cleaned.baseOffset, abortedTxns)
-        await cleaned.changeFileSuffixes(SWAP_FILE_SUFFIX, '')
-        await syncDirectory(this.dir)
+        await this.advanceStartToFirstSegment()
       } catch (err) {
-        throw this.markOffline(err)
+        throw this.local.markOffline(err)
       }
       return true
     })
@@ -745,29 +526,17 @@ export class UnifiedLog {
    */
   truncateTo(targetOffset: number): Promise<boolean> {
     return this.serialize(async () => {
-      if (targetOffset >= this.nextOffset) return false
-      // Let a background flush finish before segment files go away under it.
-      await this.flushChain
-      try {
-        const doomed = this.segmentList.filter((s) => s.baseOffset > targetOffset)
-        let kept = this.segmentList.filter((s) => s.baseOffset <= targetOffset)
-        for (const s of doomed) await s.deleteFiles()
-        if (kept.length === 0) {
-          kept = [await LogSegment.open(this.dir, targetOffset, this.segmentOptions(), true)]
-          this.startOffset = targetOffset
-        } else await kept[kept.length - 1]!.truncateTo(targetOffset)
-        this.segmentList = kept
-      } catch (err) {
-        throw this.markOffline(err)
-      }
-      this.nextOffset = this.activeSegment.nextOffset
-      this.hw = Math.min(this.hw, this.nextOffset)
-      this.recoveryPointValue = Math.min(this.recoveryPointValue, this.nextOffset)
-      await this.leaderEpochCache.truncateFromEnd(this.nextOffset)
+      if (targetOffset >= this.logEndOffset) return false
+      // With no segment at or below the target, the log starts over, empty, at the target.
+      const startsOver = this.local.segments[0]!.baseOffset > targetOffset
+      await this.local.truncateTo(targetOffset)
+      if (startsOver) this.startOffset = targetOffset
+      this.hw = Math.min(this.hw, this.logEndOffset)
+      await this.leaderEpochCache.truncateFromEnd(this.logEndOffset)
       try {
         await this.reloadProducerState()
       } catch (err) {
-        throw this.markOffline(err)
+        throw this.local.markOffline(err)
       }
       return true
     })
@@ -779,25 +548,14 @@ export class UnifiedLog {
    */
   truncateFullyAndStartAt(newOffset: number): Promise<void> {
     return this.serialize(async () => {
-      await this.flushChain
-      const doomed = this.segmentList
-      try {
-        for (const s of doomed) await s.deleteFiles()
-        this.segmentList = [await LogSegment.open(this.dir, newOffset, this.segmentOptions(), true)]
-        await this.dropTxnIndexes(doomed)
-      } catch (err) {
-        throw this.markOffline(err)
-      }
-      this.dirNeedsSync = true
+      await this.local.truncateFullyAndStartAt(newOffset)
       this.startOffset = newOffset
-      this.nextOffset = newOffset
       this.hw = newOffset
-      this.recoveryPointValue = newOffset
       await this.leaderEpochCache.clear()
       try {
         await this.reloadProducerState()
       } catch (err) {
-        throw this.markOffline(err)
+        throw this.local.markOffline(err)
       }
     })
   }
@@ -806,12 +564,9 @@ export class UnifiedLog {
   close(): Promise<void> {
     return this.serialize(async () => {
       await this.flush()
-      await this.flushChain
+      await this.local.flushesSettled()
       await this.leaderEpochCache.flush()
-      this.closed = true
-      await this.finishPendingDeletes()
-      for (const s of this.segmentList) await s.close()
-      await this.txnIndexes.close()
+      await this.local.close()
       // The snapshot at the log end lets the next open skip the replay entirely.
       await this.psm.takeSnapshot()
       await writeFile(join(this.dir, CLEAN_SHUTDOWN_FILE), '')
@@ -821,40 +576,8 @@ export class UnifiedLog {
 
   /** Closes the files without flushing or a marker, as a crash would leave them (and before deletion). */
   async closeHandles(): Promise<void> {
-    this.closed = true
+    this.local.markClosed()
     await this.chain
-    await this.flushChain
-    await this.finishPendingDeletes()
-    for (const s of this.segmentList) {
-      await s.log.close().catch(() => undefined)
-      await s.offsetIndex.file.close().catch(() => undefined)
-      await s.timeIndex.file.close().catch(() => undefined)
-    }
-    await this.txnIndexes?.close().catch(() => undefined)
+    await this.local.closeHandles()
   }
-
-  private async finishPendingDeletes(): Promise<void> {
-    const pending = [...this.pendingDeletes]
-    this.pendingDeletes.clear()
-    for (const [s, timer] of pending) {
-      clearTimeout(timer)
-      await s.deleteFiles().catch(() => undefined)
-    }
-    await Promise.all([...this.deletions])
-  }
-}
-
-/** Index of the last segment whose base offset is <= offset (0 when none). */
-function floorSegment(segments: readonly LogSegment[], offset: number): number {
-  let lo = 0
-  let hi = segments.length - 1
-  let found = 0
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1
-    if (segments[mid]!.baseOffset <= offset) {
-      found = mid
-      lo = mid + 1
-    } else hi = mid - 1
-  }
-  return found
 }
