@@ -3,7 +3,7 @@
  * the version range it serves; ApiVersions advertises exactly these ranges. No dispatch switch: lookup only.
  */
 
-import type { RequestContext } from './request-context.js'
+import type { ApiVersionRange, RequestContext, SupportedApis } from './request-context.js'
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('NO_RESPONSE')
@@ -17,13 +17,7 @@ export interface ApiHandler<Req = unknown, Res = unknown> {
   handle(request: Req, ctx: RequestContext): Res | NoResponse | Promise<Res | NoResponse>
 }
 
-export interface ApiVersionRange {
-  readonly apiKey: number
-  readonly minVersion: number
-  readonly maxVersion: number
-}
-
-export class ApiRegistry {
+export class ApiRegistry implements SupportedApis {
   private readonly handlers = new Map<number, ApiHandler>()
 
   constructor(handlers: Iterable<ApiHandler> = []) {

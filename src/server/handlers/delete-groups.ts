@@ -1,18 +1,18 @@
 /** DeleteGroups (key 42): deletes Empty groups and their committed offsets. */
 
-import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
+import type { GroupAdmin } from '../../coordinator/group/group-admin.js'
 import type { DeleteGroupsRequest, DeleteGroupsResponse } from '../../protocol/messages/delete-groups.js'
 import type { ApiHandler } from '../api-registry.js'
 
 export function createDeleteGroupsHandler(
-  coordinator: GroupCoordinator
+  admin: GroupAdmin
 ): ApiHandler<DeleteGroupsRequest, DeleteGroupsResponse> {
   return {
     apiKey: 42,
     minVersion: 0,
     maxVersion: 2,
     async handle(request) {
-      return { throttleTimeMs: 0, results: await coordinator.admin.deleteGroups(request.groupsNames) }
+      return { throttleTimeMs: 0, results: await admin.deleteGroups(request.groupsNames) }
     }
   }
 }

@@ -1,18 +1,18 @@
 /** Heartbeat (key 12): keeps a member's session alive and tells it when to rejoin. */
 
-import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
+import type { ClassicGroupCoordinator } from '../../coordinator/group/classic-group-coordinator.js'
 import type { HeartbeatRequest, HeartbeatResponse } from '../../protocol/messages/heartbeat.js'
 import type { ApiHandler } from '../api-registry.js'
 
 export function createHeartbeatHandler(
-  coordinator: GroupCoordinator
+  classic: ClassicGroupCoordinator
 ): ApiHandler<HeartbeatRequest, HeartbeatResponse> {
   return {
     apiKey: 12,
     minVersion: 0,
     maxVersion: 4,
     handle(request) {
-      return { throttleTimeMs: 0, errorCode: coordinator.heartbeat(request) }
+      return { throttleTimeMs: 0, errorCode: classic.heartbeat(request) }
     }
   }
 }

@@ -1,18 +1,18 @@
 /** OffsetCommit (key 8): see OffsetCoordinator.commitOffsets for the member and generation rules. */
 
-import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
+import type { OffsetCoordinator } from '../../coordinator/group/offset-coordinator.js'
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../../protocol/messages/offset-commit.js'
 import type { ApiHandler } from '../api-registry.js'
 
 export function createOffsetCommitHandler(
-  coordinator: GroupCoordinator
+  offsets: OffsetCoordinator
 ): ApiHandler<OffsetCommitRequest, OffsetCommitResponse> {
   return {
     apiKey: 8,
     minVersion: 0,
     maxVersion: 9,
     async handle(request, ctx) {
-      const response = await coordinator.offsets.commitOffsets(request, ctx.apiVersion)
+      const response = await offsets.commitOffsets(request, ctx.apiVersion)
       return { ...response, throttleTimeMs: 0 }
     }
   }

@@ -1,19 +1,19 @@
 /** SyncGroup (key 14): the leader hands out assignments, every member receives its own. */
 
-import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
+import type { ClassicGroupCoordinator } from '../../coordinator/group/classic-group-coordinator.js'
 import type { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages/sync-group.js'
 import type { ApiHandler } from '../api-registry.js'
 import { groupRequestContext } from './join-group.js'
 
 export function createSyncGroupHandler(
-  coordinator: GroupCoordinator
+  classic: ClassicGroupCoordinator
 ): ApiHandler<SyncGroupRequest, SyncGroupResponse> {
   return {
     apiKey: 14,
     minVersion: 0,
     maxVersion: 5,
     async handle(request, ctx) {
-      const response = await coordinator.syncGroup(request, groupRequestContext(ctx))
+      const response = await classic.syncGroup(request, groupRequestContext(ctx))
       return { ...response, throttleTimeMs: 0 }
     }
   }

@@ -22,7 +22,7 @@ import type {
   ConsumerGroupHeartbeatResponse
 } from '../../../protocol/messages/consumer-group-heartbeat.js'
 import { type CoordinatorTime, KeyedTimer } from '../coordinator-time.js'
-import type { GroupRequestContext } from '../group-coordinator.js'
+import type { GroupRequestContext } from '../group-request-context.js'
 import type { CoordinatorRecord } from '../group-store.js'
 import {
   type Assignment,
