@@ -7,7 +7,7 @@ import type { ReplicaManager } from '../../replica/replica-manager.js'
 
 /**
  * What the data-plane and admin handlers are built with. Each handler takes only what it uses; this is
- * the set the broker assembles once (see src/server/broker.ts).
+ * the set the broker assembles once (see src/broker/broker.ts).
  */
 export interface HandlerDeps {
   readonly config: KafkaConfig
