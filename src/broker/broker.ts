@@ -11,8 +11,9 @@ import { createBrokerBufferPools } from '../common/buffer-pool.js'
 import type { Logger } from '../common/logger.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import { consumerGroupConfigFrom } from '../coordinator/group/consumer/consumer-group-config.js'
-import { GroupCoordinator } from '../coordinator/group/group-coordinator.js'
 import { groupCoordinatorConfigFrom } from '../coordinator/group/group-coordinator-config.js'
+import { GroupCoordinatorService } from '../coordinator/group/group-coordinator-service.js'
+import type { TxnOffsetCoordinator } from '../coordinator/group/txn-offset-coordinator.js'
 import { ProducerIdManager } from '../coordinator/producer-id-manager.js'
 import { GroupCoordination } from '../coordinator/runtime/group-coordination.js'
 import { InternalTopicGroupStore, OFFSETS_TOPIC } from '../coordinator/runtime/internal-topic-group-store.js'
@@ -98,22 +99,22 @@ function brokerHandlers(deps: HandlerDeps, verifyTxn?: TxnProduceVerifier): ApiH
   ] as ApiHandler[]
 }
 
-/** The consumer group APIs, served by the group coordinator. */
-function groupHandlers(coordinator: GroupCoordinator, coordination: GroupCoordination): ApiHandler[] {
+/** The consumer group APIs, each served by the part of the group coordinator it belongs to. */
+function groupHandlers(groups: GroupCoordinatorService, coordination: GroupCoordination): ApiHandler[] {
   return [
     createFindCoordinatorHandler(coordination.lookup),
-    createJoinGroupHandler(coordinator),
-    createSyncGroupHandler(coordinator),
-    createHeartbeatHandler(coordinator),
-    createLeaveGroupHandler(coordinator),
-    createOffsetCommitHandler(coordinator),
-    createOffsetFetchHandler(coordinator),
-    createOffsetDeleteHandler(coordinator),
-    createListGroupsHandler(coordinator),
-    createDescribeGroupsHandler(coordinator),
-    createDeleteGroupsHandler(coordinator),
-    createConsumerGroupHeartbeatHandler(coordinator),
-    createConsumerGroupDescribeHandler(coordinator)
+    createJoinGroupHandler(groups.classic),
+    createSyncGroupHandler(groups.classic),
+    createHeartbeatHandler(groups.classic),
+    createLeaveGroupHandler(groups.classic),
+    createOffsetCommitHandler(groups.offsets),
+    createOffsetFetchHandler(groups.offsets),
+    createOffsetDeleteHandler(groups.offsets),
+    createListGroupsHandler(groups.admin),
+    createDescribeGroupsHandler(groups.admin),
+    createDeleteGroupsHandler(groups.admin),
+    createConsumerGroupHeartbeatHandler(groups.consumerGroups),
+    createConsumerGroupDescribeHandler(groups.consumerGroups)
   ] as ApiHandler[]
 }
 
@@ -121,14 +122,14 @@ function groupHandlers(coordinator: GroupCoordinator, coordination: GroupCoordin
 function transactionHandlers(
   deps: HandlerDeps,
   txn: TransactionCoordination,
-  groupCoordinator: GroupCoordinator
+  txnOffsets: TxnOffsetCoordinator
 ): ApiHandler[] {
   return [
     createAddPartitionsToTxnHandler(txn, (t, p) => deps.metadataCache.partition(t, p) !== undefined),
     createAddOffsetsToTxnHandler(txn),
     createEndTxnHandler(txn),
     createWriteTxnMarkersHandler(txn),
-    createTxnOffsetCommitHandler(groupCoordinator),
+    createTxnOffsetCommitHandler(txnOffsets),
     createDescribeTransactionsHandler(() => txn.coordinator),
     createListTransactionsHandler(() => txn.coordinator),
     createDescribeProducersHandler(() => deps.replicaManager)
@@ -291,7 +292,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     OFFSETS_TOPIC,
     config.getNumber('offsets.commit.timeout.ms')
   )
-  const groupCoordinator = new GroupCoordinator(groupStore, {
+  const groupCoordinator = new GroupCoordinatorService(groupStore, {
     config: groupCoordinatorConfigFrom(config),
     isValidTopicPartition: (topic, partition) => deps.metadataCache.partition(topic, partition) !== undefined,
     consumerGroupConfig: consumerGroupConfigFrom(config),
@@ -313,7 +314,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
   const transactionCoordination = new TransactionCoordination({
     config,
     logger,
-    groupCoordinator,
+    txnOffsets: groupCoordinator.txnOffsets,
     producerIdManager: producerIds,
     metadataCache: () => deps.metadataCache,
     controller: () => deps.controller,
@@ -363,7 +364,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         (request, ctx) => transactionCoordination.initProducerId(request, ctx.apiVersion)
       ) as ApiHandler,
       ...groupHandlers(groupCoordinator, coordination),
-      ...transactionHandlers(deps, transactionCoordination, groupCoordinator)
+      ...transactionHandlers(deps, transactionCoordination, groupCoordinator.txnOffsets)
     ],
     components: [metadata, logs, replicas, groups, transactions, leaderRebalance(config, deps, logger)],
     beforeShutdown: async () => {

@@ -5,7 +5,7 @@
  */
 
 import type { ApiDescriptor } from '../protocol/api-descriptor.js'
-import type { RequestContext } from './request-context.js'
+import type { ApiVersionRange, RequestContext, SupportedApis } from './request-context.js'
 
 /** Returned by a handler when Kafka sends no response (Produce with acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol('NO_RESPONSE')
@@ -24,13 +24,7 @@ export interface ApiHandler<Req = unknown, Res = unknown> {
   handle(request: Req, ctx: RequestContext): Res | NoResponse | Promise<Res | NoResponse>
 }
 
-export interface ApiVersionRange {
-  readonly apiKey: number
-  readonly minVersion: number
-  readonly maxVersion: number
-}
-
-export class ApiRegistry {
+export class ApiRegistry implements SupportedApis {
   private readonly handlers = new Map<number, ApiHandler>()
 
   constructor(handlers: Iterable<ApiHandler> = []) {

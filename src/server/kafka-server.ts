@@ -10,8 +10,7 @@ import type { KafkaConfig } from '../config/kafka-config.js'
 import { type ApiHandler, ApiRegistry } from './api-registry.js'
 import { defaultHandlers } from './handlers/index.js'
 import type { ConnectionLimits } from './kafka-connection.js'
-import type { BrokerServices } from './request-context.js'
-import { RequestPipeline } from './request-pipeline.js'
+import { type PipelineServices, RequestPipeline } from './request-pipeline.js'
 import { SocketServer } from './socket-server.js'
 
 /**
@@ -67,7 +66,7 @@ export class KafkaServer {
     this.components = options.components ?? []
     this.shutdownGraceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS
     this.beforeShutdown = options.beforeShutdown
-    const services: BrokerServices = {
+    const services: PipelineServices = {
       config: this.config,
       logger: this.logger,
       apiRegistry: this.apiRegistry

@@ -3,8 +3,23 @@
 import type { Logger } from '../common/logger.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import type { RequestHeader } from '../protocol/messages/request-header.js'
-import type { ApiRegistry } from './api-registry.js'
 import type { ConnectionInfo } from './kafka-connection.js'
+
+/** The versions of one API this broker serves, as ApiVersions reports them. */
+export interface ApiVersionRange {
+  readonly apiKey: number
+  readonly minVersion: number
+  readonly maxVersion: number
+}
+
+/**
+ * What a handler may ask of the broker's API registry (ApiVersions lists the ranges). The registry itself
+ * holds the handlers, whose signature names RequestContext, so this file must not import it.
+ */
+export interface SupportedApis {
+  /** Supported ranges, ordered by API key. */
+  versionRanges(): ApiVersionRange[]
+}
 
 /**
  * Broker-wide services shared by all handlers. Storage (LogManager) and cluster metadata are deliberately not
@@ -14,7 +29,7 @@ import type { ConnectionInfo } from './kafka-connection.js'
 export interface BrokerServices {
   readonly config: KafkaConfig
   readonly logger: Logger
-  readonly apiRegistry: ApiRegistry
+  readonly apiRegistry: SupportedApis
 }
 
 export class RequestContext {

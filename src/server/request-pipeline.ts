@@ -8,7 +8,7 @@ import { ProtocolDecodeError, UnsupportedApiVersionError } from '../protocol/dec
 import { ErrorCode } from '../protocol/error-codes.js'
 import { decodeRequestFrame, encodeResponseFrame } from '../protocol/index.js'
 import { ApiVersionsApi, type ApiVersionsResponse } from '../protocol/messages/api-versions.js'
-import { NO_RESPONSE } from './api-registry.js'
+import { type ApiRegistry, NO_RESPONSE } from './api-registry.js'
 import {
   CloseConnectionError,
   type ConnectionInfo,
@@ -17,12 +17,17 @@ import {
 } from './kafka-connection.js'
 import { type BrokerServices, RequestContext } from './request-context.js'
 
+/** The broker services, with the registry the pipeline looks handlers up in (handlers see less of it). */
+export interface PipelineServices extends BrokerServices {
+  readonly apiRegistry: ApiRegistry
+}
+
 const API_VERSIONS_KEY = ApiVersionsApi.apiKey
 /** api key, api version and correlation id: the part of the request header that every version shares. */
 const FIXED_HEADER_BYTES = 8
 
 export class RequestPipeline implements RequestProcessor {
-  constructor(private readonly broker: BrokerServices) {}
+  constructor(private readonly broker: PipelineServices) {}
 
   async process(payload: Buffer, connection: ConnectionInfo): Promise<RequestOutcome> {
     if (payload.length < FIXED_HEADER_BYTES) {

@@ -6,29 +6,56 @@
 import { ErrorCode, errorCodeOf } from '../../protocol/error-codes.js'
 import type { DescribeGroupsResponseDescribedGroup } from '../../protocol/messages/describe-groups.js'
 import type { ListGroupsResponseListedGroup } from '../../protocol/messages/list-groups.js'
-import type { GroupCoordinator } from './group-coordinator.js'
+import type { ConsumerGroup } from './consumer/consumer-group.js'
+import type { GroupMetadata } from './group-metadata.js'
 
 export const CLASSIC_GROUP_TYPE = 'classic'
 /** KIP-848 groups, kept by ConsumerGroupCoordinator; listed and deleted here too. */
 export const CONSUMER_GROUP_TYPE = 'consumer'
 
+/** What the group admin APIs need from the loaded groups of both protocols. */
+export interface GroupAdminHost {
+  isActive(): boolean
+  groupError(groupId: string | null | undefined, allowEmptyId: boolean): number
+  group(groupId: string): GroupMetadata | undefined
+  /** The classic groups of the `__consumer_offsets` partitions this broker serves. */
+  ownedGroups(): GroupMetadata[]
+  /** Whether a partition is still loading (ListGroups then says more may be coming). */
+  isLoading(): boolean
+  /** Fails the group's parked calls, cancels its timers and marks it Dead. */
+  markDead(group: GroupMetadata): void
+  /** Forgets a group marked Dead. */
+  forgetGroup(groupId: string): void
+  appendTombstones(
+    groupId: string,
+    offsets: readonly { topic: string; partition: number }[],
+    includeGroup: boolean
+  ): Promise<void>
+  /** The live KIP-848 group of this id. */
+  consumerGroup(groupId: string): ConsumerGroup | undefined
+  /** Every KIP-848 group held, dead ones included. */
+  consumerGroups(): Iterable<ConsumerGroup>
+  /** Deletes an Empty KIP-848 group (NON_EMPTY_GROUP otherwise) and tombstones its records. */
+  deleteConsumerGroup(group: ConsumerGroup): Promise<void>
+}
+
 export class GroupAdmin {
-  constructor(private readonly coordinator: GroupCoordinator) {}
+  constructor(private readonly host: GroupAdminHost) {}
 
   listGroups(
     statesFilter: readonly string[] = [],
     typesFilter: readonly string[] = []
   ): { errorCode: number; groups: ListGroupsResponseListedGroup[] } {
-    const c = this.coordinator
-    if (!c.isActive) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] }
+    const c = this.host
+    if (!c.isActive()) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, groups: [] }
     const states = new Set(statesFilter.map((s) => s.toLowerCase()))
     const types = new Set(typesFilter.map((t) => t.toLowerCase()))
     const wanted = (type: string, state: string) =>
       (types.size === 0 || types.has(type)) && (states.size === 0 || states.has(state.toLowerCase()))
-    const groups: ListGroupsResponseListedGroup[] = c.manager
+    const groups: ListGroupsResponseListedGroup[] = c
       .ownedGroups()
       // A consumer group's offsets live in a member-less classic group of the same id: not a group of its own.
-      .filter((g) => !g.is('Dead') && c.consumerGroups.group(g.groupId) === undefined)
+      .filter((g) => !g.is('Dead') && c.consumerGroup(g.groupId) === undefined)
       .filter((g) => wanted(CLASSIC_GROUP_TYPE, g.state))
       .map((g) => ({
         groupId: g.groupId,
@@ -36,7 +63,7 @@ export class GroupAdmin {
         groupState: g.state,
         groupType: CLASSIC_GROUP_TYPE
       }))
-    for (const g of c.consumerGroups.groups.values()) {
+    for (const g of c.consumerGroups()) {
       if (g.dead || !wanted(CONSUMER_GROUP_TYPE, g.state)) continue
       groups.push({
         groupId: g.groupId,
@@ -46,12 +73,12 @@ export class GroupAdmin {
       })
     }
     // Like Kafka, answer with what is loaded and say that more may be coming.
-    const errorCode = c.manager.isLoading() ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE
+    const errorCode = c.isLoading() ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE
     return { errorCode, groups }
   }
 
   describeGroups(groupIds: readonly string[]): DescribeGroupsResponseDescribedGroup[] {
-    const c = this.coordinator
+    const c = this.host
     return groupIds.map((groupId) => {
       const err = c.groupError(groupId, true)
       if (err !== ErrorCode.NONE) return describedGroup(groupId, err, '')
@@ -79,15 +106,15 @@ export class GroupAdmin {
 
   /** Deletes Empty groups with their offsets; a group with members is NON_EMPTY_GROUP. */
   async deleteGroups(groupIds: readonly string[]): Promise<{ groupId: string; errorCode: number }[]> {
-    const c = this.coordinator
+    const c = this.host
     return Promise.all(
       groupIds.map(async (groupId) => {
         const err = c.groupError(groupId, true)
         if (err !== ErrorCode.NONE) return { groupId, errorCode: err }
-        const consumerGroup = c.consumerGroups.group(groupId)
+        const consumerGroup = c.consumerGroup(groupId)
         if (consumerGroup !== undefined) {
           try {
-            await c.consumerGroups.deleteGroup(consumerGroup)
+            await c.deleteConsumerGroup(consumerGroup)
           } catch (e) {
             return { groupId, errorCode: errorCodeOf(e) }
           }
@@ -103,9 +130,9 @@ export class GroupAdmin {
         )
         // Dead first, so that nothing joins or commits while the tombstones are written.
         c.markDead(g)
-        c.manager.groups.delete(groupId)
+        c.forgetGroup(groupId)
         try {
-          await c.manager.appendTombstones(groupId, offsets, true)
+          await c.appendTombstones(groupId, offsets, true)
           return { groupId, errorCode: ErrorCode.NONE }
         } catch (e) {
           return { groupId, errorCode: errorCodeOf(e) }

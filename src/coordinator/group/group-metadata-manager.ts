@@ -1,7 +1,8 @@
 /**
  * Kafka's GroupMetadataManager: owns the groups of the `__consumer_offsets` partitions this broker leads,
  * loads them from the GroupStore on election, writes their records, and expires old offsets.
- * It decides nothing about the membership protocol; GroupCoordinator does.
+ * It decides nothing about the membership protocol (ClassicGroupCoordinator, ConsumerGroupCoordinator) and
+ * knows none of the parts that use it: GroupCoordinatorService hands each part what it needs of this one.
  *
  * Event loop: all state is mutated synchronously; only store I/O is awaited. A partition is served only
  * once its load has completed, so requests never observe half-replayed state.
@@ -22,9 +23,12 @@ import { GroupMetadata, type OffsetAndMetadata } from './group-metadata.js'
 import { partitionFor } from './group-partition.js'
 import type { CoordinatorRecord, CoordinatorTxnMarker, GroupStore, TxnProducer } from './group-store.js'
 import { MemberMetadata } from './member-metadata.js'
-import { type PendingTxnOffsets, pendingOffsetsOf } from './txn-offset-coordinator.js'
+import { type PendingTxnOffsets, pendingOffsetsOf } from './pending-txn-offsets.js'
 
 type PartitionStatus = 'loading' | 'active'
+
+/** Called for each record of a loading partition that is not a classic group or offset record. */
+export type ForeignRecordReplayer = (partition: number, record: CoordinatorRecord) => void
 
 export interface LoadedPartition {
   groups: GroupMetadata[]
@@ -36,13 +40,13 @@ export class GroupMetadataManager {
   readonly groups = new Map<string, GroupMetadata>()
   private readonly partitions = new Map<number, PartitionStatus>()
   private readonly loads = new Map<number, Promise<unknown>>()
-  /** Receives the records this manager does not own (KIP-848 consumer groups) while a partition loads. */
-  foreignRecordReplayer: ((partition: number, record: CoordinatorRecord) => void) | null = null
 
+  /** `foreignRecordReplayer` gets the records this manager does not own (KIP-848 groups) while loading. */
   constructor(
     private readonly store: GroupStore,
     private readonly config: GroupCoordinatorConfig,
-    private readonly now: () => number
+    private readonly now: () => number,
+    private readonly foreignRecordReplayer: ForeignRecordReplayer | null = null
   ) {}
 
   partitionFor(groupId: string): number {
@@ -68,6 +72,10 @@ export class GroupMetadataManager {
 
   ownedGroups(): GroupMetadata[] {
     return [...this.groups.values()].filter((g) => this.isOwned(this.partitionFor(g.groupId)))
+  }
+
+  group(groupId: string): GroupMetadata | undefined {
+    return this.groups.get(groupId)
   }
 
   /** A new, Empty group; the caller has checked that this broker coordinates it. */

@@ -1,9 +1,10 @@
 /**
  * A classic group's membership and committed offsets (Kafka's GroupMetadata / ClassicGroup). It knows the
  * rules that are about the group alone: state transitions, protocol agreement and selection, leader choice,
- * member validation. Timers, persistence and replies to clients belong to GroupCoordinator.
+ * member validation. Timers, persistence and replies to clients belong to ClassicGroupCoordinator.
  *
- * Event loop: mutated synchronously by the GroupCoordinator only; never shared across coordinators.
+ * Event loop: mutated synchronously by the group coordinator's parts (ClassicGroupCoordinator, the offset
+ * APIs) only; never shared across coordinators.
  */
 
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js'

@@ -3,7 +3,7 @@
  * holds the member's parked JoinGroup and SyncGroup replies: a member is "awaiting join" while its JoinGroup
  * is parked until the join phase completes.
  *
- * Event loop: owned by one GroupMetadata and only mutated by the GroupCoordinator, synchronously.
+ * Event loop: owned by one GroupMetadata and only mutated by ClassicGroupCoordinator, synchronously.
  */
 
 import type { JoinGroupResponse } from '../../protocol/messages/join-group.js'

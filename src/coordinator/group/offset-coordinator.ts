@@ -8,10 +8,40 @@
 
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
 import type { OffsetCommitRequest, OffsetCommitResponse } from '../../protocol/messages/offset-commit.js'
-import type { GroupCoordinator } from './group-coordinator.js'
+import type { ConsumerGroup } from './consumer/consumer-group.js'
+import type { GroupCoordinatorConfig } from './group-coordinator-config.js'
 import type { GroupMetadata, OffsetAndMetadata } from './group-metadata.js'
 
 export type TopicPartitionValidator = (topic: string, partition: number) => boolean
+
+/** What the offset APIs need from the groups, their `__consumer_offsets` records and the other protocols. */
+export interface OffsetHost {
+  readonly config: GroupCoordinatorConfig
+  now(): number
+  groupError(groupId: string | null | undefined, allowEmptyId: boolean): number
+  group(groupId: string): GroupMetadata | undefined
+  createGroup(groupId: string): GroupMetadata
+  storeOffsets(
+    groupId: string,
+    offsets: readonly { topic: string; partition: number; value: OffsetAndMetadata }[]
+  ): Promise<void>
+  appendTombstones(
+    groupId: string,
+    offsets: readonly { topic: string; partition: number }[],
+    includeGroup: boolean
+  ): Promise<void>
+  /** The live KIP-848 group of this id, whose member epochs the offset APIs check instead. */
+  consumerGroup(groupId: string): ConsumerGroup | undefined
+  /** Throws the KafkaError the offset request of this member of a KIP-848 group must fail with. */
+  validateConsumerGroupOffsetRequest(
+    group: ConsumerGroup,
+    memberId: string,
+    memberEpoch: number,
+    isCommit: boolean
+  ): void
+  /** Whether a transactional offset of this partition waits for its transaction's marker (KIP-447). */
+  hasPendingTxnOffset(groupId: string, topic: string, partition: number): boolean
+}
 
 export interface FetchedPartition {
   partitionIndex: number
@@ -43,12 +73,12 @@ const LAST_RETENTION_VERSION = 4
 
 export class OffsetCoordinator {
   constructor(
-    private readonly coordinator: GroupCoordinator,
+    private readonly host: OffsetHost,
     private readonly isValidTopicPartition: TopicPartitionValidator | undefined
   ) {}
 
   async commitOffsets(request: OffsetCommitRequest, apiVersion: number): Promise<OffsetCommitResponse> {
-    const c = this.coordinator
+    const c = this.host
     const codes = request.topics.map((t) => t.partitions.map(() => ErrorCode.NONE as number))
     const respond = (): OffsetCommitResponse => ({
       topics: request.topics.map((t, ti) => ({
@@ -66,21 +96,21 @@ export class OffsetCoordinator {
     const err = c.groupError(request.groupId, true)
     if (err !== ErrorCode.NONE) return failAll(err)
     const generation = request.generationIdOrMemberEpoch ?? -1
-    const consumerGroup = c.consumerGroups.group(request.groupId)
+    const consumerGroup = c.consumerGroup(request.groupId)
     let group = c.group(request.groupId)
     if (consumerGroup !== undefined) {
       // A KIP-848 group checks member epochs; its offsets are kept by a member-less classic group record.
       try {
-        c.consumerGroups.validateOffsetRequest(consumerGroup, request.memberId ?? '', generation, true)
+        c.validateConsumerGroupOffsetRequest(consumerGroup, request.memberId ?? '', generation, true)
       } catch (e) {
         return failAll(errorCodeOf(e))
       }
-      group ??= c.manager.createGroup(request.groupId)
+      group ??= c.createGroup(request.groupId)
     } else if (group === undefined) {
       // A commit from outside group management (generation -1) creates a "simple" group; anything else is
       // from a generation that no longer exists.
       if (generation >= 0) return failAll(ErrorCode.ILLEGAL_GENERATION)
-      group = c.manager.createGroup(request.groupId)
+      group = c.createGroup(request.groupId)
     }
     if (consumerGroup === undefined)
       try {
@@ -129,7 +159,7 @@ export class OffsetCoordinator {
     })
     if (accepted.length === 0) return respond()
     try {
-      await c.manager.storeOffsets(request.groupId, accepted)
+      await c.storeOffsets(request.groupId, accepted)
     } catch (e) {
       const code = errorCodeOf(e)
       for (const a of accepted) {
@@ -153,13 +183,13 @@ export class OffsetCoordinator {
     requireStable = false,
     member?: { memberId: string; memberEpoch: number }
   ): OffsetFetchResult {
-    const c = this.coordinator
+    const c = this.host
     const err = c.groupError(groupId, true)
     if (err !== ErrorCode.NONE) return { errorCode: err, topics: [] }
-    const consumerGroup = c.consumerGroups.group(groupId)
+    const consumerGroup = c.consumerGroup(groupId)
     if (consumerGroup !== undefined && member !== undefined) {
       try {
-        c.consumerGroups.validateOffsetRequest(consumerGroup, member.memberId, member.memberEpoch, false)
+        c.validateConsumerGroupOffsetRequest(consumerGroup, member.memberId, member.memberEpoch, false)
       } catch (e) {
         return { errorCode: errorCodeOf(e), topics: [] }
       }
@@ -196,7 +226,7 @@ export class OffsetCoordinator {
       topics: topics.map((t) => ({
         name: t.name,
         partitions: t.partitionIndexes.map((p) =>
-          requireStable && c.txnOffsets.hasPendingOffset(groupId, t.name, p)
+          requireStable && c.hasPendingTxnOffset(groupId, t.name, p)
             ? { ...entry(p, undefined), errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT }
             : entry(p, group?.offset(t.name, p))
         )
@@ -208,7 +238,7 @@ export class OffsetCoordinator {
     groupId: string,
     topics: readonly { name: string; partitions: readonly { partitionIndex: number }[] }[]
   ): Promise<OffsetDeleteResult> {
-    const c = this.coordinator
+    const c = this.host
     const groupLevel = (errorCode: number): OffsetDeleteResult => ({ errorCode, topics: [] })
     const err = c.groupError(groupId, false)
     if (err !== ErrorCode.NONE) return groupLevel(err)
@@ -236,7 +266,7 @@ export class OffsetCoordinator {
     }
     if (deletable.length === 0) return result
     try {
-      await c.manager.appendTombstones(groupId, deletable, false)
+      await c.appendTombstones(groupId, deletable, false)
     } catch (e) {
       return groupLevel(errorCodeOf(e))
     }

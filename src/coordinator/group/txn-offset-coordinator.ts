@@ -18,35 +18,28 @@ import type {
   TxnOffsetCommitRequest,
   TxnOffsetCommitResponse
 } from '../../protocol/messages/txn-offset-commit.js'
-import type { GroupCoordinator } from './group-coordinator.js'
-import type { OffsetAndMetadata } from './group-metadata.js'
+import type { GroupCoordinatorConfig } from './group-coordinator-config.js'
+import type { GroupMetadata, OffsetAndMetadata } from './group-metadata.js'
+import type { TxnProducer } from './group-store.js'
+import { type PendingOffset, type PendingTxnOffsets, pendingOffsetsOf } from './pending-txn-offsets.js'
 
-export interface PendingOffset {
-  topic: string
-  partition: number
-  value: OffsetAndMetadata
-}
-
-/** producer id → group id → `topic\0partition` → the producer's latest pending offset. */
-export type PendingTxnOffsets = Map<bigint, Map<string, Map<string, PendingOffset>>>
-
-/** The pending offsets of one producer and group, created empty when missing. */
-export function pendingOffsetsOf(
-  pending: PendingTxnOffsets,
-  producerId: bigint,
-  groupId: string
-): Map<string, PendingOffset> {
-  let groups = pending.get(producerId)
-  if (groups === undefined) {
-    groups = new Map()
-    pending.set(producerId, groups)
-  }
-  let offsets = groups.get(groupId)
-  if (offsets === undefined) {
-    offsets = new Map()
-    groups.set(groupId, offsets)
-  }
-  return offsets
+/** What transactional offset commits need from the groups and the `__consumer_offsets` partitions. */
+export interface TxnOffsetHost {
+  readonly config: GroupCoordinatorConfig
+  now(): number
+  groupError(groupId: string | null | undefined, allowEmptyId: boolean): number
+  group(groupId: string): GroupMetadata | undefined
+  createGroup(groupId: string): GroupMetadata
+  /** Whether a KIP-848 consumer group holds this id. */
+  isConsumerGroup(groupId: string): boolean
+  storeOffsets(
+    groupId: string,
+    offsets: readonly { topic: string; partition: number; value: OffsetAndMetadata }[],
+    txn: TxnProducer
+  ): Promise<void>
+  partitionFor(groupId: string): number
+  isOwned(offsetsPartition: number): boolean
+  whenLoaded(offsetsPartition: number): Promise<void>
 }
 
 /**
@@ -67,10 +60,10 @@ export class TxnOffsetCoordinator {
   /** Set by the broker when a transaction coordinator runs alongside; without it nothing is verified. */
   verifyTransaction: TxnVerifier | null = null
 
-  constructor(private readonly coordinator: GroupCoordinator) {}
+  constructor(private readonly host: TxnOffsetHost) {}
 
   async commitTxnOffsets(request: TxnOffsetCommitRequest): Promise<TxnOffsetCommitResponse> {
-    const c = this.coordinator
+    const c = this.host
     const respond = (code: (topic: string, partition: number) => number): TxnOffsetCommitResponse => ({
       throttleTimeMs: 0,
       topics: request.topics.map((t) => ({
@@ -88,7 +81,7 @@ export class TxnOffsetCoordinator {
         request.transactionalId,
         request.producerId,
         request.producerEpoch,
-        c.manager.partitionFor(request.groupId)
+        c.partitionFor(request.groupId)
       )
     }
     if (err !== ErrorCode.NONE) return respond(() => err)
@@ -118,7 +111,7 @@ export class TxnOffsetCoordinator {
     let appendError: number = ErrorCode.NONE
     if (accepted.length > 0) {
       try {
-        await c.manager.storeOffsets(request.groupId, accepted, {
+        await c.storeOffsets(request.groupId, accepted, {
           producerId: request.producerId,
           producerEpoch: request.producerEpoch
         })
@@ -136,14 +129,14 @@ export class TxnOffsetCoordinator {
 
   /** Kafka's doTxnCommitOffsets checks: a known member of the current generation, if one is named. */
   private validateMember(request: TxnOffsetCommitRequest): number {
-    const c = this.coordinator
+    const c = this.host
     const generation = request.generationId ?? -1
     const memberId = request.memberId ?? ''
     const instanceId = request.groupInstanceId ?? null
     let group = c.group(request.groupId)
-    if (group === undefined && c.consumerGroups.group(request.groupId) === undefined) {
+    if (group === undefined && !c.isConsumerGroup(request.groupId)) {
       if (generation >= 0) return ErrorCode.ILLEGAL_GENERATION
-      group = c.manager.createGroup(request.groupId)
+      group = c.createGroup(request.groupId)
     }
     if (group === undefined) return ErrorCode.NONE
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE
@@ -155,6 +148,11 @@ export class TxnOffsetCoordinator {
       return errorCodeOf(e)
     }
     return ErrorCode.NONE
+  }
+
+  /** The group's `__consumer_offsets` partition, which AddOffsetsToTxn adds to the transaction. */
+  partitionFor(groupId: string): number {
+    return this.host.partitionFor(groupId)
   }
 
   hasPendingOffset(groupId: string, topic: string, partition: number): boolean {
@@ -177,7 +175,7 @@ export class TxnOffsetCoordinator {
   onUnloaded(offsetsPartition: number): void {
     for (const [producerId, groups] of this.pending) {
       for (const groupId of groups.keys()) {
-        if (this.coordinator.manager.partitionFor(groupId) === offsetsPartition) groups.delete(groupId)
+        if (this.host.partitionFor(groupId) === offsetsPartition) groups.delete(groupId)
       }
       if (groups.size === 0) this.pending.delete(producerId)
     }
@@ -190,15 +188,15 @@ export class TxnOffsetCoordinator {
    * still loading is waited for, since its replay may hand over offsets this marker completes.
    */
   async completeTransaction(producerId: bigint, offsetsPartition: number, commit: boolean): Promise<void> {
-    const c = this.coordinator
-    await c.manager.whenLoaded(offsetsPartition)
+    const c = this.host
+    await c.whenLoaded(offsetsPartition)
     const groups = this.pending.get(producerId)
     if (groups === undefined) return
     for (const [groupId, offsets] of [...groups]) {
-      if (c.manager.partitionFor(groupId) !== offsetsPartition) continue
+      if (c.partitionFor(groupId) !== offsetsPartition) continue
       groups.delete(groupId)
-      if (!commit || !c.manager.isOwned(offsetsPartition)) continue
-      const group = c.group(groupId) ?? c.manager.createGroup(groupId)
+      if (!commit || !c.isOwned(offsetsPartition)) continue
+      const group = c.group(groupId) ?? c.createGroup(groupId)
       if (!group.is('Dead')) for (const o of offsets.values()) group.setOffset(o.topic, o.partition, o.value)
     }
     if (groups.size === 0) this.pending.delete(producerId)

@@ -6,7 +6,7 @@ import type { KafkaConfig } from '../../config/kafka-config.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import type { ReplicaManager } from '../../replica/replica-manager.js'
 import type { CoordinatorLookup, CoordinatorNode } from '../coordinator-node.js'
-import type { GroupCoordinator } from '../group/group-coordinator.js'
+import type { GroupCoordinatorService } from '../group/group-coordinator-service.js'
 import { CoordinatorPartitionTracker } from './coordinator-partition-tracker.js'
 import type { InternalTopic } from './internal-topic-creator.js'
 import { OFFSETS_TOPIC } from './internal-topic-group-store.js'
@@ -17,7 +17,7 @@ const TRANSACTION_KEY_TYPE = 1
 export interface GroupCoordinationDeps {
   config: KafkaConfig
   logger: Logger
-  coordinator: GroupCoordinator
+  coordinator: GroupCoordinatorService
   metadataCache: () => MetadataCache
   controller: () => Controller
   controllerChannel: () => ControllerChannel

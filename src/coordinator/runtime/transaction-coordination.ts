@@ -13,7 +13,7 @@ import { DelayedProduce } from '../../replica/delayed-produce.js'
 import type { Partition } from '../../replica/partition.js'
 import { partitionKey, type ReplicaManager } from '../../replica/replica-manager.js'
 import type { CoordinatorNode } from '../coordinator-node.js'
-import type { GroupCoordinator } from '../group/group-coordinator.js'
+import type { TxnOffsetCoordinator } from '../group/txn-offset-coordinator.js'
 import type { ProducerIdManager } from '../producer-id-manager.js'
 import { AddPartitionsToTxnManager, producerErrorFor } from '../transaction/add-partitions-to-txn-manager.js'
 import { TransactionCoordinator, type TxnMarker } from '../transaction/transaction-coordinator.js'
@@ -34,7 +34,8 @@ const INIT_PRODUCER_FENCED_VERSION = 4
 export interface TransactionCoordinationDeps {
   config: KafkaConfig
   logger: Logger
-  groupCoordinator: GroupCoordinator
+  /** The group coordinator's transactional offsets: verified on commit, completed by markers. */
+  txnOffsets: TxnOffsetCoordinator
   producerIdManager: ProducerIdManager
   metadataCache: () => MetadataCache
   controller: () => Controller
@@ -132,7 +133,7 @@ export class TransactionCoordination {
       },
       topicToCreate: (liveBrokers) => this.transactionStateTopic(liveBrokers)
     })
-    deps.groupCoordinator.txnOffsets.verifyTransaction = (id, producerId, producerEpoch, offsetsPartition) =>
+    deps.txnOffsets.verifyTransaction = (id, producerId, producerEpoch, offsetsPartition) =>
       this.verifyOffsetsInTransaction(id, producerId, producerEpoch, offsetsPartition)
   }
 
@@ -228,7 +229,7 @@ export class TransactionCoordination {
 
   /** The `__consumer_offsets` partition AddOffsetsToTxn adds to the transaction for a group. */
   offsetsPartitionFor(groupId: string): TopicPartition {
-    return { topic: OFFSETS_TOPIC, partition: this.deps.groupCoordinator.manager.partitionFor(groupId) }
+    return { topic: OFFSETS_TOPIC, partition: this.deps.txnOffsets.partitionFor(groupId) }
   }
 
   /**
@@ -256,11 +257,7 @@ export class TransactionCoordination {
           replicaManager.fetchPurgatory.checkAndComplete(key)
           await this.awaitIsr(p, p.log.logEndOffset)
           if (tp.topic === OFFSETS_TOPIC) {
-            await this.deps.groupCoordinator.txnOffsets.completeTransaction(
-              marker.producerId,
-              tp.partition,
-              marker.commit
-            )
+            await this.deps.txnOffsets.completeTransaction(marker.producerId, tp.partition, marker.commit)
           }
         } catch (err) {
           failed.push({ tp, errorCode: errorCodeOf(err) })

@@ -1,6 +1,6 @@
 /** ConsumerGroupDescribe (key 69, KIP-848): epochs, state, members and their current and target assignments. */
 
-import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
+import type { ConsumerGroupCoordinator } from '../../coordinator/group/consumer/consumer-group-coordinator.js'
 import {
   ConsumerGroupDescribeApi,
   type ConsumerGroupDescribeRequest,
@@ -14,7 +14,7 @@ const OPERATIONS_NOT_REQUESTED = -2147483648
 const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8)
 
 export function createConsumerGroupDescribeHandler(
-  coordinator: GroupCoordinator
+  consumerGroups: ConsumerGroupCoordinator
 ): ApiHandler<ConsumerGroupDescribeRequest, ConsumerGroupDescribeResponse> {
   return {
     api: ConsumerGroupDescribeApi,
@@ -22,7 +22,7 @@ export function createConsumerGroupDescribeHandler(
     maxVersion: 0,
     handle(request) {
       const ops = request.includeAuthorizedOperations ? ALL_GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED
-      return { throttleTimeMs: 0, groups: coordinator.consumerGroups.describe(request.groupIds, ops) }
+      return { throttleTimeMs: 0, groups: consumerGroups.describe(request.groupIds, ops) }
     }
   }
 }

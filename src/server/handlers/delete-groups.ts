@@ -1,6 +1,6 @@
 /** DeleteGroups (key 42): deletes Empty groups and their committed offsets. */
 
-import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
+import type { GroupAdmin } from '../../coordinator/group/group-admin.js'
 import {
   DeleteGroupsApi,
   type DeleteGroupsRequest,
@@ -9,14 +9,14 @@ import {
 import type { ApiHandler } from '../api-registry.js'
 
 export function createDeleteGroupsHandler(
-  coordinator: GroupCoordinator
+  admin: GroupAdmin
 ): ApiHandler<DeleteGroupsRequest, DeleteGroupsResponse> {
   return {
     api: DeleteGroupsApi,
     minVersion: 0,
     maxVersion: 2,
     async handle(request) {
-      return { throttleTimeMs: 0, results: await coordinator.admin.deleteGroups(request.groupsNames) }
+      return { throttleTimeMs: 0, results: await admin.deleteGroups(request.groupsNames) }
     }
   }
 }

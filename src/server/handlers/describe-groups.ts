@@ -1,6 +1,6 @@
 /** DescribeGroups (key 15): state, protocol and members of each requested group. */
 
-import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
+import type { GroupAdmin } from '../../coordinator/group/group-admin.js'
 import {
   DescribeGroupsApi,
   type DescribeGroupsRequest,
@@ -17,7 +17,7 @@ const OPERATIONS_NOT_REQUESTED = -2147483648
 const ALL_GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8)
 
 export function createDescribeGroupsHandler(
-  coordinator: GroupCoordinator
+  admin: GroupAdmin
 ): ApiHandler<DescribeGroupsRequest, DescribeGroupsResponse> {
   return {
     api: DescribeGroupsApi,
@@ -25,9 +25,7 @@ export function createDescribeGroupsHandler(
     maxVersion: 5,
     handle(request) {
       const ops = request.includeAuthorizedOperations ? ALL_GROUP_OPERATIONS : OPERATIONS_NOT_REQUESTED
-      const groups = coordinator.admin
-        .describeGroups(request.groups)
-        .map((g) => ({ ...g, authorizedOperations: ops }))
+      const groups = admin.describeGroups(request.groups).map((g) => ({ ...g, authorizedOperations: ops }))
       return { throttleTimeMs: 0, groups }
     }
   }

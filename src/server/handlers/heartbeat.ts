@@ -1,6 +1,6 @@
 /** Heartbeat (key 12): keeps a member's session alive and tells it when to rejoin. */
 
-import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
+import type { ClassicGroupCoordinator } from '../../coordinator/group/classic-group-coordinator.js'
 import {
   HeartbeatApi,
   type HeartbeatRequest,
@@ -9,14 +9,14 @@ import {
 import type { ApiHandler } from '../api-registry.js'
 
 export function createHeartbeatHandler(
-  coordinator: GroupCoordinator
+  classic: ClassicGroupCoordinator
 ): ApiHandler<HeartbeatRequest, HeartbeatResponse> {
   return {
     api: HeartbeatApi,
     minVersion: 0,
     maxVersion: 4,
     handle(request) {
-      return { throttleTimeMs: 0, errorCode: coordinator.heartbeat(request) }
+      return { throttleTimeMs: 0, errorCode: classic.heartbeat(request) }
     }
   }
 }

@@ -1,6 +1,7 @@
-/** JoinGroup (key 11): the classic group membership protocol's first phase; see GroupCoordinator. */
+/** JoinGroup (key 11): the classic group membership protocol's first phase; see ClassicGroupCoordinator. */
 
-import type { GroupCoordinator, GroupRequestContext } from '../../coordinator/group/group-coordinator.js'
+import type { ClassicGroupCoordinator } from '../../coordinator/group/classic-group-coordinator.js'
+import type { GroupRequestContext } from '../../coordinator/group/group-request-context.js'
 import {
   JoinGroupApi,
   type JoinGroupRequest,
@@ -13,14 +14,14 @@ import type { RequestContext } from '../request-context.js'
 const NULLABLE_PROTOCOL_NAME_VERSION = 7
 
 export function createJoinGroupHandler(
-  coordinator: GroupCoordinator
+  classic: ClassicGroupCoordinator
 ): ApiHandler<JoinGroupRequest, JoinGroupResponse> {
   return {
     api: JoinGroupApi,
     minVersion: 0,
     maxVersion: 9,
     async handle(request, ctx) {
-      const response = await coordinator.joinGroup(request, groupRequestContext(ctx))
+      const response = await classic.joinGroup(request, groupRequestContext(ctx))
       const nullable = ctx.apiVersion >= NULLABLE_PROTOCOL_NAME_VERSION
       return {
         ...response,

@@ -1,6 +1,6 @@
 /** LeaveGroup (key 13): one member (v0-v2) or a batch of members (v3+, KIP-345) leave a group. */
 
-import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
+import type { ClassicGroupCoordinator } from '../../coordinator/group/classic-group-coordinator.js'
 import {
   LeaveGroupApi,
   type LeaveGroupRequest,
@@ -11,7 +11,7 @@ import type { ApiHandler } from '../api-registry.js'
 const BATCHED_VERSION = 3
 
 export function createLeaveGroupHandler(
-  coordinator: GroupCoordinator
+  classic: ClassicGroupCoordinator
 ): ApiHandler<LeaveGroupRequest, LeaveGroupResponse> {
   return {
     api: LeaveGroupApi,
@@ -19,10 +19,10 @@ export function createLeaveGroupHandler(
     maxVersion: 5,
     handle(request, ctx) {
       if (ctx.apiVersion >= BATCHED_VERSION) {
-        const response = coordinator.leaveGroup(request.groupId, request.members ?? [])
+        const response = classic.leaveGroup(request.groupId, request.members ?? [])
         return { ...response, throttleTimeMs: 0 }
       }
-      const response = coordinator.leaveGroup(request.groupId, [
+      const response = classic.leaveGroup(request.groupId, [
         { memberId: request.memberId ?? '', groupInstanceId: null }
       ])
       // Before v3 there is no per-member result: the single member's error is the response's error.

@@ -1,6 +1,6 @@
 /** ListGroups (key 16): the groups this broker coordinates, filtered by state (v4+) and type (v5+). */
 
-import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
+import type { GroupAdmin } from '../../coordinator/group/group-admin.js'
 import {
   ListGroupsApi,
   type ListGroupsRequest,
@@ -9,14 +9,14 @@ import {
 import type { ApiHandler } from '../api-registry.js'
 
 export function createListGroupsHandler(
-  coordinator: GroupCoordinator
+  admin: GroupAdmin
 ): ApiHandler<ListGroupsRequest, ListGroupsResponse> {
   return {
     api: ListGroupsApi,
     minVersion: 0,
     maxVersion: 5,
     handle(request) {
-      const r = coordinator.admin.listGroups(request.statesFilter ?? [], request.typesFilter ?? [])
+      const r = admin.listGroups(request.statesFilter ?? [], request.typesFilter ?? [])
       return { throttleTimeMs: 0, errorCode: r.errorCode, groups: r.groups }
     }
   }

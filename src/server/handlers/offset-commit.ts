@@ -1,6 +1,6 @@
 /** OffsetCommit (key 8): see OffsetCoordinator.commitOffsets for the member and generation rules. */
 
-import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
+import type { OffsetCoordinator } from '../../coordinator/group/offset-coordinator.js'
 import {
   OffsetCommitApi,
   type OffsetCommitRequest,
@@ -9,14 +9,14 @@ import {
 import type { ApiHandler } from '../api-registry.js'
 
 export function createOffsetCommitHandler(
-  coordinator: GroupCoordinator
+  offsets: OffsetCoordinator
 ): ApiHandler<OffsetCommitRequest, OffsetCommitResponse> {
   return {
     api: OffsetCommitApi,
     minVersion: 0,
     maxVersion: 9,
     async handle(request, ctx) {
-      const response = await coordinator.offsets.commitOffsets(request, ctx.apiVersion)
+      const response = await offsets.commitOffsets(request, ctx.apiVersion)
       return { ...response, throttleTimeMs: 0 }
     }
   }

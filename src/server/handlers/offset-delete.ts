@@ -1,6 +1,6 @@
 /** OffsetDelete (key 47, KIP-496): removes committed offsets the group no longer needs. */
 
-import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
+import type { OffsetCoordinator } from '../../coordinator/group/offset-coordinator.js'
 import {
   OffsetDeleteApi,
   type OffsetDeleteRequest,
@@ -9,14 +9,14 @@ import {
 import type { ApiHandler } from '../api-registry.js'
 
 export function createOffsetDeleteHandler(
-  coordinator: GroupCoordinator
+  offsets: OffsetCoordinator
 ): ApiHandler<OffsetDeleteRequest, OffsetDeleteResponse> {
   return {
     api: OffsetDeleteApi,
     minVersion: 0,
     maxVersion: 0,
     async handle(request) {
-      const r = await coordinator.offsets.deleteOffsets(request.groupId, request.topics)
+      const r = await offsets.deleteOffsets(request.groupId, request.topics)
       return { errorCode: r.errorCode, throttleTimeMs: 0, topics: r.topics }
     }
   }

@@ -1,7 +1,6 @@
 /** OffsetFetch (key 9): one group per request up to v7, several groups from v8 (KIP-709). */
 
-import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
-import type { FetchedTopic } from '../../coordinator/group/offset-coordinator.js'
+import type { FetchedTopic, OffsetCoordinator } from '../../coordinator/group/offset-coordinator.js'
 import {
   OffsetFetchApi,
   type OffsetFetchRequest,
@@ -15,7 +14,7 @@ const MULTI_GROUP_VERSION = 8
 const TOP_LEVEL_ERROR_VERSION = 2
 
 export function createOffsetFetchHandler(
-  coordinator: GroupCoordinator
+  offsets: OffsetCoordinator
 ): ApiHandler<OffsetFetchRequest, OffsetFetchResponse> {
   return {
     api: OffsetFetchApi,
@@ -30,14 +29,14 @@ export function createOffsetFetchHandler(
             // v9+: KIP-848 members identify themselves so that stale epochs are refused.
             const member =
               g.memberId == null ? undefined : { memberId: g.memberId, memberEpoch: g.memberEpoch ?? -1 }
-            const r = coordinator.offsets.fetchOffsets(g.groupId, g.topics, requireStable, member)
+            const r = offsets.fetchOffsets(g.groupId, g.topics, requireStable, member)
             return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics }
           })
         }
       }
       const groupId = request.groupId ?? ''
       const topics = request.topics ?? null
-      const r = coordinator.offsets.fetchOffsets(groupId, topics, requireStable)
+      const r = offsets.fetchOffsets(groupId, topics, requireStable)
       if (ctx.apiVersion < TOP_LEVEL_ERROR_VERSION && r.errorCode !== 0) {
         const failed = (topics ?? []).map((t) => ({
           name: t.name,

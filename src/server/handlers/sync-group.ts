@@ -1,6 +1,6 @@
 /** SyncGroup (key 14): the leader hands out assignments, every member receives its own. */
 
-import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
+import type { ClassicGroupCoordinator } from '../../coordinator/group/classic-group-coordinator.js'
 import {
   SyncGroupApi,
   type SyncGroupRequest,
@@ -10,14 +10,14 @@ import type { ApiHandler } from '../api-registry.js'
 import { groupRequestContext } from './join-group.js'
 
 export function createSyncGroupHandler(
-  coordinator: GroupCoordinator
+  classic: ClassicGroupCoordinator
 ): ApiHandler<SyncGroupRequest, SyncGroupResponse> {
   return {
     api: SyncGroupApi,
     minVersion: 0,
     maxVersion: 5,
     async handle(request, ctx) {
-      const response = await coordinator.syncGroup(request, groupRequestContext(ctx))
+      const response = await classic.syncGroup(request, groupRequestContext(ctx))
       return { ...response, throttleTimeMs: 0 }
     }
   }

@@ -1,6 +1,6 @@
 /** TxnOffsetCommit (key 28): offsets sent inside a transaction, pending until its marker (TxnOffsetCoordinator). */
 
-import type { GroupCoordinator } from '../../coordinator/group/group-coordinator.js'
+import type { TxnOffsetCoordinator } from '../../coordinator/group/txn-offset-coordinator.js'
 import {
   TxnOffsetCommitApi,
   type TxnOffsetCommitRequest,
@@ -9,14 +9,14 @@ import {
 import type { ApiHandler } from '../api-registry.js'
 
 export function createTxnOffsetCommitHandler(
-  coordinator: GroupCoordinator
+  txnOffsets: TxnOffsetCoordinator
 ): ApiHandler<TxnOffsetCommitRequest, TxnOffsetCommitResponse> {
   return {
     api: TxnOffsetCommitApi,
     minVersion: 0,
     maxVersion: 4,
     handle(request) {
-      return coordinator.txnOffsets.commitTxnOffsets(request)
+      return txnOffsets.commitTxnOffsets(request)
     }
   }
 }

@@ -36,7 +36,7 @@ async function syncAll(kit: Kit, groupId: string, replies: JoinGroupResponse[]):
   const leaderReply = replies.find((r) => r.memberId === leader)
   assert.ok(leaderReply, 'the leader is among the joined members')
   const syncs = replies.map((r) =>
-    kit.coordinator.syncGroup({
+    kit.coordinator.classic.syncGroup({
       groupId,
       generationId: r.generationId,
       memberId: r.memberId,
@@ -58,18 +58,23 @@ async function syncAll(kit: Kit, groupId: string, replies: JoinGroupResponse[]):
 }
 
 function heartbeat(kit: Kit, groupId: string, memberId: string, generationId: number, instanceId?: string) {
-  return kit.coordinator.heartbeat({ groupId, memberId, generationId, groupInstanceId: instanceId ?? null })
+  return kit.coordinator.classic.heartbeat({
+    groupId,
+    memberId,
+    generationId,
+    groupInstanceId: instanceId ?? null
+  })
 }
 
-describe('GroupCoordinator membership', () => {
+describe('GroupCoordinatorService membership', () => {
   it('hands out a member id with MEMBER_ID_REQUIRED at v4+, and lets older clients join directly', async () => {
     const kit = await startedCoordinator()
-    const first = await kit.coordinator.joinGroup(joinRequest('g'), ctx(4))
+    const first = await kit.coordinator.classic.joinGroup(joinRequest('g'), ctx(4))
     assert.equal(first.errorCode, ErrorCode.MEMBER_ID_REQUIRED)
     assert.match(first.memberId, /^client-[0-9a-f-]{36}$/)
-    assert.equal(kit.coordinator.group('g')?.size, 0)
+    assert.equal(kit.coordinator.manager.group('g')?.size, 0)
 
-    const old = kit.coordinator.joinGroup(joinRequest('g3'), ctx(3))
+    const old = kit.coordinator.classic.joinGroup(joinRequest('g3'), ctx(3))
     kit.time.advance(0)
     const r = await old
     assert.equal(r.errorCode, ErrorCode.NONE)
@@ -83,7 +88,7 @@ describe('GroupCoordinator membership', () => {
     assert.equal(s.generation, 1)
     assert.equal(new Set(s.members).size, 3)
     assert.ok(s.members.includes(s.leader))
-    const g = kit.coordinator.group('g')
+    const g = kit.coordinator.manager.group('g')
     assert.equal(g?.state, 'Stable')
     assert.equal(g?.protocolName, 'range')
     for (const m of s.members) assert.equal(heartbeat(kit, 'g', m, 1), ErrorCode.NONE)
@@ -112,14 +117,14 @@ describe('GroupCoordinator membership', () => {
     assert.equal(heartbeat(kit, 'g', a, 1), ErrorCode.NONE)
     assert.equal(heartbeat(kit, 'g', b, 1), ErrorCode.NONE)
     kit.time.advance(1)
-    const g = kit.coordinator.group('g')
+    const g = kit.coordinator.manager.group('g')
     assert.equal(g?.state, 'PreparingRebalance')
     assert.equal(g?.has(c), false)
     assert.equal(heartbeat(kit, 'g', c, 1), ErrorCode.UNKNOWN_MEMBER_ID)
     assert.equal(heartbeat(kit, 'g', a, 1), ErrorCode.REBALANCE_IN_PROGRESS)
 
-    const ja = kit.coordinator.joinGroup(joinRequest('g', a), ctx())
-    const jb = kit.coordinator.joinGroup(joinRequest('g', b), ctx())
+    const ja = kit.coordinator.classic.joinGroup(joinRequest('g', a), ctx())
+    const jb = kit.coordinator.classic.joinGroup(joinRequest('g', b), ctx())
     const next = await syncAll(kit, 'g', await Promise.all([ja, jb]))
     assert.equal(next.generation, 2)
     assert.equal(heartbeat(kit, 'g', a, 1), ErrorCode.ILLEGAL_GENERATION)
@@ -130,7 +135,7 @@ describe('GroupCoordinator membership', () => {
     const s = await stableGroup(kit, 'g', 2)
     const [a, b] = s.members as [string, string]
     // A follower with new metadata triggers the rebalance; the other member keeps heartbeating but never rejoins.
-    const ja = kit.coordinator.joinGroup(
+    const ja = kit.coordinator.classic.joinGroup(
       joinRequest('g', a, { protocols: [{ name: 'range', metadata: Buffer.from('new') }] }),
       ctx()
     )
@@ -145,28 +150,28 @@ describe('GroupCoordinator membership', () => {
       r.members.map((m) => m.memberId),
       [a]
     )
-    assert.equal(kit.coordinator.group('g')?.has(b), false)
+    assert.equal(kit.coordinator.manager.group('g')?.has(b), false)
   })
 
   it('keeps the group Stable when a static member restarts with unchanged metadata (KIP-345)', async () => {
     const kit = await startedCoordinator()
-    const ja = kit.coordinator.joinGroup(joinRequest('g', '', { instanceId: 'i-a' }), ctx())
-    const jb = kit.coordinator.joinGroup(joinRequest('g', '', { instanceId: 'i-b' }), ctx())
+    const ja = kit.coordinator.classic.joinGroup(joinRequest('g', '', { instanceId: 'i-a' }), ctx())
+    const jb = kit.coordinator.classic.joinGroup(joinRequest('g', '', { instanceId: 'i-b' }), ctx())
     kit.time.advance(0)
     const s = await syncAll(kit, 'g', await Promise.all([ja, jb]))
     const follower = s.members.find((m) => m !== s.leader) as string
     const followerInstance = follower.startsWith('i-a') ? 'i-a' : 'i-b'
 
-    const restarted = await kit.coordinator.joinGroup(
+    const restarted = await kit.coordinator.classic.joinGroup(
       joinRequest('g', '', { instanceId: followerInstance }),
       ctx()
     )
     assert.equal(restarted.errorCode, ErrorCode.NONE)
     assert.notEqual(restarted.memberId, follower)
     assert.equal(restarted.generationId, s.generation, 'no new generation')
-    assert.equal(kit.coordinator.group('g')?.state, 'Stable')
+    assert.equal(kit.coordinator.manager.group('g')?.state, 'Stable')
 
-    const sync = await kit.coordinator.syncGroup({
+    const sync = await kit.coordinator.classic.syncGroup({
       groupId: 'g',
       generationId: s.generation,
       memberId: restarted.memberId,
@@ -181,10 +186,10 @@ describe('GroupCoordinator membership', () => {
 
   it('tells a restarted static leader at v9 to skip the assignment', async () => {
     const kit = await startedCoordinator()
-    const ja = kit.coordinator.joinGroup(joinRequest('g', '', { instanceId: 'i-a' }), ctx(9))
+    const ja = kit.coordinator.classic.joinGroup(joinRequest('g', '', { instanceId: 'i-a' }), ctx(9))
     kit.time.advance(0)
     const s = await syncAll(kit, 'g', [await ja])
-    const r = await kit.coordinator.joinGroup(joinRequest('g', '', { instanceId: 'i-a' }), ctx(9))
+    const r = await kit.coordinator.classic.joinGroup(joinRequest('g', '', { instanceId: 'i-a' }), ctx(9))
     assert.equal(r.errorCode, ErrorCode.NONE)
     assert.equal(r.skipAssignment, true)
     assert.equal(r.leader, r.memberId)
@@ -193,10 +198,10 @@ describe('GroupCoordinator membership', () => {
 
   it('rebalances when a static member restarts with a protocol that changes the selection', async () => {
     const kit = await startedCoordinator()
-    const ja = kit.coordinator.joinGroup(joinRequest('g', '', { instanceId: 'i-a' }), ctx())
+    const ja = kit.coordinator.classic.joinGroup(joinRequest('g', '', { instanceId: 'i-a' }), ctx())
     kit.time.advance(0)
     await syncAll(kit, 'g', [await ja])
-    const r = kit.coordinator.joinGroup(
+    const r = kit.coordinator.classic.joinGroup(
       joinRequest('g', '', {
         instanceId: 'i-a',
         protocols: [
@@ -208,7 +213,7 @@ describe('GroupCoordinator membership', () => {
     )
     // Same selected protocol ('range' is still the first choice) → no rebalance.
     assert.equal((await r).generationId, 1)
-    const r2 = kit.coordinator.joinGroup(
+    const r2 = kit.coordinator.classic.joinGroup(
       joinRequest('g', '', { instanceId: 'i-a', protocols: [{ name: 'rr', metadata: Buffer.from('y') }] }),
       ctx()
     )
@@ -221,7 +226,7 @@ describe('GroupCoordinator membership', () => {
     const kit = await startedCoordinator()
     const s = await stableGroup(kit, 'g', 3)
     const [a, b, c] = s.members as [string, string, string]
-    const res = kit.coordinator.leaveGroup('g', [
+    const res = kit.coordinator.classic.leaveGroup('g', [
       { memberId: a, groupInstanceId: null },
       { memberId: b, groupInstanceId: null },
       { memberId: 'nobody', groupInstanceId: null }
@@ -231,16 +236,17 @@ describe('GroupCoordinator membership', () => {
       res.members?.map((m) => m.errorCode),
       [0, 0, ErrorCode.UNKNOWN_MEMBER_ID]
     )
-    assert.equal(kit.coordinator.group('g')?.state, 'PreparingRebalance')
-    const r = await kit.coordinator.joinGroup(joinRequest('g', c), ctx())
+    assert.equal(kit.coordinator.manager.group('g')?.state, 'PreparingRebalance')
+    const r = await kit.coordinator.classic.joinGroup(joinRequest('g', c), ctx())
     assert.equal(r.generationId, 2)
     assert.equal(r.leader, c)
     assert.equal(
-      kit.coordinator.leaveGroup('g', [{ memberId: c, groupInstanceId: null }]).members?.[0]?.errorCode,
+      kit.coordinator.classic.leaveGroup('g', [{ memberId: c, groupInstanceId: null }]).members?.[0]
+        ?.errorCode,
       0
     )
-    assert.equal(kit.coordinator.group('g')?.state, 'Empty')
-    assert.equal(kit.coordinator.group('g')?.generationId, 3)
+    assert.equal(kit.coordinator.manager.group('g')?.state, 'Empty')
+    assert.equal(kit.coordinator.manager.group('g')?.generationId, 3)
   })
 
   it('keeps timers bounded: one heartbeat per member, none left after everyone leaves', async () => {
@@ -250,7 +256,7 @@ describe('GroupCoordinator membership', () => {
     assert.equal(kit.coordinator.pendingTimers, 4)
     for (let i = 0; i < 10; i++) heartbeat(kit, 'g', s.members[0] as string, 1)
     assert.equal(kit.coordinator.pendingTimers, 4)
-    kit.coordinator.leaveGroup(
+    kit.coordinator.classic.leaveGroup(
       'g',
       s.members.map((memberId) => ({ memberId, groupInstanceId: null }))
     )
@@ -258,11 +264,17 @@ describe('GroupCoordinator membership', () => {
   })
 })
 
-describe('GroupCoordinator error codes', () => {
+describe('GroupCoordinatorService error codes', () => {
   it('INVALID_SESSION_TIMEOUT outside group.min/max.session.timeout.ms', async () => {
     const kit = await startedCoordinator()
-    const low = await kit.coordinator.joinGroup(joinRequest('g', '', { sessionTimeoutMs: 5999 }), ctx())
-    const high = await kit.coordinator.joinGroup(joinRequest('g', '', { sessionTimeoutMs: 1_800_001 }), ctx())
+    const low = await kit.coordinator.classic.joinGroup(
+      joinRequest('g', '', { sessionTimeoutMs: 5999 }),
+      ctx()
+    )
+    const high = await kit.coordinator.classic.joinGroup(
+      joinRequest('g', '', { sessionTimeoutMs: 1_800_001 }),
+      ctx()
+    )
     assert.equal(low.errorCode, ErrorCode.INVALID_SESSION_TIMEOUT)
     assert.equal(high.errorCode, ErrorCode.INVALID_SESSION_TIMEOUT)
   })
@@ -270,27 +282,35 @@ describe('GroupCoordinator error codes', () => {
   it('INVALID_GROUP_ID for an empty group id in the membership APIs', async () => {
     const kit = await startedCoordinator()
     assert.equal(
-      (await kit.coordinator.joinGroup(joinRequest(''), ctx())).errorCode,
+      (await kit.coordinator.classic.joinGroup(joinRequest(''), ctx())).errorCode,
       ErrorCode.INVALID_GROUP_ID
     )
     assert.equal(heartbeat(kit, '', 'm', 1), ErrorCode.INVALID_GROUP_ID)
   })
 
   it('COORDINATOR_NOT_AVAILABLE before startup, NOT_COORDINATOR for partitions not led here', async () => {
-    const { GroupCoordinator } = await import('../../../src/coordinator/group/group-coordinator.js')
-    const c = new GroupCoordinator(new InMemoryGroupStore(), {
+    const { GroupCoordinatorService } = await import(
+      '../../../src/coordinator/group/group-coordinator-service.js'
+    )
+    const c = new GroupCoordinatorService(new InMemoryGroupStore(), {
       time: new ManualTime(),
       config: { offsetsTopicPartitions: 2 }
     })
-    assert.equal((await c.joinGroup(joinRequest('g'), ctx())).errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE)
+    assert.equal(
+      (await c.classic.joinGroup(joinRequest('g'), ctx())).errorCode,
+      ErrorCode.COORDINATOR_NOT_AVAILABLE
+    )
     c.startup()
     // 'a' hashes to 97 → partition 1.
     await c.onElection(0)
-    assert.equal((await c.joinGroup(joinRequest('a'), ctx())).errorCode, ErrorCode.NOT_COORDINATOR)
+    assert.equal((await c.classic.joinGroup(joinRequest('a'), ctx())).errorCode, ErrorCode.NOT_COORDINATOR)
     await c.onElection(1)
-    assert.equal((await c.joinGroup(joinRequest('a'), ctx())).errorCode, ErrorCode.MEMBER_ID_REQUIRED)
+    assert.equal((await c.classic.joinGroup(joinRequest('a'), ctx())).errorCode, ErrorCode.MEMBER_ID_REQUIRED)
     c.onResignation(1)
-    assert.equal(c.heartbeat({ groupId: 'a', generationId: 0, memberId: 'x' }), ErrorCode.NOT_COORDINATOR)
+    assert.equal(
+      c.classic.heartbeat({ groupId: 'a', generationId: 0, memberId: 'x' }),
+      ErrorCode.NOT_COORDINATOR
+    )
   })
 
   it('COORDINATOR_LOAD_IN_PROGRESS while the partition is being loaded', async () => {
@@ -306,34 +326,45 @@ describe('GroupCoordinator error codes', () => {
         yield* store.load(p)
       }
     }
-    const { GroupCoordinator } = await import('../../../src/coordinator/group/group-coordinator.js')
-    const c = new GroupCoordinator(slow, { time: new ManualTime(), config: { offsetsTopicPartitions: 1 } })
+    const { GroupCoordinatorService } = await import(
+      '../../../src/coordinator/group/group-coordinator-service.js'
+    )
+    const c = new GroupCoordinatorService(slow, {
+      time: new ManualTime(),
+      config: { offsetsTopicPartitions: 1 }
+    })
     c.startup()
     const loading = c.onElection(0)
     assert.equal(
-      c.heartbeat({ groupId: 'g', generationId: 0, memberId: 'x' }),
+      c.classic.heartbeat({ groupId: 'g', generationId: 0, memberId: 'x' }),
       ErrorCode.COORDINATOR_LOAD_IN_PROGRESS
     )
     assert.equal(c.admin.listGroups().errorCode, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS)
     release()
     await loading
-    assert.equal(c.heartbeat({ groupId: 'g', generationId: 0, memberId: 'x' }), ErrorCode.UNKNOWN_MEMBER_ID)
+    assert.equal(
+      c.classic.heartbeat({ groupId: 'g', generationId: 0, memberId: 'x' }),
+      ErrorCode.UNKNOWN_MEMBER_ID
+    )
   })
 
   it('INCONSISTENT_GROUP_PROTOCOL for another protocol type or no common protocol', async () => {
     const kit = await startedCoordinator()
     await stableGroup(kit, 'g', 1)
-    const otherType = await kit.coordinator.joinGroup(
+    const otherType = await kit.coordinator.classic.joinGroup(
       joinRequest('g', '', { protocolType: 'connect' }),
       ctx()
     )
     assert.equal(otherType.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL)
-    const noCommon = await kit.coordinator.joinGroup(
+    const noCommon = await kit.coordinator.classic.joinGroup(
       joinRequest('g', '', { protocols: [{ name: 'sticky', metadata: Buffer.alloc(0) }] }),
       ctx()
     )
     assert.equal(noCommon.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL)
-    const emptyType = await kit.coordinator.joinGroup(joinRequest('fresh', '', { protocolType: '' }), ctx())
+    const emptyType = await kit.coordinator.classic.joinGroup(
+      joinRequest('fresh', '', { protocolType: '' }),
+      ctx()
+    )
     assert.equal(emptyType.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL)
   })
 
@@ -345,14 +376,14 @@ describe('GroupCoordinator error codes', () => {
     assert.equal(heartbeat(kit, 'g', 'stranger', 1), ErrorCode.UNKNOWN_MEMBER_ID)
     assert.equal(heartbeat(kit, 'g', a, 7), ErrorCode.ILLEGAL_GENERATION)
     const sync = (memberId: string, generationId: number) =>
-      kit.coordinator.syncGroup({ groupId: 'g', memberId, generationId, assignments: [] })
+      kit.coordinator.classic.syncGroup({ groupId: 'g', memberId, generationId, assignments: [] })
     assert.equal((await sync('stranger', 1)).errorCode, ErrorCode.UNKNOWN_MEMBER_ID)
     assert.equal((await sync(a, 2)).errorCode, ErrorCode.ILLEGAL_GENERATION)
-    const rejoin = kit.coordinator.joinGroup(joinRequest('g', s.leader), ctx())
+    const rejoin = kit.coordinator.classic.joinGroup(joinRequest('g', s.leader), ctx())
     const other = s.leader === a ? b : a
     assert.equal((await sync(other, 1)).errorCode, ErrorCode.REBALANCE_IN_PROGRESS)
     assert.equal(heartbeat(kit, 'g', other, 1), ErrorCode.REBALANCE_IN_PROGRESS)
-    const protocolMismatch = await kit.coordinator.syncGroup({
+    const protocolMismatch = await kit.coordinator.classic.syncGroup({
       groupId: 'g',
       memberId: other,
       generationId: 1,
@@ -370,7 +401,7 @@ describe('GroupCoordinator error codes', () => {
     kit.time.advance(0)
     const [ra, rb] = await Promise.all([a.reply, b.reply])
     const follower = ra.leader === ra.memberId ? rb : ra
-    const parked = kit.coordinator.syncGroup({
+    const parked = kit.coordinator.classic.syncGroup({
       groupId: 'g',
       memberId: follower.memberId,
       generationId: 1,
@@ -384,25 +415,25 @@ describe('GroupCoordinator error codes', () => {
   it('GROUP_MAX_SIZE_REACHED beyond group.max.size', async () => {
     const kit = await startedCoordinator({ maxGroupSize: 2 })
     await stableGroup(kit, 'g', 2)
-    const first = await kit.coordinator.joinGroup(joinRequest('g'), ctx())
-    const third = await kit.coordinator.joinGroup(joinRequest('g', first.memberId), ctx())
+    const first = await kit.coordinator.classic.joinGroup(joinRequest('g'), ctx())
+    const third = await kit.coordinator.classic.joinGroup(joinRequest('g', first.memberId), ctx())
     assert.equal(third.errorCode, ErrorCode.GROUP_MAX_SIZE_REACHED)
-    assert.equal(kit.coordinator.group('g')?.size, 2)
+    assert.equal(kit.coordinator.manager.group('g')?.size, 2)
   })
 
   it('FENCED_INSTANCE_ID for a static member using a stale member id', async () => {
     const kit = await startedCoordinator()
-    const j = kit.coordinator.joinGroup(joinRequest('g', '', { instanceId: 'i' }), ctx())
+    const j = kit.coordinator.classic.joinGroup(joinRequest('g', '', { instanceId: 'i' }), ctx())
     kit.time.advance(0)
     const first = await j
-    const again = await kit.coordinator.joinGroup(joinRequest('g', '', { instanceId: 'i' }), ctx())
-    const stale = await kit.coordinator.joinGroup(
+    const again = await kit.coordinator.classic.joinGroup(joinRequest('g', '', { instanceId: 'i' }), ctx())
+    const stale = await kit.coordinator.classic.joinGroup(
       joinRequest('g', first.memberId, { instanceId: 'i' }),
       ctx()
     )
     assert.equal(stale.errorCode, ErrorCode.FENCED_INSTANCE_ID)
     assert.notEqual(again.memberId, first.memberId)
-    const left = kit.coordinator.leaveGroup('g', [{ memberId: first.memberId, groupInstanceId: 'i' }])
+    const left = kit.coordinator.classic.leaveGroup('g', [{ memberId: first.memberId, groupInstanceId: 'i' }])
     assert.equal(left.members?.[0]?.errorCode, ErrorCode.FENCED_INSTANCE_ID)
   })
 
@@ -425,13 +456,13 @@ describe('GroupCoordinator error codes', () => {
       res.map((r) => r.errorCode),
       [ErrorCode.GROUP_ID_NOT_FOUND, ErrorCode.NON_EMPTY_GROUP, ErrorCode.NONE]
     )
-    assert.equal(kit.coordinator.group('idle'), undefined)
+    assert.equal(kit.coordinator.manager.group('idle'), undefined)
     assert.equal(kit.coordinator.offsets.fetchOffsets('idle', null).topics.length, 0)
     void s
   })
 })
 
-describe('GroupCoordinator with the cooperative protocol', () => {
+describe('GroupCoordinatorService with the cooperative protocol', () => {
   it('keeps the old generation valid until the join phase completes, then bumps it once per rebalance', async () => {
     const kit = await startedCoordinator()
     const s = await stableGroup(kit, 'g', 2)
@@ -455,13 +486,13 @@ describe('GroupCoordinator with the cooperative protocol', () => {
       )
     // A third member arrives: the group rebalances while members keep consuming what they own.
     const c = await joinWithHandshake(kit, 'g')
-    assert.equal(kit.coordinator.group('g')?.state, 'PreparingRebalance')
+    assert.equal(kit.coordinator.manager.group('g')?.state, 'PreparingRebalance')
     assert.equal(heartbeat(kit, 'g', follower, 1), ErrorCode.REBALANCE_IN_PROGRESS)
     // Generation 1 is still current until the join phase completes, so its commits are accepted.
     assert.equal((await commit(follower, 1, 10n)).topics[0]?.partitions[0]?.errorCode, ErrorCode.NONE)
 
-    const ra = kit.coordinator.joinGroup(joinRequest('g', leader), ctx())
-    const rb = kit.coordinator.joinGroup(joinRequest('g', follower), ctx())
+    const ra = kit.coordinator.classic.joinGroup(joinRequest('g', leader), ctx())
+    const rb = kit.coordinator.classic.joinGroup(joinRequest('g', follower), ctx())
     const round = await Promise.all([ra, rb, c.reply])
     assert.deepEqual(new Set(round.map((r) => r.generationId)), new Set([2]))
     // Between the JoinGroup reply and the assignment, commits are refused with REBALANCE_IN_PROGRESS.
@@ -493,7 +524,7 @@ describe('GroupCoordinator with the cooperative protocol', () => {
     // First cooperative rebalance: a newcomer; existing members rejoin announcing their owned partitions.
     const c = await joinWithHandshake(kit, 'g', coop(''))
     const rejoin1 = gen1.members.map((m, i) =>
-      kit.coordinator.joinGroup(joinRequest('g', m, coop(`${i}`)), ctx())
+      kit.coordinator.classic.joinGroup(joinRequest('g', m, coop(`${i}`)), ctx())
     )
     const round1 = await Promise.all([...rejoin1, c.reply])
     assert.deepEqual(new Set(round1.map((r) => r.generationId)), new Set([2]))
@@ -508,11 +539,11 @@ describe('GroupCoordinator with the cooperative protocol', () => {
 
     // The leader revoked partitions, so (as the cooperative assignor does) the revoking member rejoins again.
     const revoker = round1[0]?.memberId as string
-    const second = kit.coordinator.joinGroup(joinRequest('g', revoker, coop('0-revoked')), ctx())
-    assert.equal(kit.coordinator.group('g')?.state, 'PreparingRebalance')
+    const second = kit.coordinator.classic.joinGroup(joinRequest('g', revoker, coop('0-revoked')), ctx())
+    assert.equal(kit.coordinator.manager.group('g')?.state, 'PreparingRebalance')
     const others = round1
       .filter((r) => r.memberId !== revoker)
-      .map((r) => kit.coordinator.joinGroup(joinRequest('g', r.memberId, coop('kept')), ctx()))
+      .map((r) => kit.coordinator.classic.joinGroup(joinRequest('g', r.memberId, coop('kept')), ctx()))
     const round2 = await Promise.all([second, ...others])
     assert.deepEqual(new Set(round2.map((r) => r.generationId)), new Set([3]))
     await syncAll(kit, 'g', round2)

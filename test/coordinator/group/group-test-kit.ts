@@ -1,10 +1,8 @@
 /** Builders shared by the coordinator tests: requests in the generated shapes and a started coordinator. */
 
-import {
-  GroupCoordinator,
-  type GroupRequestContext
-} from '../../../src/coordinator/group/group-coordinator.js'
 import type { GroupCoordinatorConfig } from '../../../src/coordinator/group/group-coordinator-config.js'
+import { GroupCoordinatorService } from '../../../src/coordinator/group/group-coordinator-service.js'
+import type { GroupRequestContext } from '../../../src/coordinator/group/group-request-context.js'
 import { type GroupStore, InMemoryGroupStore } from '../../../src/coordinator/group/group-store.js'
 import type { JoinGroupRequest, JoinGroupResponse } from '../../../src/protocol/messages/join-group.js'
 import { ManualTime } from './manual-time.js'
@@ -18,7 +16,7 @@ export function ctx(apiVersion = 5, clientId = 'client'): GroupRequestContext {
 }
 
 export interface Kit {
-  coordinator: GroupCoordinator
+  coordinator: GroupCoordinatorService
   time: ManualTime
   store: GroupStore
 }
@@ -28,7 +26,7 @@ export async function startedCoordinator(
   store: GroupStore = new InMemoryGroupStore(),
   time = new ManualTime()
 ): Promise<Kit> {
-  const coordinator = new GroupCoordinator(store, {
+  const coordinator = new GroupCoordinatorService(store, {
     time,
     config: { offsetsTopicPartitions: PARTITIONS, initialRebalanceDelayMs: 0, ...config }
   })
@@ -65,11 +63,11 @@ export async function joinWithHandshake(
   groupId: string,
   opts: Parameters<typeof joinRequest>[2] = {}
 ): Promise<{ memberId: string; reply: Promise<JoinGroupResponse> }> {
-  const first = await kit.coordinator.joinGroup(joinRequest(groupId, '', opts), ctx())
+  const first = await kit.coordinator.classic.joinGroup(joinRequest(groupId, '', opts), ctx())
   if (first.errorCode !== 79) throw new Error(`expected MEMBER_ID_REQUIRED, got ${first.errorCode}`)
   return {
     memberId: first.memberId,
-    reply: kit.coordinator.joinGroup(joinRequest(groupId, first.memberId, opts), ctx())
+    reply: kit.coordinator.classic.joinGroup(joinRequest(groupId, first.memberId, opts), ctx())
   }
 }
 

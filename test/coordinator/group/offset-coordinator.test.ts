@@ -57,7 +57,7 @@ describe('OffsetCoordinator', () => {
     )
     const all = kit.coordinator.offsets.fetchOffsets('simple', null)
     assert.deepEqual(all.topics.map((t) => t.name).sort(), ['t', 'u'])
-    assert.equal(kit.coordinator.group('simple')?.state, 'Empty')
+    assert.equal(kit.coordinator.manager.group('simple')?.state, 'Empty')
   })
 
   it('rejects non-member and stale commits as Kafka does', async () => {
@@ -71,7 +71,7 @@ describe('OffsetCoordinator', () => {
       ),
       [ErrorCode.ILLEGAL_GENERATION]
     )
-    const j = kit.coordinator.joinGroup(joinRequest('g', ''), ctx(3))
+    const j = kit.coordinator.classic.joinGroup(joinRequest('g', ''), ctx(3))
     kit.time.advance(0)
     const member = await j
     assert.deepEqual(
@@ -107,8 +107,10 @@ describe('OffsetCoordinator', () => {
 
   it('reports OFFSET_METADATA_TOO_LARGE and UNKNOWN_TOPIC_OR_PARTITION per partition', async () => {
     const store = new InMemoryGroupStore()
-    const { GroupCoordinator } = await import('../../../src/coordinator/group/group-coordinator.js')
-    const c = new GroupCoordinator(store, {
+    const { GroupCoordinatorService } = await import(
+      '../../../src/coordinator/group/group-coordinator-service.js'
+    )
+    const c = new GroupCoordinatorService(store, {
       time: new ManualTime(),
       config: { offsetsTopicPartitions: 1, maxMetadataSize: 4 },
       isValidTopicPartition: (t) => t !== 'missing'
@@ -131,8 +133,13 @@ describe('OffsetCoordinator', () => {
       },
       load: store.load.bind(store)
     }
-    const { GroupCoordinator } = await import('../../../src/coordinator/group/group-coordinator.js')
-    const c = new GroupCoordinator(failing, { time: new ManualTime(), config: { offsetsTopicPartitions: 1 } })
+    const { GroupCoordinatorService } = await import(
+      '../../../src/coordinator/group/group-coordinator-service.js'
+    )
+    const c = new GroupCoordinatorService(failing, {
+      time: new ManualTime(),
+      config: { offsetsTopicPartitions: 1 }
+    })
     c.startup()
     await c.onElection(0)
     assert.deepEqual(codes(await c.offsets.commitOffsets(commitRequest('g', { 't:0': 1n }), 8)), [
@@ -160,10 +167,10 @@ describe('OffsetCoordinator', () => {
       [ErrorCode.NONE]
     )
     // A consumer group with a member: its metadata record must survive the reload as a Stable group.
-    const j = kit.coordinator.joinGroup(joinRequest('live', ''), ctx(3))
+    const j = kit.coordinator.classic.joinGroup(joinRequest('live', ''), ctx(3))
     kit.time.advance(0)
     const m = await j
-    await kit.coordinator.syncGroup({
+    await kit.coordinator.classic.syncGroup({
       groupId: 'live',
       generationId: 1,
       memberId: m.memberId,
@@ -178,12 +185,12 @@ describe('OffsetCoordinator', () => {
       keep.topics.flatMap((t) => t.partitions.map((p) => [t.name, p.partitionIndex, p.committedOffset])),
       [['t', 0, 12n]]
     )
-    assert.equal(c.group('gone'), undefined)
-    const live = c.group('live')
+    assert.equal(c.manager.group('gone'), undefined)
+    const live = c.manager.group('live')
     assert.equal(live?.state, 'Stable')
     assert.equal(live?.generationId, 1)
     assert.equal(live?.leaderId, m.memberId)
-    const sync = await c.syncGroup({
+    const sync = await c.classic.syncGroup({
       groupId: 'live',
       generationId: 1,
       memberId: m.memberId,
@@ -192,7 +199,7 @@ describe('OffsetCoordinator', () => {
     assert.equal(sync.assignment.toString(), 'A')
     // The reloaded member has a fresh session: silence for the session timeout removes it.
     reloaded.time.advance(10_000)
-    assert.equal(c.group('live')?.state, 'Empty')
+    assert.equal(c.manager.group('live')?.state, 'Empty')
   })
 
   it('expires offsets of an Empty group after offsets.retention.minutes, then the group itself', async () => {
@@ -213,7 +220,7 @@ describe('OffsetCoordinator', () => {
     )
     kit.time.advance(30_000)
     assert.equal(await kit.coordinator.cleanupExpiredOffsets(), 1)
-    assert.equal(kit.coordinator.group('g'), undefined, 'an Empty group without offsets dies')
+    assert.equal(kit.coordinator.manager.group('g'), undefined, 'an Empty group without offsets dies')
   })
 
   it('honours the explicit retention of OffsetCommit v2-v4', async () => {
@@ -234,7 +241,7 @@ describe('OffsetCoordinator', () => {
     )
     // ConsumerProtocolSubscription v0 for topic "t": version, [topics], null user data.
     const sub = Buffer.from([0, 0, 0, 0, 0, 1, 0, 1, 0x74, 0xff, 0xff, 0xff, 0xff])
-    const j = kit.coordinator.joinGroup(
+    const j = kit.coordinator.classic.joinGroup(
       joinRequest('c', '', { protocols: [{ name: 'range', metadata: sub }] }),
       ctx(3)
     )
@@ -244,7 +251,12 @@ describe('OffsetCoordinator', () => {
       commitRequest('c', { 't:0': 1n, 'old:0': 1n }, { generationIdOrMemberEpoch: -1 }),
       8
     )
-    await kit.coordinator.syncGroup({ groupId: 'c', generationId: 1, memberId: m.memberId, assignments: [] })
+    await kit.coordinator.classic.syncGroup({
+      groupId: 'c',
+      generationId: 1,
+      memberId: m.memberId,
+      assignments: []
+    })
     const res = await kit.coordinator.offsets.deleteOffsets('c', [
       { name: 't', partitions: [{ partitionIndex: 0 }] },
       { name: 'old', partitions: [{ partitionIndex: 0 }] }
@@ -252,7 +264,7 @@ describe('OffsetCoordinator', () => {
     assert.equal(res.errorCode, ErrorCode.NONE)
     assert.deepEqual(codes(res), [ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC, ErrorCode.NONE])
 
-    const other = kit.coordinator.joinGroup(joinRequest('x', '', { protocolType: 'connect' }), ctx(3))
+    const other = kit.coordinator.classic.joinGroup(joinRequest('x', '', { protocolType: 'connect' }), ctx(3))
     kit.time.advance(0)
     await other
     assert.equal((await kit.coordinator.offsets.deleteOffsets('x', [])).errorCode, ErrorCode.NON_EMPTY_GROUP)
@@ -273,7 +285,7 @@ describe('GroupAdmin', () => {
   it('lists groups with state and type filters and describes them', async () => {
     const kit = await startedCoordinator()
     await kit.coordinator.offsets.commitOffsets(commitRequest('simple', { 't:0': 1n }), 8)
-    const j = kit.coordinator.joinGroup(joinRequest('live', ''), ctx(3))
+    const j = kit.coordinator.classic.joinGroup(joinRequest('live', ''), ctx(3))
     kit.time.advance(0)
     const m = await j
     const all = kit.coordinator.admin.listGroups()
@@ -288,7 +300,7 @@ describe('GroupAdmin', () => {
     assert.deepEqual(kit.coordinator.admin.listGroups([], ['consumer']).groups, [])
     assert.equal(kit.coordinator.admin.listGroups([], ['Classic']).groups.length, 2)
 
-    await kit.coordinator.syncGroup({
+    await kit.coordinator.classic.syncGroup({
       groupId: 'live',
       generationId: 1,
       memberId: m.memberId,

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { decodeCoordinatorKey } from '../../../src/coordinator/group/coordinator-records.js'
-import type { GroupCoordinator } from '../../../src/coordinator/group/group-coordinator.js'
+import type { GroupCoordinatorService } from '../../../src/coordinator/group/group-coordinator-service.js'
 import { InMemoryGroupStore } from '../../../src/coordinator/group/group-store.js'
 import { ErrorCode } from '../../../src/protocol/error-codes.js'
 import type { TxnOffsetCommitRequest } from '../../../src/protocol/messages/txn-offset-commit.js'
@@ -33,8 +33,8 @@ function txnCommit(producerId: bigint, partition: number, offset: bigint): TxnOf
   }
 }
 
-function committed(c: GroupCoordinator, partition: number): bigint | undefined {
-  return c.group(GROUP)?.offsets.get('in')?.get(partition)?.offset
+function committed(c: GroupCoordinatorService, partition: number): bigint | undefined {
+  return c.manager.group(GROUP)?.offsets.get('in')?.get(partition)?.offset
 }
 
 function codes(r: { topics: { partitions: { errorCode: number }[] }[] }): number[] {

@@ -21,7 +21,7 @@ import { onTheWire, requestContext } from './group-handler-kit.js'
 describe('group handlers', () => {
   it('JoinGroup: every version from 0 to 9 encodes, MEMBER_ID_REQUIRED with a null protocol below v7', async () => {
     const { coordinator } = await startedCoordinator()
-    const h = createJoinGroupHandler(coordinator)
+    const h = createJoinGroupHandler(coordinator.classic)
     for (const v of [4, 5, 6, 7, 9]) {
       const res = await h.handle(joinRequest('g'), requestContext(11, v))
       const wire = onTheWire(JoinGroupApi, res, v)
@@ -35,7 +35,7 @@ describe('group handlers', () => {
 
   it('LeaveGroup: the single member error is the response error below v3', async () => {
     const { coordinator } = await startedCoordinator()
-    const h = createLeaveGroupHandler(coordinator)
+    const h = createLeaveGroupHandler(coordinator.classic)
     const v1 = await h.handle({ groupId: 'g', memberId: 'x' }, requestContext(13, 1))
     assert.equal(onTheWire(LeaveGroupApi, v1, 1).errorCode, ErrorCode.UNKNOWN_MEMBER_ID)
     const v5 = await h.handle({ groupId: '', members: [] }, requestContext(13, 5))
@@ -44,8 +44,8 @@ describe('group handlers', () => {
 
   it('OffsetCommit then OffsetFetch in the single-group (v1, v7) and multi-group (v8) forms', async () => {
     const { coordinator } = await startedCoordinator()
-    const commit = createOffsetCommitHandler(coordinator)
-    const fetch = createOffsetFetchHandler(coordinator)
+    const commit = createOffsetCommitHandler(coordinator.offsets)
+    const fetch = createOffsetFetchHandler(coordinator.offsets)
     const c = await commit.handle(
       {
         groupId: 'g',
@@ -95,7 +95,7 @@ describe('group handlers', () => {
   it('OffsetFetch v1 repeats a group error in every partition', async () => {
     const { coordinator } = await startedCoordinator()
     coordinator.shutdown()
-    const res = await createOffsetFetchHandler(coordinator).handle(
+    const res = await createOffsetFetchHandler(coordinator.offsets).handle(
       { groupId: 'g', topics: [{ name: 't', partitionIndexes: [0, 1] }] },
       requestContext(9, 1)
     )
@@ -137,8 +137,8 @@ describe('group handlers', () => {
 
   it('ListGroups and DescribeGroups encode at their oldest and newest versions', async () => {
     const { coordinator } = await startedCoordinator()
-    const list = createListGroupsHandler(coordinator)
-    const describe = createDescribeGroupsHandler(coordinator)
+    const list = createListGroupsHandler(coordinator.admin)
+    const describe = createDescribeGroupsHandler(coordinator.admin)
     for (const v of [0, 5])
       assert.equal(onTheWire(ListGroupsApi, await list.handle({}, requestContext(16, v)), v).errorCode, 0)
     const d = onTheWire(

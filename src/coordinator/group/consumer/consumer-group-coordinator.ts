@@ -22,19 +22,19 @@ import type {
   ConsumerGroupHeartbeatResponse
 } from '../../../protocol/messages/consumer-group-heartbeat.js'
 import { type CoordinatorTime, KeyedTimer } from '../coordinator-time.js'
-import type { GroupRequestContext } from '../group-coordinator.js'
+import type { GroupRequestContext } from '../group-request-context.js'
 import type { CoordinatorRecord } from '../group-store.js'
 import {
   type Assignment,
   assignmentsEqual,
   EMPTY_ASSIGNMENT,
   fromTopicPartitions,
-  isSubset,
   toTopicPartitions
 } from './assignment.js'
 import { assignorNamed, DEFAULT_ASSIGNOR } from './assignors.js'
 import { ConsumerGroup, fullMatch, type TopicMetadata } from './consumer-group.js'
 import type { ConsumerGroupConfig } from './consumer-group-config.js'
+import { throwIfEpochInvalid, validateHeartbeatRequest } from './consumer-group-heartbeat-checks.js'
 import { ConsumerGroupLoader } from './consumer-group-loader.js'
 import {
   type ConsumerGroupMember,
@@ -65,9 +65,6 @@ export interface ConsumerGroupHost {
   append(groupId: string, records: CoordinatorRecord[]): Promise<void>
   partitionFor(groupId: string): number
 }
-
-/** ConsumerGroupHeartbeat v1+: the client generates its member id (KIP-1082). */
-const CLIENT_MEMBER_ID_VERSION = 1
 
 type HeartbeatResponse = Omit<ConsumerGroupHeartbeatResponse, 'throttleTimeMs'>
 
@@ -125,7 +122,7 @@ export class ConsumerGroupCoordinator {
     ctx: GroupRequestContext
   ): Promise<HeartbeatResponse> {
     try {
-      validateRequest(request, ctx.apiVersion)
+      validateHeartbeatRequest(request, ctx.apiVersion)
       const err = this.host.groupError(request.groupId, false)
       if (err !== ErrorCode.NONE) throw new KafkaError(err)
       if (this.host.hasActiveClassicGroup(request.groupId)) {
@@ -584,69 +581,6 @@ export class ConsumerGroupCoordinator {
       { key: encodeConsumerGroupKey('partitionMetadata', group.groupId), value: null },
       { key: encodeConsumerGroupKey('metadata', group.groupId), value: null }
     ])
-  }
-}
-
-/** Kafka's request checks (throwIfConsumerGroupHeartbeatRequestIsInvalid), all INVALID_REQUEST or worse. */
-function validateRequest(r: ConsumerGroupHeartbeatRequest, apiVersion: number): void {
-  const invalid = (message: string) => new KafkaError(ErrorCode.INVALID_REQUEST, message)
-  if (r.groupId === '') throw invalid("GroupId can't be empty.")
-  if (r.instanceId === '') throw invalid("InstanceId can't be empty.")
-  if (r.rackId === '') throw invalid("RackId can't be empty.")
-  if (apiVersion >= CLIENT_MEMBER_ID_VERSION && r.memberId === '') throw invalid("MemberId can't be empty.")
-  if (r.memberEpoch === JOIN_GROUP_MEMBER_EPOCH) {
-    if (r.rebalanceTimeoutMs === -1) throw invalid('RebalanceTimeoutMs must be provided in first request.')
-    if (r.topicPartitions === null || r.topicPartitions.length > 0) {
-      throw invalid('TopicPartitions must be empty when (re-)joining.')
-    }
-    if (r.subscribedTopicNames === null && r.subscribedTopicRegex == null) {
-      throw invalid('SubscribedTopicNames or SubscribedTopicRegex must be set in first request.')
-    }
-  } else if (r.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
-    if (r.instanceId === null) throw invalid("InstanceId can't be null.")
-  } else if (r.memberEpoch < LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
-    throw invalid(`MemberEpoch is invalid.`)
-  }
-  if (r.memberEpoch !== JOIN_GROUP_MEMBER_EPOCH && r.memberId === '')
-    throw invalid("MemberId can't be empty.")
-  if (r.serverAssignor !== null && assignorNamed(r.serverAssignor) === undefined) {
-    throw new KafkaError(
-      ErrorCode.UNSUPPORTED_ASSIGNOR,
-      `ServerAssignor ${r.serverAssignor} is not supported.`
-    )
-  }
-  if (r.subscribedTopicRegex != null && r.subscribedTopicRegex !== '') {
-    try {
-      fullMatch(r.subscribedTopicRegex)
-    } catch {
-      throw new KafkaError(
-        ErrorCode.INVALID_REGULAR_EXPRESSION,
-        `SubscribedTopicRegex ${r.subscribedTopicRegex} is invalid.`
-      )
-    }
-  }
-}
-
-/**
- * A member at a newer epoch than ours is from the future (FENCED_MEMBER_EPOCH). An older one is fenced too,
- * unless it is the previous epoch and owns nothing beyond the current assignment: then only our last
- * response was lost.
- */
-function throwIfEpochInvalid(member: ConsumerGroupMember, received: number, owned: Assignment | null): void {
-  if (received === member.memberEpoch) return
-  const lostResponse =
-    received < member.memberEpoch &&
-    received === member.previousMemberEpoch &&
-    owned !== null &&
-    isSubset(owned, member.assignedPartitions)
-  if (!lostResponse) {
-    throw new KafkaError(
-      ErrorCode.FENCED_MEMBER_EPOCH,
-      `The consumer group member has a smaller member epoch (${received}) than the one known by the group coordinator (${member.memberEpoch}).`.replace(
-        'smaller',
-        received > member.memberEpoch ? 'greater' : 'smaller'
-      )
-    )
   }
 }
 

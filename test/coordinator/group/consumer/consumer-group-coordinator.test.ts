@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import type { TopicLookup } from '../../../../src/coordinator/group/consumer/topic-lookup.js'
-import { GroupCoordinator } from '../../../../src/coordinator/group/group-coordinator.js'
+import { GroupCoordinatorService } from '../../../../src/coordinator/group/group-coordinator-service.js'
 import { InMemoryGroupStore } from '../../../../src/coordinator/group/group-store.js'
 import { ErrorCode } from '../../../../src/protocol/error-codes.js'
 import type {
@@ -26,7 +26,7 @@ async function started(
 ) {
   const store = opts.store ?? new InMemoryGroupStore()
   const time = opts.time ?? new ManualTime()
-  const c = new GroupCoordinator(store, {
+  const c = new GroupCoordinatorService(store, {
     time,
     config: { offsetsTopicPartitions: PARTITIONS },
     consumerGroupConfig: { maxSize: opts.maxSize ?? 100 },

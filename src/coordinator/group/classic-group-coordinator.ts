@@ -1,12 +1,12 @@
 /**
- * Kafka's classic GroupCoordinator: the JoinGroup / SyncGroup / Heartbeat / LeaveGroup state machine
+ * Kafka's classic group protocol: the JoinGroup / SyncGroup / Heartbeat / LeaveGroup state machine
  * (Empty → PreparingRebalance → CompletingRebalance → Stable, and Dead), with KIP-394 member ids, KIP-345
- * static membership, session/rebalance timeouts and the delayed initial rebalance. Offset and admin APIs
- * live in OffsetCoordinator and GroupAdmin, reached through this facade so handlers need one object.
+ * static membership, session/rebalance timeouts and the delayed initial rebalance. It reaches the loaded
+ * groups and their records only through ClassicGroupHost; GroupCoordinatorService assembles it.
  *
  * Event loop: every state change happens synchronously inside a request or timer callback; parked
- * JoinGroup/SyncGroup calls are promises resolved by later events. Only GroupStore appends are awaited, and
- * their continuations re-check state and generation before acting, as Kafka's append callbacks do.
+ * JoinGroup/SyncGroup calls are promises resolved by later events. Only group record appends are awaited,
+ * and their continuations re-check state and generation before acting, as Kafka's append callbacks do.
  */
 
 import { randomUUID } from 'node:crypto'
@@ -17,34 +17,25 @@ import type {
   LeaveGroupResponse
 } from '../../protocol/messages/leave-group.js'
 import type { SyncGroupRequest, SyncGroupResponse } from '../../protocol/messages/sync-group.js'
-import { type ConsumerGroupConfig, DEFAULT_CONSUMER_GROUP_CONFIG } from './consumer/consumer-group-config.js'
-import { ConsumerGroupCoordinator } from './consumer/consumer-group-coordinator.js'
-import { NO_TOPICS, type TopicLookup } from './consumer/topic-lookup.js'
-import { type CoordinatorTime, KeyedTimer, SYSTEM_TIME } from './coordinator-time.js'
-import { GroupAdmin } from './group-admin.js'
-import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig } from './group-coordinator-config.js'
+import type { CoordinatorTime, KeyedTimer } from './coordinator-time.js'
+import type { GroupCoordinatorConfig } from './group-coordinator-config.js'
 import type { GroupMetadata } from './group-metadata.js'
-import { GroupMetadataManager } from './group-metadata-manager.js'
-import type { GroupStore } from './group-store.js'
+import type { GroupRequestContext } from './group-request-context.js'
 import { EMPTY_ASSIGNMENT, type GroupProtocol, MemberMetadata } from './member-metadata.js'
-import { OffsetCoordinator, type TopicPartitionValidator } from './offset-coordinator.js'
-import { TxnOffsetCoordinator } from './txn-offset-coordinator.js'
 
-/** What the coordinator needs to know about the request besides its body. */
-export interface GroupRequestContext {
-  readonly apiVersion: number
-  readonly clientId: string
-  readonly clientHost: string
-}
-
-export interface GroupCoordinatorOptions {
-  readonly config?: Partial<GroupCoordinatorConfig>
-  readonly time?: CoordinatorTime
-  /** Rejects commits for partitions that do not exist (UNKNOWN_TOPIC_OR_PARTITION); accepts all if absent. */
-  readonly isValidTopicPartition?: TopicPartitionValidator
-  /** KIP-848 consumer groups: their settings and the cluster's topics (none if absent). */
-  readonly consumerGroupConfig?: Partial<ConsumerGroupConfig>
-  readonly topics?: TopicLookup
+/** What the classic protocol needs from the loaded groups, their records and the KIP-848 side. */
+export interface ClassicGroupHost {
+  /**
+   * Group-level checks every API starts with (INVALID_GROUP_ID, COORDINATOR_NOT_AVAILABLE, NOT_COORDINATOR,
+   * COORDINATOR_LOAD_IN_PROGRESS); NONE when this broker serves the group.
+   */
+  groupError(groupId: string | null | undefined, allowEmptyId: boolean): number
+  group(groupId: string): GroupMetadata | undefined
+  createGroup(groupId: string): GroupMetadata
+  /** Persists the group record; rejects with the error code Kafka reports for a failed group write. */
+  storeGroup(group: GroupMetadata, assignment?: ReadonlyMap<string, Buffer>): Promise<void>
+  /** Whether a KIP-848 consumer group holds this id (then classic members are refused). */
+  isConsumerGroup(groupId: string): boolean
 }
 
 /** JoinGroup v4+: a member without an id is first handed one (KIP-394). */
@@ -52,118 +43,48 @@ const REQUIRES_KNOWN_MEMBER_ID_VERSION = 4
 /** JoinGroup v9+: a rejoining static leader of a Stable group is told not to recompute the assignment. */
 const SKIP_ASSIGNMENT_VERSION = 9
 
-export class GroupCoordinator {
-  readonly config: GroupCoordinatorConfig
-  readonly manager: GroupMetadataManager
-  readonly offsets: OffsetCoordinator
-  /** Offsets committed inside transactions, pending until the transaction's marker. */
-  readonly txnOffsets: TxnOffsetCoordinator
-  readonly admin: GroupAdmin
-  /** KIP-848 groups (ConsumerGroupHeartbeat); the classic code only routes group ids to it. */
-  readonly consumerGroups: ConsumerGroupCoordinator
-  private readonly time: CoordinatorTime
-  private readonly timer: KeyedTimer
-  private active = false
+export class ClassicGroupCoordinator {
+  /**
+   * `timer` is shared with the rest of the group coordinator, which cancels it all on shutdown; the keys
+   * used here (join, sync, heartbeat) never collide with its own.
+   */
+  constructor(
+    private readonly host: ClassicGroupHost,
+    private readonly config: GroupCoordinatorConfig,
+    private readonly time: CoordinatorTime,
+    private readonly timer: KeyedTimer
+  ) {}
 
-  constructor(store: GroupStore, options: GroupCoordinatorOptions = {}) {
-    this.config = { ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...options.config }
-    this.time = options.time ?? SYSTEM_TIME
-    this.timer = new KeyedTimer(this.time)
-    this.manager = new GroupMetadataManager(store, this.config, () => this.time.now())
-    this.offsets = new OffsetCoordinator(this, options.isValidTopicPartition)
-    this.txnOffsets = new TxnOffsetCoordinator(this)
-    this.admin = new GroupAdmin(this)
-    this.consumerGroups = new ConsumerGroupCoordinator(
-      {
-        groupError: (id, allowEmpty) => this.groupError(id, allowEmpty),
-        hasActiveClassicGroup: (id) => {
-          const g = this.group(id)
-          return g !== undefined && !g.is('Empty') && !g.is('Dead')
-        },
-        append: (id, records) => this.manager.appendOrThrow(id, records, false),
-        partitionFor: (id) => this.manager.partitionFor(id)
-      },
-      { ...DEFAULT_CONSUMER_GROUP_CONFIG, ...options.consumerGroupConfig },
-      options.topics ?? NO_TOPICS,
-      this.time
-    )
-    this.manager.foreignRecordReplayer = (partition, record) => this.consumerGroups.replay(partition, record)
-  }
-
-  now(): number {
+  private now(): number {
     return this.time.now()
   }
 
-  get isActive(): boolean {
-    return this.active
+  private groupError(groupId: string | null | undefined, allowEmptyId: boolean): number {
+    return this.host.groupError(groupId, allowEmptyId)
   }
 
-  /** Starts serving (partitions still have to be loaded) and the periodic offset expiry. */
-  startup(): void {
-    this.active = true
-    this.scheduleOffsetCleanup()
+  private group(groupId: string): GroupMetadata | undefined {
+    return this.host.group(groupId)
   }
 
-  /** Stops serving: parked calls are told to find the coordinator again, and every timer is cancelled. */
-  shutdown(): void {
-    this.active = false
-    for (const g of this.manager.groups.values()) this.failParked(g, ErrorCode.NOT_COORDINATOR)
-    this.timer.cancelAll()
-    this.consumerGroups.shutdown()
+  /** A loaded group: arm its members' sessions; rebalance it if group.max.size shrank since it was written. */
+  onLoaded(group: GroupMetadata): void {
+    for (const m of group.members.values()) this.rescheduleHeartbeat(group, m)
+    if (group.size > this.config.maxGroupSize) this.prepareRebalance(group)
   }
 
-  /** This broker became leader of a `__consumer_offsets` partition: load its groups and arm their sessions. */
-  async onElection(partition: number): Promise<void> {
-    const { groups: loaded, pendingTxnOffsets } = await this.manager.loadPartition(partition)
-    if (!this.manager.isOwned(partition)) {
-      // Resigned while loading: drop the consumer groups the load staged after the resignation cleared them.
-      this.consumerGroups.onUnloaded(partition)
-      return
+  /** An unloaded group (partition lost): its parked calls learn NOT_COORDINATOR, and its timers stop. */
+  onUnloaded(group: GroupMetadata): void {
+    this.failParked(group, ErrorCode.NOT_COORDINATOR)
+    this.cancelGroupTimers(group)
+  }
+
+  /** Answers the group's parked JoinGroup and SyncGroup calls with `error` (shutdown, unload, deletion). */
+  failParked(group: GroupMetadata, error: number): void {
+    for (const m of group.members.values()) {
+      m.completeJoin(joinError(m.memberId, error))
+      m.completeSync({ errorCode: error, assignment: EMPTY_ASSIGNMENT })
     }
-    this.txnOffsets.onLoaded(pendingTxnOffsets)
-    this.consumerGroups.onLoaded(partition)
-    for (const group of loaded) {
-      for (const m of group.members.values()) this.rescheduleHeartbeat(group, m)
-      // group.max.size may have shrunk since the group was written.
-      if (group.size > this.config.maxGroupSize) this.prepareRebalance(group)
-    }
-  }
-
-  /** This broker lost the partition: forget its groups and answer their parked calls with NOT_COORDINATOR. */
-  onResignation(partition: number): void {
-    this.consumerGroups.onUnloaded(partition)
-    this.txnOffsets.onUnloaded(partition)
-    for (const group of this.manager.unloadPartition(partition)) {
-      this.failParked(group, ErrorCode.NOT_COORDINATOR)
-      this.cancelGroupTimers(group)
-    }
-  }
-
-  /** Periodic expiry; exposed so a test or an admin path can run it on demand. */
-  cleanupExpiredOffsets(): Promise<number> {
-    return this.manager.cleanupExpiredOffsets()
-  }
-
-  private scheduleOffsetCleanup(): void {
-    this.timer.schedule('cleanup', this.config.offsetsRetentionCheckIntervalMs, () => {
-      void this.cleanupExpiredOffsets().finally(() => {
-        if (this.active) this.scheduleOffsetCleanup()
-      })
-    })
-  }
-
-  /**
-   * Group-level checks every API starts with. `allowEmptyId` is Kafka's exception for the offset APIs and
-   * DescribeGroups/DeleteGroups, which accept the empty group id for backwards compatibility.
-   */
-  groupError(groupId: string | null | undefined, allowEmptyId: boolean): number {
-    if (groupId == null || (!allowEmptyId && groupId === '')) return ErrorCode.INVALID_GROUP_ID
-    if (!this.active) return ErrorCode.COORDINATOR_NOT_AVAILABLE
-    return this.manager.coordinatorError(groupId)
-  }
-
-  group(groupId: string): GroupMetadata | undefined {
-    return this.manager.groups.get(groupId)
   }
 
   // ---- JoinGroup ----------------------------------------------------------------------------------------
@@ -178,14 +99,14 @@ export class GroupCoordinator {
     }
     const isUnknownMember = memberId === ''
     // A KIP-848 group cannot take classic members (Kafka's upgrade/downgrade policies are not implemented).
-    if (this.consumerGroups.group(request.groupId) !== undefined) {
+    if (this.host.isConsumerGroup(request.groupId)) {
       return Promise.resolve(joinError(memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL))
     }
     let group = this.group(request.groupId)
     if (group === undefined) {
       // Only a member without an id may create a group; a known id for a missing group is stale.
       if (!isUnknownMember) return Promise.resolve(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID))
-      group = this.manager.createGroup(request.groupId)
+      group = this.host.createGroup(request.groupId)
     }
     if (!this.acceptJoiningMember(group, memberId)) {
       this.removeMember(group, memberId, ErrorCode.GROUP_MAX_SIZE_REACHED)
@@ -366,7 +287,7 @@ export class GroupCoordinator {
     if (group.is('Stable')) {
       if (group.protocolName === group.selectProtocol()) {
         const generation = group.generationId
-        this.manager.storeGroup(group).then(
+        this.host.storeGroup(group).then(
           () => {
             const isLeader = group.isLeader(newMemberId)
             const skip = ctx.apiVersion >= SKIP_ASSIGNMENT_VERSION && isLeader
@@ -476,7 +397,7 @@ export class GroupCoordinator {
     group.initNextGeneration(this.now())
     if (group.is('Empty')) {
       // Losing this write only resurrects an old generation with no live members, which then times out.
-      this.manager.storeGroup(group).catch(() => undefined)
+      this.host.storeGroup(group).catch(() => undefined)
       return
     }
     for (const member of group.members.values()) {
@@ -560,13 +481,6 @@ export class GroupCoordinator {
     }
   }
 
-  private failParked(group: GroupMetadata, error: number): void {
-    for (const m of group.members.values()) {
-      m.completeJoin(joinError(m.memberId, error))
-      m.completeSync({ errorCode: error, assignment: EMPTY_ASSIGNMENT })
-    }
-  }
-
   private cancelGroupTimers(group: GroupMetadata): void {
     this.timer.cancel(joinKey(group.groupId))
     this.timer.cancel(syncKey(group.groupId))
@@ -575,7 +489,7 @@ export class GroupCoordinator {
     }
   }
 
-  /** Used by GroupAdmin when a group is deleted. */
+  /** A deleted group (DeleteGroups): nothing may join it or commit to it any more. */
   markDead(group: GroupMetadata): void {
     this.failParked(group, ErrorCode.COORDINATOR_NOT_AVAILABLE)
     this.cancelGroupTimers(group)
@@ -642,7 +556,7 @@ export class GroupCoordinator {
       for (const id of group.members.keys()) if (!assignment.has(id)) assignment.set(id, EMPTY_ASSIGNMENT)
       const generation = request.generationId
       const stillCurrent = () => group.is('CompletingRebalance') && group.generationId === generation
-      this.manager.storeGroup(group, assignment).then(
+      this.host.storeGroup(group, assignment).then(
         () => {
           if (!stillCurrent()) return
           for (const m of group.members.values())
@@ -742,11 +656,6 @@ export class GroupCoordinator {
       else if (group.is('PreparingRebalance')) this.maybeCompleteJoinPhase(group)
     }
     return { errorCode: ErrorCode.NONE, members }
-  }
-
-  /** For tests and diagnostics: how many coordinator timers are pending. */
-  get pendingTimers(): number {
-    return this.timer.size
   }
 }
 
