@@ -46,6 +46,13 @@ export class DelayedOperationPurgatory {
     return this.pending.size
   }
 
+  /** Watch entries over all keys (Kafka's `watched`): an operation counts once per key until it completes. */
+  get watched(): number {
+    let n = 0
+    for (const set of this.watchers.values()) n += set.size
+    return n
+  }
+
   /** Completes the operation now if it can; otherwise watches it under `keys` until it can or expires. */
   tryCompleteElseWatch(op: DelayedOperation, keys: readonly string[]): void {
     if (op.tryComplete()) {

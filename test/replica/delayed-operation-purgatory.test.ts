@@ -72,9 +72,14 @@ describe('DelayedOperationPurgatory', () => {
   it('completes an operation watched under several keys exactly once, and purges it from every key', () => {
     const { clock, purgatory } = setup()
     const op = new Op(clock.now() + 1_000)
+    const other = new Op(clock.now() + 1_000)
     purgatory.tryCompleteElseWatch(op, ['x-0', 'x-1', 'x-2'])
+    purgatory.tryCompleteElseWatch(other, ['x-0'])
+    assert.equal(purgatory.watched, 4)
     op.ready = true
     purgatory.checkAndComplete('x-1')
+    assert.equal(purgatory.watched, 1, 'purged from all three keys; the other operation still watches x-0')
+    assert.equal(purgatory.size, 1)
     const checks = op.checks
     purgatory.checkAndComplete('x-0')
     purgatory.checkAndComplete('x-2')
@@ -82,7 +87,9 @@ describe('DelayedOperationPurgatory', () => {
     clock.advance(5_000)
     purgatory.shutdown()
     assert.deepEqual(op.completions, [false], 'neither the deadline nor shutdown completes it again')
+    assert.deepEqual(other.completions, [true])
     assert.equal(purgatory.size, 0)
+    assert.equal(purgatory.watched, 0)
   })
 
   it('expires an operation at its deadline on the injected clock, not before', () => {
@@ -95,6 +102,7 @@ describe('DelayedOperationPurgatory', () => {
     clock.advance(1)
     assert.deepEqual(op.completions, [true])
     assert.equal(purgatory.size, 0)
+    assert.equal(purgatory.watched, 0)
     op.ready = true
     purgatory.checkAndComplete('k')
     assert.deepEqual(op.completions, [true], 'an expired operation is purged from its keys')

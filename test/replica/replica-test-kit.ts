@@ -39,7 +39,9 @@ export class ManualClock {
 
   advance(ms: number): void {
     const target = this.current + ms
-    for (;;) {
+    // A timer that keeps re-arming itself without progress would spin here for ever: fail instead.
+    for (let fired = 0; ; fired++) {
+      if (fired > 10_000) throw new Error('timers keep firing without time moving on')
       let next: PendingTimer | undefined
       for (const t of this.timers.values())
         if (t.at <= target && (next === undefined || t.at < next.at)) next = t
