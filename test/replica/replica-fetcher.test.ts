@@ -200,12 +200,13 @@ async function assertReplicated(c: Cluster): Promise<void> {
     return c.follower.log.logEndOffset === end && c.follower.highWatermark === end
   })
   const end = c.leaderLog.logEndOffset
-  const leader = await c.leaderLog.read(0, 1 << 20)
-  const follower = await c.follower.log.read(0, 1 << 20)
+  const start = c.leaderLog.logStartOffset
+  assert.equal(c.follower.log.logStartOffset, start)
+  const leader = await c.leaderLog.read(start, 1 << 20)
+  const follower = await c.follower.log.read(start, 1 << 20)
   assert.ok(follower.records.equals(leader.records), 'the follower holds exactly the leader log')
   assert.equal(c.leaderPartition.highWatermark, end, 'the follower fetch moved the leader high watermark')
   assert.equal(c.leaderPartition.followerLogEndOffset(FOLLOWER), end)
-  assert.deepEqual(c.fetcherErrors, [], 'no fetch failed on the way')
 }
 
 /** Epoch cache entries as [epoch, startOffset]. */
@@ -225,6 +226,7 @@ describe('ReplicaFetcher truncation', () => {
       await produce(c.follower.log, 3, { leaderEpoch: 1, valueBytes: 30 })
       c.start()
       await assertReplicated(c)
+      assert.deepEqual(c.fetcherErrors, [], 'no fetch failed on the way')
       assert.deepEqual(c.epochAnswers.slice(0, 1), [{ leaderEpoch: 0, endOffset: 5n }])
       assert.deepEqual(c.cuts, [5], 'one cut, at the end of the shared epoch 0')
       assert.deepEqual(epochs(c.follower.log), [
@@ -245,6 +247,7 @@ describe('ReplicaFetcher truncation', () => {
       await produce(c.follower.log, 4, { leaderEpoch: 0 })
       c.start()
       await assertReplicated(c)
+      assert.deepEqual(c.fetcherErrors, [], 'no fetch failed on the way')
       assert.deepEqual(c.cuts, [], 'nothing to cut')
       assert.equal(c.follower.log.logEndOffset, 7)
     } finally {
@@ -264,6 +267,7 @@ describe('ReplicaFetcher truncation', () => {
       await produce(c.follower.log, 3, { leaderEpoch: 3, valueBytes: 30 })
       c.start()
       await assertReplicated(c)
+      assert.deepEqual(c.fetcherErrors, [], 'no fetch failed on the way')
       // Asked for epoch 3, the leader answers epoch 1 ending at 5. The follower lacks epoch 1: it cuts to the
       // end of its own epoch before it (0, at 3) and asks again with epoch 0, which the leader ends at 3.
       assert.deepEqual(c.epochAnswers.slice(0, 2), [
@@ -297,6 +301,7 @@ describe('ReplicaFetcher truncation', () => {
       c.follower.log.highWatermark = 8
       c.start()
       await assertReplicated(c)
+      assert.deepEqual(c.fetcherErrors, [], 'no fetch failed on the way')
       assert.deepEqual(c.epochAnswers.slice(0, 1), [{ leaderEpoch: -1, endOffset: -1n }])
       assert.equal(c.leaderLog.logEndOffset, 10)
       assert.deepEqual(c.divergingAnswers.slice(0, 1), [{ epoch: 0, endOffset: 5n }])
@@ -305,6 +310,27 @@ describe('ReplicaFetcher truncation', () => {
         [0, 0],
         [2, 5]
       ])
+    } finally {
+      await c.close()
+    }
+  })
+
+  it('drops its whole log and starts at the leader log start when it ends below it', async () => {
+    const c = await cluster()
+    try {
+      // The leader deleted records below 8 (DeleteRecords, retention) while broker 2 was away at offset 3.
+      await produce(c.leaderLog, 5, { leaderEpoch: 0 })
+      await produce(c.leaderLog, 5, { leaderEpoch: 2 })
+      c.leaderLog.highWatermark = 10
+      assert.equal(await c.leaderLog.deleteRecordsBefore(8), 8)
+      await produce(c.follower.log, 3, { leaderEpoch: 0 })
+      c.start()
+      await assertReplicated(c)
+      assert.deepEqual(c.cuts, [], 'not a truncation to an offset: the log starts over')
+      assert.equal(c.follower.log.logStartOffset, 8)
+      assert.deepEqual(epochs(c.follower.log), [[2, 8]])
+      assert.equal(c.fetcherErrors.length, 1, 'the restart is reported')
+      assert.match(String(c.fetcherErrors[0]), /below the leader's log start 8/)
     } finally {
       await c.close()
     }
