@@ -14,6 +14,17 @@ export interface DelayedOperation {
   onComplete(expired: boolean): void
 }
 
+/** The purgatory's one expiry timer: Node's setTimeout by default, a hand-driven one in tests. */
+export interface PurgatoryTimer {
+  set(delayMs: number, fn: () => void): unknown
+  clear(handle: unknown): void
+}
+
+const NODE_TIMER: PurgatoryTimer = {
+  set: (delayMs, fn) => setTimeout(fn, delayMs),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout)
+}
+
 interface Entry {
   op: DelayedOperation
   keys: readonly string[]
@@ -23,13 +34,23 @@ interface Entry {
 export class DelayedOperationPurgatory {
   private readonly watchers = new Map<string, Set<Entry>>()
   private readonly pending = new Set<Entry>()
-  private timer: NodeJS.Timeout | null = null
+  private timer: unknown = null
   private timerDeadline = Number.POSITIVE_INFINITY
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly timers: PurgatoryTimer = NODE_TIMER
+  ) {}
 
   get size(): number {
     return this.pending.size
+  }
+
+  /** Watch entries over all keys (Kafka's `watched`): an operation counts once per key until it completes. */
+  get watched(): number {
+    let n = 0
+    for (const set of this.watchers.values()) n += set.size
+    return n
   }
 
   /** Completes the operation now if it can; otherwise watches it under `keys` until it can or expires. */
@@ -63,7 +84,7 @@ export class DelayedOperationPurgatory {
   /** Completes everything still waiting, as expired (used at shutdown). */
   shutdown(): void {
     for (const entry of [...this.pending]) this.finish(entry, true)
-    if (this.timer) clearTimeout(this.timer)
+    if (this.timer !== null) this.timers.clear(this.timer)
     this.timer = null
   }
 
@@ -82,9 +103,9 @@ export class DelayedOperationPurgatory {
 
   private armTimer(deadline: number): void {
     if (deadline >= this.timerDeadline) return
-    if (this.timer) clearTimeout(this.timer)
+    if (this.timer !== null) this.timers.clear(this.timer)
     this.timerDeadline = deadline
-    this.timer = setTimeout(() => this.expire(), Math.max(0, deadline - this.now()))
+    this.timer = this.timers.set(Math.max(0, deadline - this.now()), () => this.expire())
   }
 
   private expire(): void {

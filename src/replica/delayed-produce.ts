@@ -20,9 +20,11 @@ export class DelayedProduce implements DelayedOperation {
     /** The offset after the appended batch: the high watermark must reach it. */
     private readonly requiredOffset: number,
     timeoutMs: number,
-    private readonly done: (error: KafkaError | null) => void
+    private readonly done: (error: KafkaError | null) => void,
+    /** The purgatory's clock, which expires the operation at `deadline`. */
+    now: () => number = Date.now
   ) {
-    this.deadline = Date.now() + Math.max(0, timeoutMs)
+    this.deadline = now() + Math.max(0, timeoutMs)
     this.leaderEpoch = partition.leaderEpoch
   }
 

@@ -87,7 +87,9 @@ export class Partition {
     readonly log: UnifiedLog,
     state: PartitionRegistration,
     private readonly onHighWatermarkChange: (p: Partition) => void,
-    private readonly alterIsr?: AlterIsr
+    private readonly alterIsr?: AlterIsr,
+    /** The clock for follower fetch and catch-up times (replica.lag.time.max.ms); injected by tests. */
+    private readonly now: () => number = Date.now
   ) {
     this.state = state
     this.resetFollowers()
@@ -161,7 +163,7 @@ export class Partition {
   }
 
   /** A reassignment changed the replicas under the same leader: new followers start unknown, removed ones go. */
-  private trackReassignedFollowers(now = Date.now()): void {
+  private trackReassignedFollowers(now = this.now()): void {
     for (const id of this.followers.keys()) if (!this.state.replicas.includes(id)) this.followers.delete(id)
     for (const id of this.state.replicas) {
       if (id === this.localBrokerId || this.followers.has(id)) continue
@@ -174,7 +176,7 @@ export class Partition {
     }
   }
 
-  private resetFollowers(now = Date.now()): void {
+  private resetFollowers(now = this.now()): void {
     this.followers = new Map()
     for (const id of this.state.replicas) {
       if (id === this.localBrokerId) continue
@@ -192,7 +194,7 @@ export class Partition {
    * caught up (Kafka's Replica.updateFetchState), asks for its return to the ISR once it reaches the high
    * watermark, and moves the high watermark.
    */
-  updateFollowerFetchState(replicaId: number, fetchOffset: number, now = Date.now()): void {
+  updateFollowerFetchState(replicaId: number, fetchOffset: number, now = this.now()): void {
     this.requireLeader()
     const follower = this.followers.get(replicaId)
     if (follower === undefined) {
@@ -222,7 +224,7 @@ export class Partition {
   }
 
   /** Drops followers that have not caught up within `maxLagMs` from the ISR (Kafka's maybeShrinkIsr). */
-  maybeShrinkIsr(maxLagMs: number, now = Date.now()): void {
+  maybeShrinkIsr(maxLagMs: number, now = this.now()): void {
     if (!this.isLeader) return
     const outOfSync = this.state.isr.filter((id) => {
       if (id === this.localBrokerId) return false
