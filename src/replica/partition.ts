@@ -93,6 +93,7 @@ export class Partition {
   ) {
     this.state = state
     this.resetFollowers()
+    this.recordLeaderEpochStart()
   }
 
   get partitionIndex(): number {
@@ -158,8 +159,19 @@ export class Partition {
       this.pendingIsr = []
     }
     // A new leader epoch starts the followers' fetch state afresh, as Kafka's makeLeader does.
-    if (state.leader !== previous.leader || state.leaderEpoch !== previous.leaderEpoch) this.resetFollowers()
-    else this.trackReassignedFollowers()
+    if (state.leader !== previous.leader || state.leaderEpoch !== previous.leaderEpoch) {
+      this.resetFollowers()
+      this.recordLeaderEpochStart()
+    } else this.trackReassignedFollowers()
+  }
+
+  /**
+   * As leader, the epoch starts at the log end now, as Kafka's makeLeader records it: until the first
+   * append, a follower asking OffsetForLeaderEpoch about its own newer epoch would otherwise hear
+   * "unknown" and keep a tail that diverges from this log.
+   */
+  private recordLeaderEpochStart(): void {
+    if (this.isLeader) this.log.leaderEpochCache.assign(this.state.leaderEpoch, this.log.logEndOffset)
   }
 
   /** A reassignment changed the replicas under the same leader: new followers start unknown, removed ones go. */

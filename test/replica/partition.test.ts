@@ -211,3 +211,22 @@ describe('Partition ISR changes', () => {
       )
     }))
 })
+
+describe('Partition leader epochs', () => {
+  it('records the leader epoch at the log end when it becomes leader, before any append', () =>
+    withLeaderDir(async (dir) => {
+      const { partition } = await leaderPartition(dir)
+      await appendAsLeader(partition, 4)
+      // A new election: this broker leads again under epoch 6 and has appended nothing under it yet.
+      partition.updateRegistration({ ...partition.registration, leaderEpoch: 6, partitionEpoch: 8 })
+      // A follower that saw epoch 5 learns it ended at 4, where epoch 6 began (not "unknown", -1).
+      assert.deepEqual(partition.lastOffsetForLeaderEpoch(6, 5, true), { epoch: 5, endOffset: 4 })
+      assert.deepEqual(partition.lastOffsetForLeaderEpoch(6, 6, true), { epoch: 6, endOffset: 4 })
+    }))
+
+  it('knows its epoch from the start when created as leader of an empty log', () =>
+    withLeaderDir(async (dir) => {
+      const { partition } = await leaderPartition(dir)
+      assert.deepEqual(partition.lastOffsetForLeaderEpoch(5, 5, true), { epoch: 5, endOffset: 0 })
+    }))
+})
