@@ -19,6 +19,7 @@ import { AlterPartitionManager } from '../replica/alter-partition-manager.js'
 import { DEFAULT_REPLICA_FETCHER_CONFIG, type ReplicaFetcherConfig } from '../replica/replica-fetcher.js'
 import { ReplicaManager } from '../replica/replica-manager.js'
 import { ReplicationThrottle } from '../replica/replication-throttle.js'
+import { ScramCredentialCache } from '../security/scram/scram-credential-cache.js'
 import { brokerLogConfig, topicLogConfig } from '../server/admin/broker-log-config.js'
 import type { ApiHandler } from '../server/api-registry.js'
 import { createAddOffsetsToTxnHandler } from '../server/handlers/add-offsets-to-txn.js'
@@ -26,6 +27,7 @@ import { createAddPartitionsToTxnHandler } from '../server/handlers/add-partitio
 import { createAlterConfigsHandler } from '../server/handlers/alter-configs.js'
 import { createAlterPartitionHandler } from '../server/handlers/alter-partition.js'
 import { createAlterPartitionReassignmentsHandler } from '../server/handlers/alter-partition-reassignments.js'
+import { createAlterUserScramCredentialsHandler } from '../server/handlers/alter-user-scram-credentials.js'
 import { apiVersionsHandler } from '../server/handlers/api-versions.js'
 import { createConsumerGroupDescribeHandler } from '../server/handlers/consumer-group-describe.js'
 import { createConsumerGroupHeartbeatHandler } from '../server/handlers/consumer-group-heartbeat.js'
@@ -41,6 +43,7 @@ import { createDescribeGroupsHandler } from '../server/handlers/describe-groups.
 import { createDescribeLogDirsHandler } from '../server/handlers/describe-log-dirs.js'
 import { createDescribeProducersHandler } from '../server/handlers/describe-producers.js'
 import { createDescribeTransactionsHandler } from '../server/handlers/describe-transactions.js'
+import { createDescribeUserScramCredentialsHandler } from '../server/handlers/describe-user-scram-credentials.js'
 import { createElectLeadersHandler } from '../server/handlers/elect-leaders.js'
 import { createEndTxnHandler } from '../server/handlers/end-txn.js'
 import { createFetchHandler } from '../server/handlers/fetch.js'
@@ -132,6 +135,21 @@ function transactionHandlers(
   ] as ApiHandler[]
 }
 
+/** The SCRAM credential APIs (KIP-554): described from this broker's cache, altered by the controller. */
+function scramCredentialHandlers(
+  deps: HandlerDeps,
+  clusterMetadata: () => ClusterMetadata,
+  credentials: () => ScramCredentialCache
+): ApiHandler[] {
+  return [
+    createDescribeUserScramCredentialsHandler({ users: () => credentials().allUsers() }),
+    createAlterUserScramCredentialsHandler({
+      controllerChannel: () => deps.controllerChannel,
+      credentials: () => clusterMetadata().store
+    })
+  ] as ApiHandler[]
+}
+
 /** A component whose startup builds state that later components and the handlers need. */
 function component(
   name: string,
@@ -182,6 +200,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
   let controller: Controller | undefined
   let logManager: LogManager | undefined
   let replicaManager: ReplicaManager | undefined
+  let scramCredentials: ScramCredentialCache | undefined
 
   const required = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`${what} is not started`)
@@ -194,8 +213,10 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
       clusterMetadata = await openClusterMetadata(config, logger)
       controller = clusterMetadata.controller
       cache = clusterMetadata.cache
+      scramCredentials = await ScramCredentialCache.start(clusterMetadata.store)
     },
     async () => {
+      scramCredentials?.close()
       await clusterMetadata?.close()
     }
   )
@@ -355,7 +376,12 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         (request, ctx) => transactionCoordination.initProducerId(request, ctx.apiVersion)
       ) as ApiHandler,
       ...groupHandlers(groupCoordinator, coordination),
-      ...transactionHandlers(deps, transactionCoordination, groupCoordinator)
+      ...transactionHandlers(deps, transactionCoordination, groupCoordinator),
+      ...scramCredentialHandlers(
+        deps,
+        () => required(clusterMetadata, 'metadata'),
+        () => required(scramCredentials, 'metadata')
+      )
     ],
     components: [metadata, logs, replicas, groups, transactions, leaderRebalance(config, deps, logger)],
     beforeShutdown: async () => {
