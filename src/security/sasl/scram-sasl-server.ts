@@ -45,7 +45,8 @@ class ScramSaslServer implements SaslServer {
 
   constructor(
     private readonly mechanism: ScramMechanism,
-    private readonly credentials: ScramCredentialStore
+    private readonly credentials: ScramCredentialStore,
+    private readonly serverNonce: () => string
   ) {}
 
   get complete(): boolean {
@@ -94,7 +95,7 @@ class ScramSaslServer implements SaslServer {
     if (credential && credential.iterations < this.mechanism.minIterations) {
       throw this.failure(`stored credential has fewer than ${this.mechanism.minIterations} iterations`)
     }
-    const nonce = clientFirst.nonce + randomBytes(24).toString('base64')
+    const nonce = clientFirst.nonce + this.serverNonce()
     const salt = credential?.salt ?? this.unknownUserSalt(clientFirst.username)
     const iterations = credential?.iterations ?? this.mechanism.minIterations
     const serverFirst = formatServerFirstMessage(nonce, salt, iterations)
@@ -143,10 +144,19 @@ class ScramSaslServer implements SaslServer {
   }
 }
 
+export interface ScramSaslServerOptions {
+  /** The server's part of the nonce; random by default (tests replay RFC 7677's exchange with a fixed one). */
+  readonly serverNonce?: () => string
+}
+
+const randomNonce = (): string => randomBytes(24).toString('base64')
+
 /** The factory of one SCRAM mechanism, reading credentials from the broker's credential cache. */
 export function scramSaslServerFactory(
   mechanism: ScramMechanism,
-  credentials: ScramCredentialStore
+  credentials: ScramCredentialStore,
+  options: ScramSaslServerOptions = {}
 ): SaslServerFactory {
-  return { mechanism: mechanism.name, create: () => new ScramSaslServer(mechanism, credentials) }
+  const serverNonce = options.serverNonce ?? randomNonce
+  return { mechanism: mechanism.name, create: () => new ScramSaslServer(mechanism, credentials, serverNonce) }
 }
