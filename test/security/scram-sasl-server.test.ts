@@ -4,10 +4,9 @@
  */
 
 import assert from 'node:assert/strict'
-import { createRequire } from 'node:module'
 import { describe, it } from 'node:test'
 import type { ScramCredentialRecord, ScramMechanismName } from '../../src/cluster/metadata-store.js'
-import { SaslAuthenticationError, type SaslServer } from '../../src/security/sasl/sasl-server.js'
+import { SaslAuthenticationError } from '../../src/security/sasl/sasl-server.js'
 import { scramSaslServerFactory } from '../../src/security/sasl/scram-sasl-server.js'
 import type { ScramCredentialStore } from '../../src/security/scram/scram-credential-cache.js'
 import {
@@ -16,27 +15,8 @@ import {
   SCRAM_SHA_512,
   type ScramMechanism
 } from '../../src/security/scram/scram-mechanism.js'
+import { kafkajsScramExchange } from '../helpers/kafkajs-scram-client.js'
 
-const require = createRequire(import.meta.url)
-// kafkajs's SCRAM client: SCRAM(sasl, host, port, logger, saslAuthenticate, digest).
-const { SCRAM, DIGESTS } = require('kafkajs/src/broker/saslAuthenticator/scram.js') as {
-  SCRAM: new (
-    sasl: { username: string; password: string },
-    host: string,
-    port: number,
-    logger: unknown,
-    saslAuthenticate: (exchange: KafkajsExchange) => Promise<unknown>,
-    digest: unknown
-  ) => { authenticate(): Promise<void>; currentNonce: string }
-  DIGESTS: { SHA256: unknown; SHA512: unknown }
-}
-
-interface KafkajsExchange {
-  request: { encode(): Promise<Buffer> }
-  response: { decode(raw: Buffer): Promise<Buffer>; parse(data: Buffer): Promise<unknown> }
-}
-
-const quietLogger = { debug: () => undefined, error: () => undefined, info: () => undefined }
 const GENERIC = (m: ScramMechanism) =>
   `Authentication failed during authentication due to invalid credentials with SASL mechanism ${m.name}`
 
@@ -47,42 +27,6 @@ class Credentials implements ScramCredentialStore {
   }
   async add(m: ScramMechanism, user: string, password: string, iterations = 4096): Promise<void> {
     this.entries.set(`${m.name}/${user}`, await generateScramCredential(m, password, iterations))
-  }
-}
-
-/**
- * Runs kafkajs's client against `server`; each of the client's tokens is recorded, so tests can replay them.
- * Resolves when kafkajs accepts the server's signature; rejects with the server's error otherwise.
- */
-async function kafkajsExchange(
-  m: ScramMechanism,
-  server: SaslServer,
-  username: string,
-  password: string,
-  tokens: Buffer[] = []
-): Promise<void> {
-  const digest = m === SCRAM_SHA_256 ? DIGESTS.SHA256 : DIGESTS.SHA512
-  let serverError: unknown
-  const saslAuthenticate = async ({ request, response }: KafkajsExchange) => {
-    const token = (await request.encode()).subarray(4) // kafkajs writes Kafka BYTES: a length, then the token
-    tokens.push(token)
-    let challenge: Buffer
-    try {
-      challenge = await server.evaluateResponse(token)
-    } catch (err) {
-      serverError = err
-      throw err
-    }
-    const framed = Buffer.alloc(4 + challenge.length)
-    framed.writeInt32BE(challenge.length, 0)
-    challenge.copy(framed, 4)
-    return response.parse(await response.decode(framed))
-  }
-  const client = new SCRAM({ username, password }, 'localhost', 9092, quietLogger, saslAuthenticate, digest)
-  try {
-    await client.authenticate()
-  } catch (err) {
-    throw serverError ?? err
   }
 }
 
@@ -138,11 +82,11 @@ describe('SCRAM SASL server', () => {
       const factory = scramSaslServerFactory(m, credentials)
       const ctx = { listenerName: 'SASL_SSL', clientAddress: '127.0.0.1' }
       const server = factory.create(ctx)
-      await kafkajsExchange(m, server, 'alice', 'alice-secret')
+      await kafkajsScramExchange(m, server, 'alice', 'alice-secret')
       assert.equal(server.complete, true)
       assert.equal(server.authorizationId(), 'alice')
       const bob = factory.create(ctx)
-      await kafkajsExchange(m, bob, 'bob,=x', 'bob-secret')
+      await kafkajsScramExchange(m, bob, 'bob,=x', 'bob-secret')
       assert.equal(bob.authorizationId(), 'bob,=x')
     })
 
@@ -154,7 +98,7 @@ describe('SCRAM SASL server', () => {
       const wrong = factory.create(ctx)
       const tokens: Buffer[] = []
       await assert.rejects(
-        kafkajsExchange(m, wrong, 'alice', 'not-the-secret', tokens),
+        kafkajsScramExchange(m, wrong, 'alice', 'not-the-secret', tokens),
         assertFails(m, /proof/)
       )
       assert.equal(tokens.length, 2, 'the proof was checked, at client-final')
@@ -164,7 +108,7 @@ describe('SCRAM SASL server', () => {
       const unknown = factory.create(ctx)
       const unknownTokens: Buffer[] = []
       await assert.rejects(
-        kafkajsExchange(m, unknown, 'mallory', 'anything', unknownTokens),
+        kafkajsScramExchange(m, unknown, 'mallory', 'anything', unknownTokens),
         assertFails(m, /unknown user/)
       )
       assert.equal(unknownTokens.length, 2, 'an unknown user gets a server-first like a known one')
@@ -181,7 +125,7 @@ describe('SCRAM SASL server', () => {
       const ctx = { listenerName: 'SASL_SSL', clientAddress: '127.0.0.1' }
       const tokens: Buffer[] = []
       const first = factory.create(ctx)
-      await kafkajsExchange(m, first, 'alice', 'alice-secret', tokens)
+      await kafkajsScramExchange(m, first, 'alice', 'alice-secret', tokens)
       const [clientFirst, clientFinal] = tokens as [Buffer, Buffer]
 
       // Replayed on the completed exchange: no second answer.
