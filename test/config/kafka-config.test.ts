@@ -114,7 +114,15 @@ describe('KafkaConfig', () => {
     assertConfigError({ 'log.cleaner.min.cleanable.ratio': '2' }, /must be a number between 0 and 1/)
     assertConfigError({ 'compression.type': 'brotli' }, /compression\.type: must be one of/)
     assertConfigError({ listeners: 'localhost:9092' }, /listeners: .*NAME:\/\/host:port/)
-    assertConfigError({ listeners: 'SSL://:9093' }, /only PLAINTEXT/)
+    assertConfigError({ 'listener.security.protocol.map': 'PLAINTEXT:TLS' }, /TLS is not a security protocol/)
+    assertConfigError(
+      { listeners: 'PLAINTEXT://:9092', 'advertised.listeners': 'SSL://h:9093' },
+      /advertised.listeners: listener SSL is not one of the names in listeners/
+    )
+    assertConfigError(
+      { listeners: 'PLAINTEXT://:9092', 'inter.broker.listener.name': 'INTERNAL' },
+      /inter.broker.listener.name: must be a listener name defined in advertised.listeners/
+    )
     assertConfigError({ listeners: 'PLAINTEXT://a:70000' }, /port 70000/)
     assertConfigError({ listeners: 'PLAINTEXT://a:1,PLAINTEXT://b:2' }, /more than once/)
     assertConfigError(
