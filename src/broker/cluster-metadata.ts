@@ -17,6 +17,7 @@ import type { BrokerRegistrationRequest, MetadataStore } from '../cluster/metada
 import type { Logger } from '../common/logger.js'
 import { ConfigError } from '../config/config-error.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
+import { securityProtocolId } from '../config/security-config-keys.js'
 import { FileProducerIdBlockSource, type ProducerIdBlockSource } from '../coordinator/producer-id-manager.js'
 
 export interface ClusterMetadata {
@@ -153,18 +154,23 @@ export async function openClusterMetadata(config: KafkaConfig, logger: Logger): 
   }
 }
 
+/**
+ * Every advertised listener is registered, so each client is answered with the endpoints of the listener it
+ * connected on; the top-level host and port are the inter-broker listener's, which other brokers dial.
+ */
 function brokerRegistration(config: KafkaConfig): BrokerRegistrationRequest {
-  const advertised = config.advertisedListeners[0]!
+  const listeners = config.advertisedListeners.map((e) => ({
+    name: e.listenerName,
+    host: e.host || '127.0.0.1',
+    port: e.port,
+    securityProtocol: securityProtocolId(e.securityProtocol)
+  }))
+  const interBroker = listeners.find((l) => l.name === config.interBrokerListenerName) ?? listeners[0]!
   return {
     nodeId: config.nodeId,
-    host: advertised.host || '127.0.0.1',
-    port: advertised.port,
+    host: interBroker.host,
+    port: interBroker.port,
     rack: config.brokerRack,
-    listeners: config.advertisedListeners.map((e) => ({
-      name: e.listenerName,
-      host: e.host,
-      port: e.port,
-      securityProtocol: 0
-    }))
+    listeners
   }
 }

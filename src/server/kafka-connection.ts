@@ -10,6 +10,7 @@ import { type BufferPool, fetchReadPool, requestFramePool } from '../common/buff
 import type { Logger } from '../common/logger.js'
 import { ProtocolDecodeError } from '../protocol/decode-error.js'
 import { FrameDecoder, InvalidReceiveError } from '../protocol/frame-decoder.js'
+import type { KafkaPrincipal } from '../security/kafka-principal.js'
 import { readIntoSharedBuffer } from './socket-read-buffer.js'
 
 /** Response frame chunks (already size-prefixed), or null when the request gets no response (acks=0). */
@@ -20,6 +21,8 @@ export interface ConnectionInfo {
   readonly listenerName: string
   readonly clientAddress: string
   readonly clientPort: number
+  /** Who the connection acts as: null while a SASL connection has not yet authenticated. */
+  readonly principal?: () => KafkaPrincipal | null
 }
 
 export interface RequestProcessor {
