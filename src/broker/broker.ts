@@ -399,6 +399,8 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
       )
     ],
     components: [metadata, logs, replicas, groups, transactions, leaderRebalance(config, deps, logger)],
+    // Listeners are built before the metadata opens; SCRAM looks credentials up once a client authenticates.
+    saslContext: { scramCredentials: { credential: (user, m) => scramCredentials?.credential(user, m) } },
     beforeShutdown: async () => {
       // A cluster of one has nobody to hand leadership to.
       if (config.getString('metadata.store') !== 'etcd' || !config.getBoolean('controlled.shutdown.enable'))

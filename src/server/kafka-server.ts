@@ -7,6 +7,7 @@ import type { Logger } from '../common/logger.js'
 import type { EndPoint } from '../config/end-point.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import { type ListenerSecurity, listenerSecurity } from '../security/listener-security.js'
+import type { SaslMechanismContext } from '../security/sasl/sasl-mechanisms.js'
 import { type ApiHandler, ApiRegistry } from './api-registry.js'
 import { defaultHandlers } from './handlers/index.js'
 import type { ConnectionLimits } from './kafka-connection.js'
@@ -35,6 +36,8 @@ export interface KafkaServerOptions {
   readonly shutdownGraceMs?: number
   /** Runs first on shutdown while requests are still served (controlled shutdown); its failure is logged. */
   readonly beforeShutdown?: () => Promise<void>
+  /** What SASL mechanisms read at authentication time (SCRAM credentials). */
+  readonly saslContext?: SaslMechanismContext
 }
 
 const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 64
@@ -55,6 +58,7 @@ export class KafkaServer {
   private stopping: Promise<void> | null = null
   private readonly beforeShutdown: (() => Promise<void>) | undefined
   private security: Map<string, ListenerSecurity> | undefined
+  private readonly saslContext: SaslMechanismContext
 
   constructor(options: KafkaServerOptions) {
     this.config = options.config
@@ -63,6 +67,7 @@ export class KafkaServer {
     this.components = options.components ?? []
     this.shutdownGraceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS
     this.beforeShutdown = options.beforeShutdown
+    this.saslContext = options.saslContext ?? {}
     const services: BrokerServices = {
       config: this.config,
       logger: this.logger,
@@ -87,7 +92,7 @@ export class KafkaServer {
     this.logger.info({ nodeId: this.config.nodeId, logDirs: this.config.logDirs }, 'starting broker')
     // Keystores, truststores and JAAS users are read first, so a bad one stops the broker before it opens logs.
     this.security = new Map(
-      this.config.listeners.map((l) => [l.listenerName, listenerSecurity(this.config, l)])
+      this.config.listeners.map((l) => [l.listenerName, listenerSecurity(this.config, l, this.saslContext)])
     )
     for (const c of this.components) {
       await c.startup()

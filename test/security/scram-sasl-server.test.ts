@@ -10,10 +10,14 @@ import { SaslAuthenticationError } from '../../src/security/sasl/sasl-server.js'
 import { scramSaslServerFactory } from '../../src/security/sasl/scram-sasl-server.js'
 import type { ScramCredentialStore } from '../../src/security/scram/scram-credential-cache.js'
 import {
+  clientKey,
   generateScramCredential,
+  hash,
+  hmac,
   SCRAM_SHA_256,
   SCRAM_SHA_512,
-  type ScramMechanism
+  type ScramMechanism,
+  saltPassword
 } from '../../src/security/scram/scram-mechanism.js'
 import { kafkajsScramExchange } from '../helpers/kafkajs-scram-client.js'
 
@@ -150,6 +154,31 @@ describe('SCRAM SASL server', () => {
       )
     })
   }
+
+  it("accepts librdkafka's client-final nonce (its own nonce again in front), and no other prefix", async () => {
+    // RFC 7677's exchange, with the nonce as librdkafka v2 sends it; the proof covers the message as sent.
+    const m = SCRAM_SHA_256
+    const credentials = new Credentials()
+    await credentials.add(m, 'user', 'pencil')
+    const factory = scramSaslServerFactory(m, credentials, { serverNonce: () => 'snonce' })
+    const ctx = { listenerName: 'SASL_SSL', clientAddress: '127.0.0.1' }
+    const exchange = async (finalNonce: string) => {
+      const server = factory.create(ctx)
+      const serverFirst = (await server.evaluateResponse(Buffer.from('n,,n=user,r=cnonce'))).toString()
+      const salt = Buffer.from(/s=([^,]+)/.exec(serverFirst)![1]!, 'base64')
+      const salted = await saltPassword(m, 'pencil', salt, 4096)
+      const withoutProof = `c=biws,r=${finalNonce}`
+      const authMessage = `n=user,r=cnonce,${serverFirst},${withoutProof}`
+      const key = clientKey(m, salted)
+      const signature = hmac(m, hash(m, key), authMessage)
+      const proof = Buffer.from(key.map((b, i) => b ^ signature[i]!))
+      await server.evaluateResponse(Buffer.from(`${withoutProof},p=${proof.toString('base64')}`))
+      return server.authorizationId()
+    }
+    assert.equal(await exchange('cnoncesnonce'), 'user')
+    assert.equal(await exchange('cnoncecnoncesnonce'), 'user')
+    await assert.rejects(exchange('othercnoncesnonce'), assertFails(m, /nonce/))
+  })
 
   it('refuses a foreign authzid, channel binding, delegation tokens and malformed messages', async () => {
     const m = SCRAM_SHA_256

@@ -7,16 +7,42 @@
 import { ConfigError } from '../../config/config-error.js'
 import type { KafkaConfig } from '../../config/kafka-config.js'
 import { type JaasLoginModule, parseJaasConfig } from '../jaas-config.js'
+import type { ScramCredentialStore } from '../scram/scram-credential-cache.js'
+import { SCRAM_SHA_256, SCRAM_SHA_512, type ScramMechanism } from '../scram/scram-mechanism.js'
 import { PLAIN_LOGIN_MODULE, PLAIN_MECHANISM, plainSaslServerFactory } from './plain-sasl-server.js'
 import type { SaslServerFactory } from './sasl-server.js'
+import { scramSaslServerFactory } from './scram-sasl-server.js'
+
+/** What mechanisms read at authentication time, beyond their JAAS entry: the broker's runtime state. */
+export interface SaslMechanismContext {
+  /** SCRAM credentials from the cluster metadata (none known when absent: every SCRAM login fails). */
+  readonly scramCredentials?: ScramCredentialStore
+}
 
 interface MechanismModule {
   readonly loginModule: string
-  readonly factory: (jaas: JaasLoginModule) => SaslServerFactory
+  readonly factory: (jaas: JaasLoginModule, context: SaslMechanismContext) => SaslServerFactory
 }
 
-const MECHANISMS: ReadonlyMap<string, MechanismModule> = new Map([
-  [PLAIN_MECHANISM, { loginModule: PLAIN_LOGIN_MODULE, factory: plainSaslServerFactory }]
+/**
+ * SCRAM's JAAS entry on a broker holds the credentials it uses as a client to other brokers; the server side
+ * reads users from the cluster metadata instead (KIP-554), as Kafka's ScramSaslServer does.
+ */
+const SCRAM_LOGIN_MODULE = 'org.apache.kafka.common.security.scram.ScramLoginModule'
+const NO_SCRAM_CREDENTIALS: ScramCredentialStore = { credential: () => undefined }
+
+const scramModule = (m: ScramMechanism): [string, MechanismModule] => [
+  m.name,
+  {
+    loginModule: SCRAM_LOGIN_MODULE,
+    factory: (_jaas, context) => scramSaslServerFactory(m, context.scramCredentials ?? NO_SCRAM_CREDENTIALS)
+  }
+]
+
+const MECHANISMS: ReadonlyMap<string, MechanismModule> = new Map<string, MechanismModule>([
+  [PLAIN_MECHANISM, { loginModule: PLAIN_LOGIN_MODULE, factory: plainSaslServerFactory }],
+  scramModule(SCRAM_SHA_256),
+  scramModule(SCRAM_SHA_512)
 ])
 
 function prefixedKey(config: KafkaConfig, listener: string, key: string): string {
@@ -25,7 +51,11 @@ function prefixedKey(config: KafkaConfig, listener: string, key: string): string
 }
 
 /** The listener's mechanisms in the configured order (SaslHandshake lists them so). */
-export function saslServerFactories(config: KafkaConfig, listener: string): Map<string, SaslServerFactory> {
+export function saslServerFactories(
+  config: KafkaConfig,
+  listener: string,
+  context: SaslMechanismContext = {}
+): Map<string, SaslServerFactory> {
   const enabledKey = prefixedKey(config, listener, 'sasl.enabled.mechanisms')
   const enabled = (config.forListener(listener, 'sasl.enabled.mechanisms') as string[] | null) ?? []
   if (enabled.length === 0) {
@@ -65,7 +95,7 @@ export function saslServerFactories(config: KafkaConfig, listener: string): Map<
         `mechanism ${mechanism} needs login module ${module.loginModule}`
       )
     }
-    factories.set(mechanism, module.factory(jaas))
+    factories.set(mechanism, module.factory(jaas, context))
   }
   return factories
 }

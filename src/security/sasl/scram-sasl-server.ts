@@ -111,7 +111,12 @@ class ScramSaslServer implements SaslServer {
     } catch (err) {
       throw this.failure((err as Error).message)
     }
-    if (clientFinal.nonce !== state.nonce) throw this.failure('invalid nonce in the final client message')
+    // librdkafka sends its own nonce again in front of the combined one ("r=" + cnonce + cnonce + snonce), and
+    // Kafka, accepting any nonce that ends with the combined one, lets it; this accepts that form only.
+    const nonce = clientFinal.nonce
+    if (nonce !== state.nonce && nonce !== state.clientFirst.nonce + state.nonce) {
+      throw this.failure('invalid nonce in the final client message')
+    }
     const expectedBinding = Buffer.from(state.clientFirst.gs2Header, 'utf8').toString('base64')
     if (clientFinal.channelBinding !== expectedBinding) throw this.failure('invalid channel binding')
     const credential = state.credential
