@@ -351,22 +351,26 @@ export class FileMetadataStore implements MetadataStore {
       await writeFileAtomically(this.file, serialize(this.clusterId, outcome.state))
       this.state = outcome.state
       const { delta } = outcome
-      const listeners: ((d: never) => void)[] = [...('type' in delta ? this.listeners : this.scramListeners)]
-      for (const listener of listeners) {
-        try {
-          listener(delta as never)
-        } catch (err) {
-          // The change is committed whatever a listener does; its bug must surface, not fail the caller.
-          queueMicrotask(() => {
-            throw err
-          })
-        }
-      }
+      if ('type' in delta) publish(this.listeners, delta)
+      else publish(this.scramListeners, delta)
       return outcome.result
     }
     const result = this.queue.then(run, run)
     this.queue = result.catch(() => undefined)
     return result
+  }
+}
+
+function publish<D>(listeners: Iterable<(delta: D) => void>, delta: D): void {
+  for (const listener of listeners) {
+    try {
+      listener(delta)
+    } catch (err) {
+      // The change is committed whatever a listener does; its bug must surface, not fail the caller.
+      queueMicrotask(() => {
+        throw err
+      })
+    }
   }
 }
 

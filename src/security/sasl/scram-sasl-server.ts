@@ -119,8 +119,8 @@ class ScramSaslServer implements SaslServer {
     }
     const expectedBinding = Buffer.from(state.clientFirst.gs2Header, 'utf8').toString('base64')
     if (clientFinal.channelBinding !== expectedBinding) throw this.failure('invalid channel binding')
-    const credential = state.credential
-    if (!credential) throw this.failure('unknown user')
+    // An unknown user's proof is checked against a made-up key, so the answer takes as long as for a known one.
+    const credential = state.credential ?? this.madeUpCredential()
     const authMessage = `${state.clientFirst.bare},${state.serverFirst},${clientFinal.withoutProof}`
     if (clientFinal.proof.length !== m.keyLength) throw this.failure('invalid client proof')
     const clientSignature = hmac(m, credential.storedKey, authMessage)
@@ -129,11 +129,16 @@ class ScramSaslServer implements SaslServer {
     // Constant time: how much of the proof was right must not show in the time the answer takes.
     const stored = credential.storedKey
     const computed = hash(m, clientKey)
-    if (stored.length !== computed.length || !timingSafeEqual(stored, computed)) {
-      throw this.failure('invalid client proof')
-    }
+    const matches = stored.length === computed.length && timingSafeEqual(stored, computed)
+    if (!state.credential) throw this.failure('unknown user')
+    if (!matches) throw this.failure('invalid client proof')
     this.state = { step: 'complete', username: state.clientFirst.username }
     return Buffer.from(formatServerFinalMessage(hmac(m, credential.serverKey, authMessage)), 'utf8')
+  }
+
+  private madeUpCredential(): ScramCredentialRecord {
+    const key = randomBytes(this.mechanism.keyLength)
+    return { salt: key, storedKey: key, serverKey: key, iterations: this.mechanism.minIterations }
   }
 
   private unknownUserSalt(username: string): Buffer {
