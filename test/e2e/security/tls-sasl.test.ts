@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { connect as tcpConnect } from 'node:net'
 import { after, before, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { connect as tlsConnect } from 'node:tls'
 import type { Kafka as KafkaClient, KafkaConfig as KafkajsConfig } from 'kafkajs'
 import { BrokerProcess } from '../../helpers/broker-process.js'
@@ -53,7 +54,7 @@ describe('TLS and SASL end to end', { skip }, () => {
     ca = await certs.text('ca.pem')
     broker = await BrokerProcess.start({
       overrides: [
-        'listeners=PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_SSL://127.0.0.1:0',
+        'listeners=PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_SSL://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0',
         'ssl.keystore.type=PKCS12',
         `ssl.keystore.location=${certs.path('server.p12')}`,
         `ssl.keystore.password=${P12_PASSWORD}`,
@@ -65,6 +66,10 @@ describe('TLS and SASL end to end', { skip }, () => {
         'listener.name.ssl.ssl.principal.mapping.rules=RULE:^CN=([^,]*),OU=clients,.*$/$1/',
         'listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN',
         `listener.name.sasl_ssl.plain.sasl.jaas.config=${JAAS}`,
+        // SASL_PLAINTEXT takes the broker-wide SASL settings and expires sessions after a second (KIP-368).
+        'sasl.enabled.mechanisms=PLAIN',
+        `sasl.jaas.config=${JAAS.replace('user_alice="alice-secret"', 'user_carol="carol-secret"')}`,
+        'listener.name.sasl_plaintext.connections.max.reauth.ms=1000',
         'connection.failed.authentication.delay.ms=300',
         'group.initial.rebalance.delay.ms=0',
         'offsets.topic.replication.factor=1'
@@ -195,6 +200,41 @@ describe('TLS and SASL end to end', { skip }, () => {
     }
   })
 
+  it('expires a SASL session after connections.max.reauth.ms unless the client re-authenticates (KIP-368)', async () => {
+    const raw = RawKafkaClient.over(await tcpOpen(broker.portOf('SASL_PLAINTEXT')))
+    // alice is a user of the SASL_SSL listener's JAAS config only.
+    raw.send(
+      { requestApiKey: 17, requestApiVersion: 1, correlationId: 1, clientId: 'raw' },
+      { mechanism: 'PLAIN' }
+    )
+    await raw.nextResponse(17, 1)
+    raw.send(
+      { requestApiKey: 36, requestApiVersion: 2, correlationId: 2, clientId: 'raw' },
+      { authBytes: Buffer.from('\u0000alice\u0000alice-secret') }
+    )
+    assert.equal((await raw.nextResponse<{ errorCode: number }>(36, 2)).body.errorCode, 58)
+    assert.equal(await raw.waitForClose(5000), true)
+
+    const carol = RawKafkaClient.over(await tcpOpen(broker.portOf('SASL_PLAINTEXT')))
+    const lifetime = await authenticate(carol, 'carol', 'carol-secret')
+    assert.equal(lifetime, 1000n)
+    await sleep(600)
+    // Re-authenticating renews the session on the same connection.
+    assert.equal(await authenticate(carol, 'carol', 'carol-secret'), 1000n)
+    await sleep(600)
+    carol.send(
+      { requestApiKey: 3, requestApiVersion: 1, correlationId: 3, clientId: 'raw' },
+      { topics: null }
+    )
+    assert.ok(await carol.nextResponse(3, 1))
+    await sleep(500)
+    carol.send(
+      { requestApiKey: 3, requestApiVersion: 1, correlationId: 4, clientId: 'raw' },
+      { topics: null }
+    )
+    assert.equal(await carol.nextFrame(), null)
+  })
+
   const kcatSkip = existsSync(KCAT) ? false : 'kcat is not installed'
 
   it('serves kcat over SSL with a client certificate mapped to a principal, and refuses an unmapped one', {
@@ -268,7 +308,8 @@ function tlsOpen(port: number, ca: string) {
   })
 }
 
-async function authenticate(raw: RawKafkaClient): Promise<void> {
+/** SaslHandshake v1 + SaslAuthenticate v2 with PLAIN; resolves with the session lifetime the broker gives. */
+async function authenticate(raw: RawKafkaClient, user = 'alice', password = 'alice-secret'): Promise<bigint> {
   raw.send(
     { requestApiKey: 17, requestApiVersion: 1, correlationId: 1, clientId: 'raw' },
     { mechanism: 'PLAIN' }
@@ -276,8 +317,9 @@ async function authenticate(raw: RawKafkaClient): Promise<void> {
   await raw.nextResponse(17, 1)
   raw.send(
     { requestApiKey: 36, requestApiVersion: 2, correlationId: 2, clientId: 'raw' },
-    { authBytes: Buffer.from('\u0000alice\u0000alice-secret') }
+    { authBytes: Buffer.from(`\u0000${user}\u0000${password}`) }
   )
-  const r = await raw.nextResponse<{ errorCode: number }>(36, 2)
+  const r = await raw.nextResponse<{ errorCode: number; sessionLifetimeMs: bigint }>(36, 2)
   assert.equal(r.body.errorCode, 0)
+  return r.body.sessionLifetimeMs
 }
