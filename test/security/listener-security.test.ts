@@ -102,6 +102,20 @@ describe('listener security settings', {
     )
   })
 
+  it('takes cipher suites by their standard names and refuses unknown ones naming the key', () => {
+    const base = {
+      listeners: 'SSL://127.0.0.1:0',
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': certs.path('server.pem')
+    }
+    const [ok] = securityOf({
+      ...base,
+      'ssl.cipher.suites': 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,TLS_AES_128_GCM_SHA256'
+    })
+    assert.equal(ok?.tls?.options.ciphers, 'TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256')
+    rejects({ ...base, 'ssl.cipher.suites': 'NO_SUCH_SUITE' }, /ssl\.cipher\.suites: names no cipher suite/)
+  })
+
   it('names the key at fault for unusable SASL settings', () => {
     rejects(
       { listeners: 'SASL_PLAINTEXT://127.0.0.1:0' },
