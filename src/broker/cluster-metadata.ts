@@ -74,6 +74,19 @@ export function etcdSettings(config: KafkaConfig): EtcdSettings | null {
       )
     }
   }
+  // The broker-to-broker client (src/network) speaks plain TCP only so far.
+  const interBroker = config.advertisedListeners.find(
+    (e) => e.listenerName === config.interBrokerListenerName
+  )
+  if (interBroker && interBroker.securityProtocol !== 'PLAINTEXT') {
+    throw ConfigError.invalidValue(
+      config.originals.has('security.inter.broker.protocol')
+        ? 'security.inter.broker.protocol'
+        : 'inter.broker.listener.name',
+      config.interBrokerListenerName,
+      `the inter-broker listener uses ${interBroker.securityProtocol}; with metadata.store=etcd it must be a PLAINTEXT listener for now`
+    )
+  }
   const sessionTimeoutMs = config.getNumber('broker.session.timeout.ms')
   // etcd leases have a granularity of seconds and cannot usefully be shorter than about two.
   return { endpoints, clusterName, leaseTtlSeconds: Math.max(2, Math.round(sessionTimeoutMs / 1000)) }

@@ -10,6 +10,7 @@ import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { connect as tcpConnect } from 'node:net'
 import { after, before, describe, it } from 'node:test'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { connect as tlsConnect } from 'node:tls'
 import type { Kafka as KafkaClient, KafkaConfig as KafkajsConfig } from 'kafkajs'
 import { BrokerProcess } from '../../helpers/broker-process.js'
@@ -53,7 +54,7 @@ describe('TLS and SASL end to end', { skip }, () => {
     ca = await certs.text('ca.pem')
     broker = await BrokerProcess.start({
       overrides: [
-        'listeners=PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_SSL://127.0.0.1:0',
+        'listeners=PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0,SASL_SSL://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0',
         'ssl.keystore.type=PKCS12',
         `ssl.keystore.location=${certs.path('server.p12')}`,
         `ssl.keystore.password=${P12_PASSWORD}`,
@@ -65,6 +66,10 @@ describe('TLS and SASL end to end', { skip }, () => {
         'listener.name.ssl.ssl.principal.mapping.rules=RULE:^CN=([^,]*),OU=clients,.*$/$1/',
         'listener.name.sasl_ssl.sasl.enabled.mechanisms=PLAIN',
         `listener.name.sasl_ssl.plain.sasl.jaas.config=${JAAS}`,
+        // SASL_PLAINTEXT takes the broker-wide SASL settings and expires sessions after a second (KIP-368).
+        'sasl.enabled.mechanisms=PLAIN',
+        `sasl.jaas.config=${JAAS.replace('user_alice="alice-secret"', 'user_carol="carol-secret"')}`,
+        'listener.name.sasl_plaintext.connections.max.reauth.ms=1000',
         'connection.failed.authentication.delay.ms=300',
         'group.initial.rebalance.delay.ms=0',
         'offsets.topic.replication.factor=1'
@@ -140,6 +145,20 @@ describe('TLS and SASL end to end', { skip }, () => {
     await admin.disconnect()
   })
 
+  it('refuses a client certificate the truststore does not vouch for, even with ssl.client.auth=requested', async () => {
+    const logsBefore = broker.logs.length
+    const socket = await tlsOpen(broker.portOf('SSL'), ca, {
+      cert: await certs.text('stranger-cert.pem'),
+      key: await certs.text('stranger-key.pem')
+    })
+    const raw = RawKafkaClient.over(socket)
+    assert.equal(await raw.waitForClose(5000), true)
+    const line = await broker.waitForLog(
+      (l) => l.msg === 'failed authentication' && broker.logs.indexOf(l) >= logsBefore
+    )
+    assert.match(String(line.reason), /client certificate not trusted/)
+  })
+
   it('closes a SASL connection that sends any other request before authenticating', async () => {
     const raw = RawKafkaClient.over(await tlsOpen(broker.portOf('SASL_SSL'), ca))
     // ApiVersions is allowed before authentication...
@@ -193,6 +212,41 @@ describe('TLS and SASL end to end', { skip }, () => {
       )
       raw.socket.destroy()
     }
+  })
+
+  it('expires a SASL session after connections.max.reauth.ms unless the client re-authenticates (KIP-368)', async () => {
+    const raw = RawKafkaClient.over(await tcpOpen(broker.portOf('SASL_PLAINTEXT')))
+    // alice is a user of the SASL_SSL listener's JAAS config only.
+    raw.send(
+      { requestApiKey: 17, requestApiVersion: 1, correlationId: 1, clientId: 'raw' },
+      { mechanism: 'PLAIN' }
+    )
+    await raw.nextResponse(17, 1)
+    raw.send(
+      { requestApiKey: 36, requestApiVersion: 2, correlationId: 2, clientId: 'raw' },
+      { authBytes: Buffer.from('\u0000alice\u0000alice-secret') }
+    )
+    assert.equal((await raw.nextResponse<{ errorCode: number }>(36, 2)).body.errorCode, 58)
+    assert.equal(await raw.waitForClose(5000), true)
+
+    const carol = RawKafkaClient.over(await tcpOpen(broker.portOf('SASL_PLAINTEXT')))
+    const lifetime = await authenticate(carol, 'carol', 'carol-secret')
+    assert.equal(lifetime, 1000n)
+    await sleep(600)
+    // Re-authenticating renews the session on the same connection.
+    assert.equal(await authenticate(carol, 'carol', 'carol-secret'), 1000n)
+    await sleep(600)
+    carol.send(
+      { requestApiKey: 3, requestApiVersion: 1, correlationId: 3, clientId: 'raw' },
+      { topics: null }
+    )
+    assert.ok(await carol.nextResponse(3, 1))
+    await sleep(500)
+    carol.send(
+      { requestApiKey: 3, requestApiVersion: 1, correlationId: 4, clientId: 'raw' },
+      { topics: null }
+    )
+    assert.equal(await carol.nextFrame(), null)
   })
 
   const kcatSkip = existsSync(KCAT) ? false : 'kcat is not installed'
@@ -261,14 +315,17 @@ function tcpOpen(port: number) {
   })
 }
 
-function tlsOpen(port: number, ca: string) {
+function tlsOpen(port: number, ca: string, identity: { cert?: string; key?: string } = {}) {
   return new Promise<import('node:tls').TLSSocket>((resolve, reject) => {
-    const s = tlsConnect({ port, host: '127.0.0.1', ca: [ca], servername: 'localhost' }, () => resolve(s))
+    const s = tlsConnect({ port, host: '127.0.0.1', ca: [ca], servername: 'localhost', ...identity }, () =>
+      resolve(s)
+    )
     s.once('error', reject)
   })
 }
 
-async function authenticate(raw: RawKafkaClient): Promise<void> {
+/** SaslHandshake v1 + SaslAuthenticate v2 with PLAIN; resolves with the session lifetime the broker gives. */
+async function authenticate(raw: RawKafkaClient, user = 'alice', password = 'alice-secret'): Promise<bigint> {
   raw.send(
     { requestApiKey: 17, requestApiVersion: 1, correlationId: 1, clientId: 'raw' },
     { mechanism: 'PLAIN' }
@@ -276,8 +333,9 @@ async function authenticate(raw: RawKafkaClient): Promise<void> {
   await raw.nextResponse(17, 1)
   raw.send(
     { requestApiKey: 36, requestApiVersion: 2, correlationId: 2, clientId: 'raw' },
-    { authBytes: Buffer.from('\u0000alice\u0000alice-secret') }
+    { authBytes: Buffer.from(`\u0000${user}\u0000${password}`) }
   )
-  const r = await raw.nextResponse<{ errorCode: number }>(36, 2)
+  const r = await raw.nextResponse<{ errorCode: number; sessionLifetimeMs: bigint }>(36, 2)
   assert.equal(r.body.errorCode, 0)
+  return r.body.sessionLifetimeMs
 }
