@@ -43,10 +43,12 @@ export function createDescribeUserScramCredentialsHandler(
           user,
           errorCode: ErrorCode.NONE,
           errorMessage: null,
-          credentialInfos: [...mechanisms].map(([mechanism, credential]) => ({
-            mechanism: scramMechanismByName(mechanism)?.type ?? 0,
-            iterations: credential.iterations
-          }))
+          credentialInfos: [...mechanisms]
+            .map(([mechanism, credential]) => ({
+              mechanism: scramMechanismByName(mechanism)?.type ?? 0,
+              iterations: credential.iterations
+            }))
+            .sort((a, b) => a.mechanism - b.mechanism)
         }
       }
       const requested = request.users
