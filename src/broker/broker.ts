@@ -23,6 +23,7 @@ import { DEFAULT_REPLICA_FETCHER_CONFIG, type ReplicaFetcherConfig } from '../re
 import { ReplicaManager } from '../replica/replica-manager.js'
 import { replicaSelectorFor } from '../replica/replica-selector.js'
 import { ReplicationThrottle } from '../replica/replication-throttle.js'
+import { ScramCredentialCache } from '../security/scram/scram-credential-cache.js'
 import { brokerLogConfig, topicLogConfig } from '../server/admin/broker-log-config.js'
 import type { ApiHandler } from '../server/api-registry.js'
 import { createAddOffsetsToTxnHandler } from '../server/handlers/add-offsets-to-txn.js'
@@ -30,6 +31,7 @@ import { createAddPartitionsToTxnHandler } from '../server/handlers/add-partitio
 import { createAlterConfigsHandler } from '../server/handlers/alter-configs.js'
 import { createAlterPartitionHandler } from '../server/handlers/alter-partition.js'
 import { createAlterPartitionReassignmentsHandler } from '../server/handlers/alter-partition-reassignments.js'
+import { createAlterUserScramCredentialsHandler } from '../server/handlers/alter-user-scram-credentials.js'
 import { apiVersionsHandler } from '../server/handlers/api-versions.js'
 import { createConsumerGroupDescribeHandler } from '../server/handlers/consumer-group-describe.js'
 import { createConsumerGroupHeartbeatHandler } from '../server/handlers/consumer-group-heartbeat.js'
@@ -45,10 +47,14 @@ import { createDescribeGroupsHandler } from '../server/handlers/describe-groups.
 import { createDescribeLogDirsHandler } from '../server/handlers/describe-log-dirs.js'
 import { createDescribeProducersHandler } from '../server/handlers/describe-producers.js'
 import { createDescribeTransactionsHandler } from '../server/handlers/describe-transactions.js'
+import { createDescribeUserScramCredentialsHandler } from '../server/handlers/describe-user-scram-credentials.js'
 import { createElectLeadersHandler } from '../server/handlers/elect-leaders.js'
 import { createEndTxnHandler } from '../server/handlers/end-txn.js'
 import { createFetchHandler } from '../server/handlers/fetch.js'
-import { createFindCoordinatorHandler } from '../server/handlers/find-coordinator.js'
+import {
+  type CoordinatorEndPoint,
+  createFindCoordinatorHandler
+} from '../server/handlers/find-coordinator.js'
 import type { HandlerDeps } from '../server/handlers/handler-deps.js'
 import { createHeartbeatHandler } from '../server/handlers/heartbeat.js'
 import { createIncrementalAlterConfigsHandler } from '../server/handlers/incremental-alter-configs.js'
@@ -59,12 +65,15 @@ import { createListGroupsHandler } from '../server/handlers/list-groups.js'
 import { createListOffsetsHandler } from '../server/handlers/list-offsets.js'
 import { createListPartitionReassignmentsHandler } from '../server/handlers/list-partition-reassignments.js'
 import { createListTransactionsHandler } from '../server/handlers/list-transactions.js'
+import { listenerEndPoint } from '../server/handlers/listener-endpoint.js'
 import { createMetadataHandler } from '../server/handlers/metadata.js'
 import { createOffsetCommitHandler } from '../server/handlers/offset-commit.js'
 import { createOffsetDeleteHandler } from '../server/handlers/offset-delete.js'
 import { createOffsetFetchHandler } from '../server/handlers/offset-fetch.js'
 import { createOffsetForLeaderEpochHandler } from '../server/handlers/offset-for-leader-epoch.js'
 import { createProduceHandler, type TxnProduceVerifier } from '../server/handlers/produce.js'
+import { saslAuthenticateHandler } from '../server/handlers/sasl-authenticate.js'
+import { saslHandshakeHandler } from '../server/handlers/sasl-handshake.js'
 import { createSyncGroupHandler } from '../server/handlers/sync-group.js'
 import { createTxnOffsetCommitHandler } from '../server/handlers/txn-offset-commit.js'
 import { createWriteTxnMarkersHandler } from '../server/handlers/write-txn-markers.js'
@@ -77,6 +86,8 @@ import { controlledShutdown } from './controlled-shutdown.js'
 function brokerHandlers(deps: HandlerDeps, verifyTxn?: TxnProduceVerifier): ApiHandler[] {
   return [
     apiVersionsHandler,
+    saslHandshakeHandler,
+    saslAuthenticateHandler,
     createProduceHandler(deps, verifyTxn),
     createFetchHandler(deps),
     createListOffsetsHandler(deps),
@@ -100,9 +111,13 @@ function brokerHandlers(deps: HandlerDeps, verifyTxn?: TxnProduceVerifier): ApiH
 }
 
 /** The consumer group APIs, each served by the part of the group coordinator it belongs to. */
-function groupHandlers(groups: GroupCoordinatorService, coordination: GroupCoordination): ApiHandler[] {
+function groupHandlers(
+  groups: GroupCoordinatorService,
+  coordination: GroupCoordination,
+  endPointOn: CoordinatorEndPoint
+): ApiHandler[] {
   return [
-    createFindCoordinatorHandler(coordination.lookup),
+    createFindCoordinatorHandler(coordination.lookup, endPointOn),
     createJoinGroupHandler(groups.classic),
     createSyncGroupHandler(groups.classic),
     createHeartbeatHandler(groups.classic),
@@ -133,6 +148,21 @@ function transactionHandlers(
     createDescribeTransactionsHandler(() => txn.coordinator),
     createListTransactionsHandler(() => txn.coordinator),
     createDescribeProducersHandler(() => deps.replicaManager)
+  ] as ApiHandler[]
+}
+
+/** The SCRAM credential APIs (KIP-554): described from this broker's cache, altered by the controller. */
+function scramCredentialHandlers(
+  deps: HandlerDeps,
+  clusterMetadata: () => ClusterMetadata,
+  credentials: () => ScramCredentialCache
+): ApiHandler[] {
+  return [
+    createDescribeUserScramCredentialsHandler({ users: () => credentials().allUsers() }),
+    createAlterUserScramCredentialsHandler({
+      controllerChannel: () => deps.controllerChannel,
+      credentials: () => clusterMetadata().store
+    })
   ] as ApiHandler[]
 }
 
@@ -188,6 +218,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
   let controller: Controller | undefined
   let logManager: LogManager | undefined
   let replicaManager: ReplicaManager | undefined
+  let scramCredentials: ScramCredentialCache | undefined
 
   const required = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`${what} is not started`)
@@ -200,8 +231,10 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
       clusterMetadata = await openClusterMetadata(config, logger)
       controller = clusterMetadata.controller
       cache = clusterMetadata.cache
+      scramCredentials = await ScramCredentialCache.start(clusterMetadata.store)
     },
     async () => {
+      scramCredentials?.close()
       await clusterMetadata?.close()
     }
   )
@@ -363,10 +396,20 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         () => producerIds,
         (request, ctx) => transactionCoordination.initProducerId(request, ctx.apiVersion)
       ) as ApiHandler,
-      ...groupHandlers(groupCoordinator, coordination),
-      ...transactionHandlers(deps, transactionCoordination, groupCoordinator.txnOffsets)
+      ...groupHandlers(groupCoordinator, coordination, (nodeId, listenerName) => {
+        const broker = deps.metadataCache.broker(nodeId)
+        return broker && listenerEndPoint(broker, listenerName, config.nodeId, deps.advertisedEndPoints)
+      }),
+      ...transactionHandlers(deps, transactionCoordination, groupCoordinator.txnOffsets),
+      ...scramCredentialHandlers(
+        deps,
+        () => required(clusterMetadata, 'metadata'),
+        () => required(scramCredentials, 'metadata')
+      )
     ],
     components: [metadata, logs, replicas, groups, transactions, leaderRebalance(config, deps, logger)],
+    // Listeners are built before the metadata opens; SCRAM looks credentials up once a client authenticates.
+    saslContext: { scramCredentials: { credential: (user, m) => scramCredentials?.credential(user, m) } },
     beforeShutdown: async () => {
       // A cluster of one has nobody to hand leadership to.
       if (config.getString('metadata.store') !== 'etcd' || !config.getBoolean('controlled.shutdown.enable'))

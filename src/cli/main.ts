@@ -2,16 +2,20 @@
 
 import { BROKER_USAGE, runBroker } from './broker-command.js'
 import { CLUSTER_USAGE, runCluster } from './cluster-command.js'
+import { runStorage, STORAGE_USAGE } from './storage-command.js'
 
 const USAGE = `Usage: samsa <command> [options]
 
 Commands:
   broker    run a broker
   cluster   start or stop a local multi-broker cluster (etcd + brokers on loopback)
+  storage   format a broker's storage before its first start (meta.properties, first SCRAM users)
 
 ${BROKER_USAGE}
 
-${CLUSTER_USAGE}`
+${CLUSTER_USAGE}
+
+${STORAGE_USAGE}`
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -20,6 +24,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runBroker(rest)
     case 'cluster':
       return runCluster(rest)
+    case 'storage':
+      return runStorage(rest)
     case undefined:
     case '--help':
     case '-h':

@@ -14,11 +14,19 @@ import type {
   NewTopic,
   PartitionChange,
   PartitionRegistration,
+  ScramCredentialAlteration,
+  ScramCredentialRecord,
+  ScramCredentialsDelta,
+  ScramCredentialsListener,
+  ScramMechanismName,
   TopicConfigs,
   TopicId,
   TopicRegistration,
-  Unsubscribe
+  Unsubscribe,
+  UserScramCredential,
+  UserScramCredentialsImage
 } from './metadata-store.js'
+import { registeredListeners } from './metadata-store.js'
 import { reassignmentFieldsAfter } from './partition-reassignment.js'
 
 /**
@@ -51,12 +59,15 @@ interface State {
   readonly brokers: ReadonlyMap<number, BrokerRegistration>
   readonly topics: ReadonlyMap<TopicId, TopicRegistration>
   readonly topicConfigs: ReadonlyMap<TopicId, TopicConfigs>
+  /** SCRAM credentials by scramKey(user, mechanism). */
+  readonly scramCredentials: ReadonlyMap<string, UserScramCredential>
 }
 
 export class FileMetadataStore implements MetadataStore {
   private state: State
   private queue: Promise<unknown> = Promise.resolve()
   private readonly listeners = new Set<MetadataListener>()
+  private readonly scramListeners = new Set<ScramCredentialsListener>()
   private closed = false
 
   private constructor(
@@ -81,7 +92,8 @@ export class FileMetadataStore implements MetadataStore {
         lastBrokerEpoch: 0n,
         brokers: new Map(),
         topics: new Map(),
-        topicConfigs: new Map()
+        topicConfigs: new Map(),
+        scramCredentials: new Map()
       }
       await writeFileAtomically(file, serialize(clusterId, state))
     }
@@ -265,11 +277,59 @@ export class FileMetadataStore implements MetadataStore {
     })
   }
 
+  // ----- SCRAM credentials (KIP-554) -----
+
+  async userScramCredentials(): Promise<UserScramCredentialsImage> {
+    return { version: this.state.version, credentials: [...this.state.scramCredentials.values()] }
+  }
+
+  subscribeUserScramCredentials(listener: ScramCredentialsListener): Unsubscribe {
+    this.scramListeners.add(listener)
+    return () => {
+      this.scramListeners.delete(listener)
+    }
+  }
+
+  alterUserScramCredentials(changes: readonly ScramCredentialAlteration[]): Promise<void> {
+    return this.commit((s, version) => {
+      if (changes.length === 0) return null
+      const scramCredentials = new Map(s.scramCredentials)
+      for (const { user, mechanism, credential } of changes) {
+        if (credential === null) scramCredentials.delete(scramKey(user, mechanism))
+        else scramCredentials.set(scramKey(user, mechanism), { user, mechanism, credential })
+      }
+      return {
+        state: { ...s, version, scramCredentials },
+        delta: { version, changes: [...changes] },
+        result: undefined
+      }
+    })
+  }
+
+  bootstrapUserScramCredentials(
+    credentials: readonly UserScramCredential[]
+  ): Promise<readonly UserScramCredential[]> {
+    return this.commit((s, version) => {
+      const existing = credentials.filter((c) => s.scramCredentials.has(scramKey(c.user, c.mechanism)))
+      const added = credentials.filter((c) => !existing.includes(c))
+      if (added.length === 0)
+        return { state: s, delta: { version: s.version, changes: [] }, result: existing }
+      const scramCredentials = new Map(s.scramCredentials)
+      for (const c of added) scramCredentials.set(scramKey(c.user, c.mechanism), c)
+      return {
+        state: { ...s, version, scramCredentials },
+        delta: { version, changes: added },
+        result: existing
+      }
+    })
+  }
+
   /** Waits for queued changes, then refuses new ones. */
   async close(): Promise<void> {
     this.closed = true
     await this.queue.catch(() => undefined)
     this.listeners.clear()
+    this.scramListeners.clear()
   }
 
   /**
@@ -277,29 +337,40 @@ export class FileMetadataStore implements MetadataStore {
    * then swaps it in and publishes the delta. A throwing change, or a failed write, leaves state untouched.
    */
   private commit<T>(
-    change: (s: State, version: bigint) => { state: State; delta: MetadataDelta; result: T } | null
+    change: (
+      s: State,
+      version: bigint
+    ) => { state: State; delta: MetadataDelta | ScramCredentialsDelta; result: T } | null
   ): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
     const run = async (): Promise<T> => {
       const outcome = change(this.state, this.state.version + 1n)
       if (outcome === null) return undefined as T
+      // An unchanged state is an answer without a write (a bootstrap credential that already exists).
+      if (outcome.state === this.state) return outcome.result
       await writeFileAtomically(this.file, serialize(this.clusterId, outcome.state))
       this.state = outcome.state
-      for (const listener of this.listeners) {
-        try {
-          listener(outcome.delta)
-        } catch (err) {
-          // The change is committed whatever a listener does; its bug must surface, not fail the caller.
-          queueMicrotask(() => {
-            throw err
-          })
-        }
-      }
+      const { delta } = outcome
+      if ('type' in delta) publish(this.listeners, delta)
+      else publish(this.scramListeners, delta)
       return outcome.result
     }
     const result = this.queue.then(run, run)
     this.queue = result.catch(() => undefined)
     return result
+  }
+}
+
+function publish<D>(listeners: Iterable<(delta: D) => void>, delta: D): void {
+  for (const listener of listeners) {
+    try {
+      listener(delta)
+    } catch (err) {
+      // The change is committed whatever a listener does; its bug must surface, not fail the caller.
+      queueMicrotask(() => {
+        throw err
+      })
+    }
   }
 }
 
@@ -328,6 +399,8 @@ interface StoredState {
   readonly lastBrokerEpoch: string
   readonly brokers: readonly (Omit<BrokerRegistration, 'brokerEpoch' | 'fenced'> & { brokerEpoch: string })[]
   readonly topics: readonly (TopicRegistration & { configs: TopicConfigs })[]
+  /** Absent in files written before SCRAM credentials existed. */
+  readonly scramCredentials?: readonly StoredScramCredential[]
 }
 
 function serialize(clusterId: string, s: State): string {
@@ -340,7 +413,8 @@ function serialize(clusterId: string, s: State): string {
       ...b,
       brokerEpoch: b.brokerEpoch.toString()
     })),
-    topics: [...s.topics.values()].map((t) => ({ ...t, configs: s.topicConfigs.get(t.topicId) ?? {} }))
+    topics: [...s.topics.values()].map((t) => ({ ...t, configs: s.topicConfigs.get(t.topicId) ?? {} })),
+    scramCredentials: [...s.scramCredentials.values()].map(storedScramCredential)
   }
   return `${JSON.stringify(stored)}\n`
 }
@@ -372,9 +446,53 @@ async function loadState(file: string, clusterId: string): Promise<State | null>
     lastBrokerEpoch: BigInt(stored.lastBrokerEpoch),
     // No liveness survives a restart (as an etcd lease would not): every broker must register again.
     brokers: new Map(
-      stored.brokers.map((b) => [b.nodeId, { ...b, brokerEpoch: BigInt(b.brokerEpoch), fenced: true }])
+      stored.brokers.map((b) => [
+        b.nodeId,
+        { ...b, listeners: registeredListeners(b), brokerEpoch: BigInt(b.brokerEpoch), fenced: true }
+      ])
     ),
     topics: new Map(stored.topics.map(({ configs: _configs, ...t }) => [t.topicId, t as TopicRegistration])),
-    topicConfigs: new Map(stored.topics.map((t) => [t.topicId, { ...t.configs }]))
+    topicConfigs: new Map(stored.topics.map((t) => [t.topicId, { ...t.configs }])),
+    scramCredentials: new Map(
+      (stored.scramCredentials ?? []).map((c) => {
+        const credential = loadedScramCredential(c)
+        return [scramKey(credential.user, credential.mechanism), credential]
+      })
+    )
   }
+}
+
+// ----- SCRAM credentials (KIP-554) -----
+
+const scramKey = (user: string, mechanism: ScramMechanismName): string => `${mechanism}\u0000${user}`
+
+/** On disk, the byte fields are base64. */
+interface StoredScramCredential {
+  readonly user: string
+  readonly mechanism: ScramMechanismName
+  readonly salt: string
+  readonly storedKey: string
+  readonly serverKey: string
+  readonly iterations: number
+}
+
+function storedScramCredential({ user, mechanism, credential }: UserScramCredential): StoredScramCredential {
+  return {
+    user,
+    mechanism,
+    salt: credential.salt.toString('base64'),
+    storedKey: credential.storedKey.toString('base64'),
+    serverKey: credential.serverKey.toString('base64'),
+    iterations: credential.iterations
+  }
+}
+
+function loadedScramCredential(c: StoredScramCredential): UserScramCredential {
+  const credential: ScramCredentialRecord = {
+    salt: Buffer.from(c.salt, 'base64'),
+    storedKey: Buffer.from(c.storedKey, 'base64'),
+    serverKey: Buffer.from(c.serverKey, 'base64'),
+    iterations: c.iterations
+  }
+  return { user: c.user, mechanism: c.mechanism, credential }
 }

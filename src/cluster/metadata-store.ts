@@ -23,7 +23,7 @@ export interface BrokerEndpoint {
 
 export interface BrokerRegistration {
   readonly nodeId: number
-  /** Advertised host and port of the listener clients use (the first listener). */
+  /** Advertised host and port of the inter-broker listener (what other brokers and the controller dial). */
   readonly host: string
   readonly port: number
   readonly rack: string | null
@@ -145,6 +145,19 @@ export interface BrokerRegistrationRequest {
   readonly listeners: readonly BrokerEndpoint[]
 }
 
+/**
+ * A stored registration's endpoints. Registrations written before brokers registered every listener carry
+ * only host and port (of their one PLAINTEXT listener); they read as that single endpoint.
+ */
+export function registeredListeners(stored: {
+  readonly host: string
+  readonly port: number
+  readonly listeners?: readonly BrokerEndpoint[] | null
+}): BrokerEndpoint[] {
+  if (stored.listeners && stored.listeners.length > 0) return stored.listeners.map((l) => ({ ...l }))
+  return [{ name: 'PLAINTEXT', host: stored.host, port: stored.port, securityProtocol: 0 }]
+}
+
 /** Brokers: registration makes a broker live; fencing (or, on etcd, an expired lease) takes it out. */
 export interface BrokerRegistry {
   registerBroker(request: BrokerRegistrationRequest): Promise<BrokerRegistration>
@@ -185,9 +198,78 @@ export interface TopicConfigStore {
   alterTopicConfigs(topicId: TopicId, changes: Readonly<Record<string, string | null>>): Promise<TopicConfigs>
 }
 
-export interface MetadataStore extends BrokerRegistry, TopicStore, TopicConfigStore, MetadataChangeStream {
+export interface MetadataStore
+  extends BrokerRegistry,
+    TopicStore,
+    TopicConfigStore,
+    MetadataChangeStream,
+    UserScramCredentialRecordStore {
   readonly clusterId: string
   /** The current image; a reader then applies deltas with a greater version. */
   image(): Promise<MetadataImage>
   close(): Promise<void>
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// SCRAM credentials (KIP-554): users and their salted credentials, one per user and mechanism, known to every
+// broker. Kafka keeps them in its metadata log as UserScramCredentialRecord; here they are one more part of
+// the metadata store, with their own change stream so readers of topics and brokers never see them.
+// ---------------------------------------------------------------------------------------------------------
+
+/** The SCRAM mechanisms Kafka supports, by their SASL names. */
+export type ScramMechanismName = 'SCRAM-SHA-256' | 'SCRAM-SHA-512'
+
+/**
+ * What the broker keeps of a password (RFC 5802): never the password nor the salted password, only what
+ * verifies a client proof (storedKey) and signs the server's answer (serverKey).
+ */
+export interface ScramCredentialRecord {
+  readonly salt: Buffer
+  readonly storedKey: Buffer
+  readonly serverKey: Buffer
+  readonly iterations: number
+}
+
+export interface UserScramCredential {
+  readonly user: string
+  readonly mechanism: ScramMechanismName
+  readonly credential: ScramCredentialRecord
+}
+
+/** One change: a credential set (added or replaced), or removed (null). */
+export interface ScramCredentialAlteration {
+  readonly user: string
+  readonly mechanism: ScramMechanismName
+  readonly credential: ScramCredentialRecord | null
+}
+
+/** Every credential at one metadata version. */
+export interface UserScramCredentialsImage {
+  readonly version: bigint
+  readonly credentials: readonly UserScramCredential[]
+}
+
+/** The changes one write committed, in commit order; versions share the metadata's version sequence. */
+export interface ScramCredentialsDelta {
+  readonly version: bigint
+  readonly changes: readonly ScramCredentialAlteration[]
+}
+
+export type ScramCredentialsListener = (delta: ScramCredentialsDelta) => void
+
+export interface UserScramCredentialRecordStore {
+  /** The current credentials; a reader then applies deltas with a greater version. */
+  userScramCredentials(): Promise<UserScramCredentialsImage>
+  /** Applies the changes as one write. Only the controller calls it (NOT_CONTROLLER on etcd otherwise). */
+  alterUserScramCredentials(changes: readonly ScramCredentialAlteration[]): Promise<void>
+  /**
+   * Adds credentials where the user has none for the mechanism yet, without a controller: the first admin
+   * user of `samsa storage format --add-scram`, written before any broker runs. Returns those left as they
+   * were because a credential already existed.
+   */
+  bootstrapUserScramCredentials(
+    credentials: readonly UserScramCredential[]
+  ): Promise<readonly UserScramCredential[]>
+  /** Listeners run synchronously after a change is durable, in version order. */
+  subscribeUserScramCredentials(listener: ScramCredentialsListener): Unsubscribe
 }

@@ -7,6 +7,8 @@ import { type BrokerBufferPools, createBrokerBufferPools } from '../common/buffe
 import type { Logger } from '../common/logger.js'
 import type { EndPoint } from '../config/end-point.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
+import { type ListenerSecurity, listenerSecurity } from '../security/listener-security.js'
+import type { SaslMechanismContext } from '../security/sasl/sasl-mechanisms.js'
 import { type ApiHandler, ApiRegistry } from './api-registry.js'
 import { defaultHandlers } from './handlers/index.js'
 import type { ConnectionLimits } from './kafka-connection.js'
@@ -39,6 +41,8 @@ export interface KafkaServerOptions {
    * one passes the pools it gave that handler; without, the server has pools of its own.
    */
   readonly bufferPools?: BrokerBufferPools
+  /** What SASL mechanisms read at authentication time (SCRAM credentials). */
+  readonly saslContext?: SaslMechanismContext
 }
 
 const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 64
@@ -58,6 +62,8 @@ export class KafkaServer {
   private started: BrokerComponent[] = []
   private stopping: Promise<void> | null = null
   private readonly beforeShutdown: (() => Promise<void>) | undefined
+  private security: Map<string, ListenerSecurity> | undefined
+  private readonly saslContext: SaslMechanismContext
 
   constructor(options: KafkaServerOptions) {
     this.config = options.config
@@ -66,6 +72,7 @@ export class KafkaServer {
     this.components = options.components ?? []
     this.shutdownGraceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS
     this.beforeShutdown = options.beforeShutdown
+    this.saslContext = options.saslContext ?? {}
     const services: PipelineServices = {
       config: this.config,
       logger: this.logger,
@@ -80,7 +87,8 @@ export class KafkaServer {
       },
       processor: new RequestPipeline(services),
       logger: this.logger,
-      pools: options.bufferPools ?? createBrokerBufferPools()
+      pools: options.bufferPools ?? createBrokerBufferPools(),
+      security: () => this.security ?? new Map()
     })
   }
 
@@ -88,6 +96,10 @@ export class KafkaServer {
     if (this.state !== 'new') throw new Error(`cannot start a broker that is ${this.state}`)
     this.state = 'starting'
     this.logger.info({ nodeId: this.config.nodeId, logDirs: this.config.logDirs }, 'starting broker')
+    // Keystores, truststores and JAAS users are read first, so a bad one stops the broker before it opens logs.
+    this.security = new Map(
+      this.config.listeners.map((l) => [l.listenerName, listenerSecurity(this.config, l, this.saslContext)])
+    )
     for (const c of this.components) {
       await c.startup()
       this.started.push(c)

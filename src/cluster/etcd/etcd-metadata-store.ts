@@ -12,10 +12,15 @@ import type {
   NewTopic,
   PartitionChange,
   PartitionRegistration,
+  ScramCredentialAlteration,
+  ScramCredentialsDelta,
+  ScramCredentialsListener,
   TopicConfigs,
   TopicId,
   TopicRegistration,
-  Unsubscribe
+  Unsubscribe,
+  UserScramCredential,
+  UserScramCredentialsImage
 } from '../metadata-store.js'
 import { reassignmentFieldsAfter } from '../partition-reassignment.js'
 import { type Compare, ControllerElection } from './controller-election.js'
@@ -38,6 +43,11 @@ import {
   topicNameKey
 } from './etcd-keys.js'
 import { EtcdMetadataMirror, type KeyEvent } from './etcd-metadata-mirror.js'
+import {
+  EtcdScramCredentialMirror,
+  encodeScramCredential,
+  scramCredentialKey
+} from './etcd-scram-credentials.js'
 
 export interface EtcdMetadataStoreOptions {
   /** etcd client URLs, e.g. ['http://127.0.0.1:2379']. */
@@ -91,6 +101,8 @@ export class EtcdMetadataStore implements MetadataStore {
   private renewTimer: NodeJS.Timeout | null = null
   private reRegisterTimer: NodeJS.Timeout | null = null
   private closed = false
+  private scram = new EtcdScramCredentialMirror(0n)
+  private readonly scramListeners = new Set<ScramCredentialsListener>()
 
   private constructor(
     readonly clusterId: string,
@@ -110,6 +122,7 @@ export class EtcdMetadataStore implements MetadataStore {
       const { revision, events } = await readAll(kv)
       const mirror = EtcdMetadataMirror.fromKeys(clusterId, revision, events)
       const store = new EtcdMetadataStore(clusterId, client, kv, mirror, options)
+      store.scram = EtcdScramCredentialMirror.fromKeys(revision, events)
       for (const e of events) if (e.key === CONTROLLER_KEY) store.election.observe('Put', e.kv)
       await store.startWatch(revision)
       await store.startSession()
@@ -139,12 +152,13 @@ export class EtcdMetadataStore implements MetadataStore {
     const leaseId = this.leaseIdValue
     if (leaseId === null)
       throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, 'The etcd session is not established.')
+    const listeners = request.listeners.map((l) => ({ ...l }))
     const stored: StoredBroker = {
       nodeId: request.nodeId,
       host: request.host,
       port: request.port,
       rack: request.rack,
-      listeners: request.listeners.map((l) => ({ ...l }))
+      listeners
     }
     return this.write(false, async () => {
       const live = await this.get(liveKey(request.nodeId))
@@ -162,7 +176,7 @@ export class EtcdMetadataStore implements MetadataStore {
           this.kv.put(brokerKey(request.nodeId)).value(encodeJson(stored)),
           this.kv.put(liveKey(request.nodeId)).value(String(request.nodeId)).lease(leaseId)
         ],
-        result: (revision) => ({ ...stored, brokerEpoch: revision, fenced: false })
+        result: (revision) => ({ ...stored, listeners, brokerEpoch: revision, fenced: false })
       }
     })
   }
@@ -327,6 +341,77 @@ export class EtcdMetadataStore implements MetadataStore {
     })
   }
 
+  // ----- SCRAM credentials (KIP-554) -----
+
+  /** The credentials as this store's watch has seen them: the caller's own writes are already included. */
+  async userScramCredentials(): Promise<UserScramCredentialsImage> {
+    return this.scram.image()
+  }
+
+  subscribeUserScramCredentials(listener: ScramCredentialsListener): Unsubscribe {
+    this.scramListeners.add(listener)
+    return () => {
+      this.scramListeners.delete(listener)
+    }
+  }
+
+  alterUserScramCredentials(changes: readonly ScramCredentialAlteration[]): Promise<void> {
+    return this.write(true, async () => {
+      if (changes.length === 0) return null
+      return {
+        compares: [],
+        ops: changes.map((c) =>
+          c.credential === null
+            ? this.kv.delete().key(scramCredentialKey(c.user, c.mechanism))
+            : this.kv
+                .put(scramCredentialKey(c.user, c.mechanism))
+                .value(encodeScramCredential(c as UserScramCredential))
+        ),
+        result: () => undefined
+      }
+    })
+  }
+
+  /** A write without the controller guard, conditional on each credential being absent. */
+  async bootstrapUserScramCredentials(
+    credentials: readonly UserScramCredential[]
+  ): Promise<readonly UserScramCredential[]> {
+    let existing: UserScramCredential[] = []
+    await this.write(false, async () => {
+      existing = []
+      for (const c of credentials) {
+        if (await this.get(scramCredentialKey(c.user, c.mechanism))) existing.push(c)
+      }
+      const added = credentials.filter((c) => !existing.includes(c))
+      if (added.length === 0) return null
+      return {
+        compares: added.map((c) => ({
+          key: scramCredentialKey(c.user, c.mechanism),
+          target: 'Create' as const,
+          cmp: '==' as const,
+          value: 0
+        })),
+        ops: added.map((c) =>
+          this.kv.put(scramCredentialKey(c.user, c.mechanism)).value(encodeScramCredential(c))
+        ),
+        result: () => undefined
+      }
+    })
+    return existing
+  }
+
+  private publishScram(delta: ScramCredentialsDelta): void {
+    for (const listener of this.scramListeners) {
+      try {
+        listener(delta)
+      } catch (err) {
+        queueMicrotask(() => {
+          throw err
+        })
+      }
+    }
+  }
+
   /**
    * Resigns the controllership and revokes the session lease, so this broker is fenced and another can take
    * over at once instead of after the lease TTL.
@@ -337,6 +422,7 @@ export class EtcdMetadataStore implements MetadataStore {
     if (this.renewTimer) clearTimeout(this.renewTimer)
     if (this.reRegisterTimer) clearTimeout(this.reRegisterTimer)
     this.listeners.clear()
+    this.scramListeners.clear()
     try {
       await this.election.resign()
       await this.watcher?.cancel()
@@ -448,6 +534,8 @@ export class EtcdMetadataStore implements MetadataStore {
     const controllerEvent = events.find((e) => e.key === CONTROLLER_KEY)
     const delta = this.mirror.applyRevision(version, events)
     if (delta) this.publish(delta)
+    const scramDelta = this.scram.applyRevision(version, events)
+    if (scramDelta) this.publishScram(scramDelta)
     const ownLive = liveKey(this.options.nodeId)
     if (events.some((e) => e.type === 'Delete' && e.key === ownLive)) this.reRegisterSoon()
     if (controllerEvent) {
