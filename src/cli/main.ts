@@ -1,6 +1,7 @@
 /** Entry point of the `samsa` command (bin/samsa.js): dispatches to a subcommand and sets the exit code. */
 
 import { BROKER_USAGE, runBroker } from './broker-command.js'
+import { CERTS_USAGE, runCerts } from './certs-command.js'
 import { CLUSTER_USAGE, runCluster } from './cluster-command.js'
 
 const USAGE = `Usage: samsa <command> [options]
@@ -8,10 +9,13 @@ const USAGE = `Usage: samsa <command> [options]
 Commands:
   broker    run a broker
   cluster   start or stop a local multi-broker cluster (etcd + brokers on loopback)
+  certs     create a development CA with broker and client certificates
 
 ${BROKER_USAGE}
 
-${CLUSTER_USAGE}`
+${CLUSTER_USAGE}
+
+${CERTS_USAGE}`
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -20,6 +24,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runBroker(rest)
     case 'cluster':
       return runCluster(rest)
+    case 'certs':
+      return runCerts(rest)
     case undefined:
     case '--help':
     case '-h':
