@@ -10,6 +10,7 @@ import { closeSync, constants, openSync, readFileSync } from 'node:fs'
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { connect, createServer } from 'node:net'
 import { join, resolve } from 'node:path'
+import { connect as tlsConnect } from 'node:tls'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createDevCertificates, DEFAULT_HOSTS, writeSecret } from './certs/dev-certificates.js'
@@ -28,7 +29,8 @@ start: runs etcd (/usr/bin/etcd, on free loopback ports, data in D/etcd) and N b
 P, P+1, ... (node.id 1..N, broker.rack from --racks round-robin, log.dirs D/broker-<id>, metadata.store=etcd),
 writes D/cluster.json, prints the bootstrap servers and returns. --override passes a config to every broker.
 --secure: certificates in D/certs (as samsa certs create), clients on SASL_SSL (PLAIN, user admin) at P...,
-brokers among themselves on mutual TLS (free ports), each broker's settings in D/broker-<id>.properties;
+brokers among themselves on a second loopback listener (free ports; PLAINTEXT until broker-to-broker TLS
+lands), each broker's settings in D/broker-<id>.properties;
 the client settings (password included, 0600) go to D/client.properties, whose path is printed.
 stop: SIGTERM to the brokers and etcd named in D/cluster.json, SIGKILL after 15 s.
 Defaults: --dir ./samsa-cluster, --base-port 9092.`
@@ -156,7 +158,10 @@ async function start(argv: readonly string[]): Promise<number> {
       records.push(record)
     }
     // Brokers bind their listener only once registered in etcd, so an accepting port means a live broker.
-    await Promise.all(records.map((b) => waitForPort(b.port, b.pid, b.log)))
+    // A secure listener is probed with a full TLS handshake against the CA: that proves the certificates
+    // work, and a connection dropped before its handshake would keep the broker's shutdown waiting.
+    const ca = security ? await readFile(security.truststore) : undefined
+    await Promise.all(records.map((b) => waitForPort(b.port, b.pid, b.log, ca)))
     const bootstrap = records.map((b) => `127.0.0.1:${b.port}`).join(',')
     const clientPropertiesPath = security && (await writeClientProperties(dir, bootstrap, security))
     const state: ClusterState = {
@@ -246,6 +251,9 @@ async function writeSecureBrokerProperties(
     host: '127.0.0.1',
     clientPort: port,
     brokerPort,
+    // SSL once the broker-to-broker client speaks TLS: until then an etcd cluster refuses anything but a
+    // PLAINTEXT inter-broker listener (src/broker/cluster-metadata.ts), so it stays on loopback.
+    interBrokerProtocol: 'PLAINTEXT',
     keystore: security.keystore,
     truststore: security.truststore,
     users: security.users
@@ -325,26 +333,38 @@ async function waitForEtcd(url: string, pid: number, log: string): Promise<void>
   throw new Error(`etcd did not become healthy within ${START_TIMEOUT_MS} ms; see ${log}`)
 }
 
-async function waitForPort(port: number, pid: number, log: string): Promise<void> {
+async function waitForPort(port: number, pid: number, log: string, ca?: Buffer): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS
   while (Date.now() < deadline) {
     if (!isAlive(pid))
       throw new Error(`the broker on port ${port} exited during startup; see ${log}\n${await tail(log)}`)
-    if (await accepts(port)) return
+    if (await accepts(port, ca)) return
     await sleep(100)
   }
   throw new Error(`the broker on port ${port} did not start within ${START_TIMEOUT_MS} ms; see ${log}`)
 }
 
-function accepts(port: number): Promise<boolean> {
+/** Whether the port accepts a connection, or with `ca` completes a TLS handshake trusting it. */
+function accepts(port: number, ca?: Buffer): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port })
+    const socket =
+      ca === undefined ? connect({ host: '127.0.0.1', port }) : tlsConnect({ host: '127.0.0.1', port, ca })
     socket.setTimeout(1000)
     const done = (ok: boolean): void => {
       socket.destroy()
       resolve(ok)
     }
-    socket.once('connect', () => done(true))
+    socket.once('connect', () => {
+      if (ca === undefined) done(true)
+    })
+    // A TLS connection is closed with close_notify (end), not dropped: a broker waits at shutdown for a
+    // TLS connection its client destroyed (seen with the security branch's listeners).
+    socket.once('secureConnect', () => {
+      socket.setTimeout(0)
+      socket.once('close', () => resolve(true))
+      socket.end()
+      setTimeout(() => socket.destroy(), 1000).unref()
+    })
     socket.once('error', () => done(false))
     socket.once('timeout', () => done(false))
   })

@@ -1,9 +1,10 @@
 /**
  * The configuration `samsa cluster start --secure` gives its brokers and writes for its clients, in Kafka's
  * names. Clients connect to listener CLIENT over SASL_SSL (TLS, then SASL/PLAIN with the users listed in the
- * JAAS entry); brokers talk to each other on listener BROKER over SSL with mutual TLS, each presenting the
- * broker certificate (its principal is User:CN=samsa-broker). Keystore and truststore are PEM files, so no
- * keystore password appears in the properties.
+ * JAAS entry); brokers talk to each other on listener BROKER, over SSL with mutual TLS (each presenting the
+ * broker certificate, principal User:CN=samsa-broker) or, while Samsa's broker-to-broker client cannot speak
+ * TLS yet (src/broker/cluster-metadata.ts refuses it with etcd), over PLAINTEXT bound to the given loopback
+ * host. Keystore and truststore are PEM files, so no keystore password appears in the properties.
  */
 
 export const CLIENT_LISTENER = 'CLIENT'
@@ -20,8 +21,9 @@ export interface SecureBrokerSettings {
   readonly host: string
   /** Port of the CLIENT (SASL_SSL) listener. */
   readonly clientPort: number
-  /** Port of the BROKER (SSL, inter-broker) listener. */
+  /** Port of the BROKER (inter-broker) listener. */
   readonly brokerPort: number
+  readonly interBrokerProtocol: 'SSL' | 'PLAINTEXT'
   /** PEM keystore: the broker's private key and certificate chain. */
   readonly keystore: string
   /** PEM truststore: the CA certificate. */
@@ -61,13 +63,18 @@ export function secureBrokerProperties(s: SecureBrokerSettings): [string, string
       'advertised.listeners',
       `${CLIENT_LISTENER}://${s.host}:${s.clientPort},${BROKER_LISTENER}://${s.host}:${s.brokerPort}`
     ],
-    ['listener.security.protocol.map', `${CLIENT_LISTENER}:SASL_SSL,${BROKER_LISTENER}:SSL`],
+    [
+      'listener.security.protocol.map',
+      `${CLIENT_LISTENER}:SASL_SSL,${BROKER_LISTENER}:${s.interBrokerProtocol}`
+    ],
     ['inter.broker.listener.name', BROKER_LISTENER],
     ['ssl.keystore.type', 'PEM'],
     ['ssl.keystore.location', s.keystore],
     ['ssl.truststore.type', 'PEM'],
     ['ssl.truststore.location', s.truststore],
-    [`listener.name.${broker}.ssl.client.auth`, 'required'],
+    ...(s.interBrokerProtocol === 'SSL'
+      ? ([[`listener.name.${broker}.ssl.client.auth`, 'required']] as [string, string][])
+      : []),
     [`listener.name.${client}.sasl.enabled.mechanisms`, SASL_MECHANISM],
     [`listener.name.${client}.${SASL_MECHANISM.toLowerCase()}.sasl.jaas.config`, plainJaasConfig(s.users)]
   ]
