@@ -5,23 +5,40 @@
  */
 
 import { type ChildProcess, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { closeSync, constants, openSync, readFileSync } from 'node:fs'
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { connect, createServer } from 'node:net'
 import { join, resolve } from 'node:path'
+import { connect as tlsConnect } from 'node:tls'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { createDevCertificates, DEFAULT_HOSTS, writeSecret } from './certs/dev-certificates.js'
+import {
+  CLIENT_LISTENER,
+  clientProperties,
+  formatProperties,
+  type SaslUser,
+  secureBrokerProperties
+} from './secure-cluster-config.js'
 
-export const CLUSTER_USAGE = `Usage: samsa cluster start --brokers N [--racks a,b,c] [--dir D] [--base-port P] [--override k=v ...]
+export const CLUSTER_USAGE = `Usage: samsa cluster start --brokers N [--racks a,b,c] [--dir D] [--base-port P] [--secure] [--override k=v ...]
        samsa cluster stop [--dir D]
 
 start: runs etcd (/usr/bin/etcd, on free loopback ports, data in D/etcd) and N brokers on 127.0.0.1 ports
 P, P+1, ... (node.id 1..N, broker.rack from --racks round-robin, log.dirs D/broker-<id>, metadata.store=etcd),
 writes D/cluster.json, prints the bootstrap servers and returns. --override passes a config to every broker.
+--secure: certificates in D/certs (as samsa certs create), clients on SASL_SSL (PLAIN, user admin) at P...,
+brokers among themselves on a second loopback listener (free ports; PLAINTEXT until broker-to-broker TLS
+lands), each broker's settings in D/broker-<id>.properties;
+the client settings (password included, 0600) go to D/client.properties, whose path is printed.
 stop: SIGTERM to the brokers and etcd named in D/cluster.json, SIGKILL after 15 s.
 Defaults: --dir ./samsa-cluster, --base-port 9092.`
 
 const STATE_FILE = 'cluster.json'
+const CERTS_DIR = 'certs'
+const CLIENT_PROPERTIES = 'client.properties'
+const ADMIN_USER = 'admin'
 const START_TIMEOUT_MS = 30_000
 const STOP_TIMEOUT_MS = 15_000
 const MAIN_PATH = fileURLToPath(new URL('./main.js', import.meta.url))
@@ -35,9 +52,13 @@ export interface ClusterState {
   readonly dir: string
   readonly bootstrap: string
   readonly etcd: ProcessRecord & { readonly endpoint: string; readonly dataDir: string }
+  /** Present when started with --secure. */
+  readonly secure?: { readonly certsDir: string; readonly clientProperties: string }
   readonly brokers: readonly (ProcessRecord & {
     readonly nodeId: number
     readonly port: number
+    /** The inter-broker (BROKER) listener's port of a secure cluster. */
+    readonly brokerPort?: number
     readonly rack: string | null
     readonly logDir: string
   })[]
@@ -77,6 +98,7 @@ async function start(argv: readonly string[]): Promise<number> {
       racks: { type: 'string' },
       dir: { type: 'string', default: 'samsa-cluster' },
       'base-port': { type: 'string', default: '9092' },
+      secure: { type: 'boolean', default: false },
       override: { type: 'string', multiple: true, default: [] }
     }
   })
@@ -92,6 +114,7 @@ async function start(argv: readonly string[]): Promise<number> {
     throw new Error(`a cluster is already running from ${dir} (run: samsa cluster stop --dir ${dir})`)
   }
 
+  const security = values.secure ? await prepareSecurity(dir) : null
   const started: ProcessRecord[] = []
   try {
     const etcd = await startEtcd(dir)
@@ -101,9 +124,10 @@ async function start(argv: readonly string[]): Promise<number> {
       const port = basePort + nodeId - 1
       const rack = racks.length > 0 ? racks[(nodeId - 1) % racks.length]! : null
       const logDir = join(dir, `broker-${nodeId}`)
+      const secure = security && (await writeSecureBrokerProperties(dir, nodeId, port, security))
       const overrides = [
         `node.id=${nodeId}`,
-        `listeners=PLAINTEXT://127.0.0.1:${port}`,
+        ...(secure ? [] : [`listeners=PLAINTEXT://127.0.0.1:${port}`]),
         `log.dirs=${logDir}`,
         'metadata.store=etcd',
         `etcd.endpoints=${etcd.endpoint}`,
@@ -113,23 +137,49 @@ async function start(argv: readonly string[]): Promise<number> {
       const log = join(dir, `broker-${nodeId}.log`)
       const child = spawnDetached(
         process.execPath,
-        [MAIN_PATH, 'broker', ...overrides.flatMap((o) => ['--override', o])],
+        [
+          MAIN_PATH,
+          'broker',
+          ...(secure ? [secure.properties] : []),
+          ...overrides.flatMap((o) => ['--override', o])
+        ],
         log
       )
-      const record = { nodeId, pid: child.pid!, port, rack, logDir, log }
+      const record = {
+        nodeId,
+        pid: child.pid!,
+        port,
+        ...(secure ? { brokerPort: secure.brokerPort } : {}),
+        rack,
+        logDir,
+        log
+      }
       started.push(record)
       records.push(record)
     }
     // Brokers bind their listener only once registered in etcd, so an accepting port means a live broker.
-    await Promise.all(records.map((b) => waitForPort(b.port, b.pid, b.log)))
+    // A secure listener is probed with a full TLS handshake against the CA: that proves the certificates
+    // work, and a connection dropped before its handshake would keep the broker's shutdown waiting.
+    const ca = security ? await readFile(security.truststore) : undefined
+    await Promise.all(records.map((b) => waitForPort(b.port, b.pid, b.log, ca)))
+    const bootstrap = records.map((b) => `127.0.0.1:${b.port}`).join(',')
+    const clientPropertiesPath = security && (await writeClientProperties(dir, bootstrap, security))
     const state: ClusterState = {
       dir,
-      bootstrap: records.map((b) => `127.0.0.1:${b.port}`).join(','),
+      bootstrap,
       etcd,
+      ...(security && clientPropertiesPath
+        ? { secure: { certsDir: security.certsDir, clientProperties: clientPropertiesPath } }
+        : {}),
       brokers: records
     }
     await writeFile(join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`)
     process.stdout.write(`${state.bootstrap}\n`)
+    if (clientPropertiesPath) {
+      process.stdout.write(
+        `${CLIENT_LISTENER} listeners: SASL_SSL, SASL/PLAIN user ${ADMIN_USER}; client settings in ${clientPropertiesPath}\n`
+      )
+    }
     return 0
   } catch (err) {
     await Promise.all(started.reverse().map((p) => stopProcess(p.pid)))
@@ -153,6 +203,73 @@ async function stop(argv: readonly string[]): Promise<number> {
   await rm(join(dir, STATE_FILE), { force: true })
   process.stdout.write(`stopped ${state.brokers.length} broker(s) and etcd\n`)
   return 0
+}
+
+interface ClusterSecurity {
+  readonly certsDir: string
+  readonly keystore: string
+  readonly truststore: string
+  readonly users: readonly SaslUser[]
+}
+
+/**
+ * Certificates in D/certs (an existing CA and broker certificate are reused, so clients keep trusting the
+ * cluster across restarts) and the SASL user, whose password survives restarts in D/client.properties.
+ */
+async function prepareSecurity(dir: string): Promise<ClusterSecurity> {
+  const certsDir = join(dir, CERTS_DIR)
+  const certs = await createDevCertificates({ dir: certsDir, hosts: DEFAULT_HOSTS, clients: [], days: 365 })
+  const password = (await previousPassword(dir)) ?? randomBytes(18).toString('base64url')
+  return {
+    certsDir,
+    keystore: certs.broker.pem,
+    truststore: certs.caCert,
+    users: [{ name: ADMIN_USER, password }]
+  }
+}
+
+async function previousPassword(dir: string): Promise<string | null> {
+  try {
+    const text = await readFile(join(dir, CLIENT_PROPERTIES), 'utf8')
+    return /^sasl\.password=([A-Za-z0-9_-]+)$/m.exec(text)?.[1] ?? null
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw err
+  }
+}
+
+/** D/broker-<id>.properties (0600: it lists the SASL passwords), on a free port for the BROKER listener. */
+async function writeSecureBrokerProperties(
+  dir: string,
+  nodeId: number,
+  port: number,
+  security: ClusterSecurity
+): Promise<{ properties: string; brokerPort: number }> {
+  const brokerPort = await freePort()
+  const properties = join(dir, `broker-${nodeId}.properties`)
+  const entries = secureBrokerProperties({
+    host: '127.0.0.1',
+    clientPort: port,
+    brokerPort,
+    // SSL once the broker-to-broker client speaks TLS: until then an etcd cluster refuses anything but a
+    // PLAINTEXT inter-broker listener (src/broker/cluster-metadata.ts), so it stays on loopback.
+    interBrokerProtocol: 'PLAINTEXT',
+    keystore: security.keystore,
+    truststore: security.truststore,
+    users: security.users
+  })
+  await writeSecret(properties, formatProperties(entries, `written by samsa cluster start --secure`))
+  return { properties, brokerPort }
+}
+
+async function writeClientProperties(dir: string, bootstrap: string, security: ClusterSecurity) {
+  const path = join(dir, CLIENT_PROPERTIES)
+  const entries = clientProperties({ bootstrap, caLocation: security.truststore, user: security.users[0]! })
+  await writeSecret(
+    path,
+    formatProperties(entries, 'client settings of the local secure cluster (librdkafka names)')
+  )
+  return path
 }
 
 async function startEtcd(dir: string): Promise<ProcessRecord & { endpoint: string; dataDir: string }> {
@@ -216,26 +333,38 @@ async function waitForEtcd(url: string, pid: number, log: string): Promise<void>
   throw new Error(`etcd did not become healthy within ${START_TIMEOUT_MS} ms; see ${log}`)
 }
 
-async function waitForPort(port: number, pid: number, log: string): Promise<void> {
+async function waitForPort(port: number, pid: number, log: string, ca?: Buffer): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS
   while (Date.now() < deadline) {
     if (!isAlive(pid))
       throw new Error(`the broker on port ${port} exited during startup; see ${log}\n${await tail(log)}`)
-    if (await accepts(port)) return
+    if (await accepts(port, ca)) return
     await sleep(100)
   }
   throw new Error(`the broker on port ${port} did not start within ${START_TIMEOUT_MS} ms; see ${log}`)
 }
 
-function accepts(port: number): Promise<boolean> {
+/** Whether the port accepts a connection, or with `ca` completes a TLS handshake trusting it. */
+function accepts(port: number, ca?: Buffer): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port })
+    const socket =
+      ca === undefined ? connect({ host: '127.0.0.1', port }) : tlsConnect({ host: '127.0.0.1', port, ca })
     socket.setTimeout(1000)
     const done = (ok: boolean): void => {
       socket.destroy()
       resolve(ok)
     }
-    socket.once('connect', () => done(true))
+    socket.once('connect', () => {
+      if (ca === undefined) done(true)
+    })
+    // A TLS connection is closed with close_notify (end), not dropped: a broker waits at shutdown for a
+    // TLS connection its client destroyed (seen with the security branch's listeners).
+    socket.once('secureConnect', () => {
+      socket.setTimeout(0)
+      socket.once('close', () => resolve(true))
+      socket.end()
+      setTimeout(() => socket.destroy(), 1000).unref()
+    })
     socket.once('error', () => done(false))
     socket.once('timeout', () => done(false))
   })

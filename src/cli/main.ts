@@ -1,6 +1,7 @@
 /** Entry point of the `samsa` command (bin/samsa.js): dispatches to a subcommand and sets the exit code. */
 
 import { BROKER_USAGE, runBroker } from './broker-command.js'
+import { CERTS_USAGE, runCerts } from './certs-command.js'
 import { CLUSTER_USAGE, runCluster } from './cluster-command.js'
 import { runStorage, STORAGE_USAGE } from './storage-command.js'
 
@@ -10,12 +11,15 @@ Commands:
   broker    run a broker
   cluster   start or stop a local multi-broker cluster (etcd + brokers on loopback)
   storage   format a broker's storage before its first start (meta.properties, first SCRAM users)
+  certs     create a development CA with broker and client certificates
 
 ${BROKER_USAGE}
 
 ${CLUSTER_USAGE}
 
-${STORAGE_USAGE}`
+${STORAGE_USAGE}
+
+${CERTS_USAGE}`
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -26,6 +30,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runCluster(rest)
     case 'storage':
       return runStorage(rest)
+    case 'certs':
+      return runCerts(rest)
     case undefined:
     case '--help':
     case '-h':

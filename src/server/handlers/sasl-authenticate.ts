@@ -4,11 +4,11 @@
  */
 
 import { ErrorCode, errorInfo } from '../../protocol/error-codes.js'
-import type {
-  SaslAuthenticateRequest,
-  SaslAuthenticateResponse
+import {
+  SaslAuthenticateApi,SaslAuthenticateApi, 
+  type SaslAuthenticateRequest,
+  type SaslAuthenticateResponse 
 } from '../../protocol/messages/sasl-authenticate.js'
-import { SaslAuthenticateApi } from '../../protocol/messages/sasl-authenticate.js'
 import type { ApiHandler } from '../api-registry.js'
 
 export const saslAuthenticateHandler: ApiHandler<SaslAuthenticateRequest, SaslAuthenticateResponse> = {

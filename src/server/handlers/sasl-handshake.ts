@@ -6,8 +6,11 @@
  */
 
 import { ErrorCode } from '../../protocol/error-codes.js'
-import type { SaslHandshakeRequest, SaslHandshakeResponse } from '../../protocol/messages/sasl-handshake.js'
-import { SaslHandshakeApi } from '../../protocol/messages/sasl-handshake.js'
+import {
+  SaslHandshakeApi,
+  type SaslHandshakeRequest,
+  type SaslHandshakeResponse
+} from '../../protocol/messages/sasl-handshake.js'
 import type { ApiHandler } from '../api-registry.js'
 
 export const saslHandshakeHandler: ApiHandler<SaslHandshakeRequest, SaslHandshakeResponse> = {

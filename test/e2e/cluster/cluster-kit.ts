@@ -126,6 +126,8 @@ export interface ClusterOptions {
    * brokers later reserves a longer range with `freePortRange` and passes its start.
    */
   readonly basePort?: number
+  /** `--secure`: SASL_SSL for clients, settings in `dir/client.properties`. */
+  readonly secure?: boolean
 }
 
 /** `samsa cluster start` on a free port range: the cluster's state and what the command printed. */
@@ -144,6 +146,7 @@ export async function launchCluster(
       dir,
       '--base-port',
       String(options.basePort ?? (await freePortRange(options.brokers))),
+      ...(options.secure ? ['--secure'] : []),
       ...(options.overrides ?? []).flatMap((o) => ['--override', o])
     ],
     60_000
