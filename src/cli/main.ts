@@ -2,16 +2,20 @@
 
 import { BROKER_USAGE, runBroker } from './broker-command.js'
 import { CLUSTER_USAGE, runCluster } from './cluster-command.js'
+import { IAM_USAGE, runIam } from './iam-command.js'
 
 const USAGE = `Usage: samsa <command> [options]
 
 Commands:
   broker    run a broker
   cluster   start or stop a local multi-broker cluster (etcd + brokers on loopback)
+  iam       manage the AWS access keys of AWS_MSK_IAM clients
 
 ${BROKER_USAGE}
 
-${CLUSTER_USAGE}`
+${CLUSTER_USAGE}
+
+${IAM_USAGE}`
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -20,6 +24,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runBroker(rest)
     case 'cluster':
       return runCluster(rest)
+    case 'iam':
+      return runIam(rest)
     case undefined:
     case '--help':
     case '-h':
