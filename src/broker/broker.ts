@@ -22,6 +22,7 @@ import { DEFAULT_REPLICA_FETCHER_CONFIG, type ReplicaFetcherConfig } from '../re
 import { ReplicaManager } from '../replica/replica-manager.js'
 import { replicaSelectorFor } from '../replica/replica-selector.js'
 import { ReplicationThrottle } from '../replica/replication-throttle.js'
+import type { AwsCredentialCache } from '../security/msk-iam/aws-credential-store.js'
 import { brokerLogConfig, topicLogConfig } from '../server/admin/broker-log-config.js'
 import type { ApiHandler } from '../server/api-registry.js'
 import { createAddOffsetsToTxnHandler } from '../server/handlers/add-offsets-to-txn.js'
@@ -77,6 +78,7 @@ import { type BrokerComponent, KafkaServer } from '../server/kafka-server.js'
 import { LogManager } from '../storage/log-manager.js'
 import { type ClusterMetadata, openClusterMetadata } from './cluster-metadata.js'
 import { controlledShutdown } from './controlled-shutdown.js'
+import { awsCredentialsFor } from './sasl-services.js'
 
 /** Every handler this broker serves, one per API key. */
 function brokerHandlers(deps: HandlerDeps, verifyTxn?: TxnProduceVerifier): ApiHandler[] {
@@ -199,6 +201,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
   let controller: Controller | undefined
   let logManager: LogManager | undefined
   let replicaManager: ReplicaManager | undefined
+  let awsCredentials: AwsCredentialCache | undefined
 
   const required = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`${what} is not started`)
@@ -211,8 +214,10 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
       clusterMetadata = await openClusterMetadata(config, logger)
       controller = clusterMetadata.controller
       cache = clusterMetadata.cache
+      awsCredentials = await awsCredentialsFor(config, clusterMetadata.store)
     },
     async () => {
+      awsCredentials?.close()
       await clusterMetadata?.close()
     }
   )
@@ -366,6 +371,12 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     config,
     logger,
     bufferPools,
+    saslServices: () =>
+      awsCredentials && {
+        awsCredentials,
+        advertisedHost: (listener) =>
+          server?.advertisedEndPoints().find((e) => e.listenerName === listener)?.host
+      },
     handlers: [
       ...brokerHandlers(deps, (id, topic, partition, records) =>
         transactionCoordination.verifyProduce(id, topic, partition, records)

@@ -8,6 +8,7 @@ import type { TlsOptions } from 'node:tls'
 import type { EndPoint } from '../config/end-point.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import type { SslClientAuth } from '../config/security-config-keys.js'
+import type { SaslBrokerServicesProvider } from './sasl/sasl-broker-services.js'
 import { saslServerFactories } from './sasl/sasl-mechanisms.js'
 import type { SaslServerFactory } from './sasl/sasl-server.js'
 import { SslPrincipalMapper } from './ssl/ssl-principal-mapper.js'
@@ -27,7 +28,12 @@ export interface ListenerSecurity {
   readonly maxReauthMs: number
 }
 
-export function listenerSecurity(config: KafkaConfig, endPoint: EndPoint): ListenerSecurity {
+export function listenerSecurity(
+  config: KafkaConfig,
+  endPoint: EndPoint,
+  /** The running broker's services, for mechanisms that need them (AWS_MSK_IAM). */
+  services?: SaslBrokerServicesProvider
+): ListenerSecurity {
   const listener = endPoint.listenerName
   const protocol = endPoint.securityProtocol
   const usesTls = protocol === 'SSL' || protocol === 'SASL_SSL'
@@ -37,7 +43,7 @@ export function listenerSecurity(config: KafkaConfig, endPoint: EndPoint): Liste
     listenerName: listener,
     securityProtocol: protocol,
     tls: ssl && { options: ssl.tlsOptions, clientAuth: ssl.clientAuth },
-    saslMechanisms: usesSasl ? saslServerFactories(config, listener) : null,
+    saslMechanisms: usesSasl ? saslServerFactories(config, listener, services) : null,
     principalMapper: SslPrincipalMapper.fromRules(
       (config.forListener(listener, 'ssl.principal.mapping.rules') as string | null) ?? 'DEFAULT'
     ),

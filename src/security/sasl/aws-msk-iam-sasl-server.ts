@@ -9,8 +9,11 @@
  */
 
 import { randomUUID } from 'node:crypto'
+import { ConfigError } from '../../config/config-error.js'
+import type { JaasLoginModule } from '../jaas-config.js'
 import { MSK_IAM_VERSION, parseMskIamPayload } from '../msk-iam/msk-iam-signed-request.js'
-import type { MskIamIdentity, MskIamVerifier } from '../msk-iam/msk-iam-verifier.js'
+import { type MskIamIdentity, MskIamVerifier } from '../msk-iam/msk-iam-verifier.js'
+import type { SaslMechanismEnvironment } from './sasl-broker-services.js'
 import {
   SaslAuthenticationError,
   type SaslServer,
@@ -19,6 +22,13 @@ import {
 } from './sasl-server.js'
 
 export const AWS_MSK_IAM_MECHANISM = 'AWS_MSK_IAM'
+/**
+ * The login module the MSK IAM clients configure; a broker's JAAS entry names it too, with the server's own
+ * options: `region` (accept only signatures for this region) and `acceptedHosts` (comma-separated hosts
+ * accepted besides the listener's advertised host, e.g. a bootstrap or load-balancer name; `*` for any).
+ * Client-side options (awsProfileName, awsRoleArn, ...) are ignored, so one entry can serve both sides.
+ */
+export const AWS_MSK_IAM_LOGIN_MODULE = 'software.amazon.msk.auth.iam.IAMLoginModule'
 
 /** Whether `host` (lower case), which the client signed for, names this broker on the listener. */
 export type MskIamListenerHostCheck = (host: string, ctx: SaslServerContext) => boolean
@@ -74,13 +84,52 @@ export function awsMskIamSaslServerFactory(options: AwsMskIamSaslServerOptions):
  * configured ones (a bootstrap or load-balancer name); `*` accepts any host.
  */
 export function listenerHostCheck(
-  advertisedHosts: ReadonlyMap<string, string>,
+  advertisedHost: (listenerName: string) => string | undefined,
   extraHosts: readonly string[]
 ): MskIamListenerHostCheck {
   const extra = new Set(extraHosts.map((h) => h.toLowerCase()))
   return (host, ctx) => {
     if (extra.has('*') || extra.has(host)) return true
-    const advertised = advertisedHosts.get(ctx.listenerName)
+    const advertised = advertisedHost(ctx.listenerName)
     return advertised !== undefined && advertised.toLowerCase() === host
+  }
+}
+
+/** A connection that arrived before the broker could verify anything (it has not finished starting). */
+class UnavailableSaslServer implements SaslServer {
+  readonly complete = false
+  async evaluateResponse(): Promise<Buffer> {
+    throw new SaslAuthenticationError('Authentication failed: AWS_MSK_IAM is not available yet')
+  }
+  authorizationId(): string {
+    throw new Error('AWS_MSK_IAM authentication has not completed')
+  }
+}
+
+/** The AWS_MSK_IAM factory of one listener, from its JAAS entry (parsed and checked by sasl-mechanisms.ts). */
+export function awsMskIamMechanism(jaas: JaasLoginModule, env: SaslMechanismEnvironment): SaslServerFactory {
+  const jaasKey = `listener.name.${env.listenerName.toLowerCase()}.aws_msk_iam.sasl.jaas.config`
+  const region = jaas.options.get('region')
+  if (region !== undefined && !/^[a-z0-9-]+$/.test(region)) {
+    throw ConfigError.invalidValue(
+      jaasKey,
+      '[hidden]',
+      'option region must be an AWS region name (eu-west-1)'
+    )
+  }
+  const extraHosts = (jaas.options.get('acceptedHosts') ?? '')
+    .split(',')
+    .map((h) => h.trim())
+    .filter((h) => h !== '')
+  let verifier: MskIamVerifier | undefined
+  return {
+    mechanism: AWS_MSK_IAM_MECHANISM,
+    create: (ctx) => {
+      const services = env.services()
+      if (services === undefined) return new UnavailableSaslServer()
+      verifier ??= new MskIamVerifier({ credentials: services.awsCredentials, ...(region ? { region } : {}) })
+      const acceptsHost = listenerHostCheck((listener) => services.advertisedHost(listener), extraHosts)
+      return new AwsMskIamSaslServer({ verifier, acceptsHost }, ctx)
+    }
   }
 }

@@ -7,17 +7,33 @@
 import { ConfigError } from '../../config/config-error.js'
 import type { KafkaConfig } from '../../config/kafka-config.js'
 import { type JaasLoginModule, parseJaasConfig } from '../jaas-config.js'
+import {
+  AWS_MSK_IAM_LOGIN_MODULE,
+  AWS_MSK_IAM_MECHANISM,
+  awsMskIamMechanism
+} from './aws-msk-iam-sasl-server.js'
 import { PLAIN_LOGIN_MODULE, PLAIN_MECHANISM, plainSaslServerFactory } from './plain-sasl-server.js'
+import type { SaslBrokerServicesProvider, SaslMechanismEnvironment } from './sasl-broker-services.js'
 import type { SaslServerFactory } from './sasl-server.js'
 
 interface MechanismModule {
   readonly loginModule: string
-  readonly factory: (jaas: JaasLoginModule) => SaslServerFactory
+  readonly factory: (jaas: JaasLoginModule, env: SaslMechanismEnvironment) => SaslServerFactory
 }
 
-const MECHANISMS: ReadonlyMap<string, MechanismModule> = new Map([
-  [PLAIN_MECHANISM, { loginModule: PLAIN_LOGIN_MODULE, factory: plainSaslServerFactory }]
+const MECHANISMS: ReadonlyMap<string, MechanismModule> = new Map<string, MechanismModule>([
+  [PLAIN_MECHANISM, { loginModule: PLAIN_LOGIN_MODULE, factory: plainSaslServerFactory }],
+  [AWS_MSK_IAM_MECHANISM, { loginModule: AWS_MSK_IAM_LOGIN_MODULE, factory: awsMskIamMechanism }]
 ])
+
+/** Whether any listener enables `mechanism` (the broker then provides what the mechanism needs). */
+export function anyListenerEnables(config: KafkaConfig, mechanism: string): boolean {
+  return config.listeners.some((l) =>
+    ((config.forListener(l.listenerName, 'sasl.enabled.mechanisms') as string[] | null) ?? []).includes(
+      mechanism
+    )
+  )
+}
 
 function prefixedKey(config: KafkaConfig, listener: string, key: string): string {
   const prefixed = `listener.name.${listener.toLowerCase()}.${key}`
@@ -25,7 +41,11 @@ function prefixedKey(config: KafkaConfig, listener: string, key: string): string
 }
 
 /** The listener's mechanisms in the configured order (SaslHandshake lists them so). */
-export function saslServerFactories(config: KafkaConfig, listener: string): Map<string, SaslServerFactory> {
+export function saslServerFactories(
+  config: KafkaConfig,
+  listener: string,
+  services: SaslBrokerServicesProvider = () => undefined
+): Map<string, SaslServerFactory> {
   const enabledKey = prefixedKey(config, listener, 'sasl.enabled.mechanisms')
   const enabled = (config.forListener(listener, 'sasl.enabled.mechanisms') as string[] | null) ?? []
   if (enabled.length === 0) {
@@ -65,7 +85,7 @@ export function saslServerFactories(config: KafkaConfig, listener: string): Map<
         `mechanism ${mechanism} needs login module ${module.loginModule}`
       )
     }
-    factories.set(mechanism, module.factory(jaas))
+    factories.set(mechanism, module.factory(jaas, { listenerName: listener, services }))
   }
   return factories
 }

@@ -20,7 +20,7 @@ import {
 
 const HOST = 'broker-1.samsa.test'
 const ctx = { listenerName: 'SASL_SSL', clientAddress: '127.0.0.1:50000' }
-const acceptsHost = listenerHostCheck(new Map([['SASL_SSL', HOST]]), [])
+const acceptsHost = listenerHostCheck((l) => (l === 'SASL_SSL' ? HOST : undefined), [])
 
 function server(options: { now?: () => number; region?: string } = {}): SaslServer {
   const verifier = new MskIamVerifier({ credentials: aliceStore(), ...options })
@@ -130,7 +130,7 @@ describe('AWS_MSK_IAM SASL server', () => {
   it('rejects a host this listener does not answer to, unless configured', async () => {
     await rejects(await signed({ host: 'other-cluster.example' }), /host other-cluster.example/)
     const verifier = new MskIamVerifier({ credentials: aliceStore() })
-    const extra = listenerHostCheck(new Map([['SASL_SSL', HOST]]), ['bootstrap.samsa.test'])
+    const extra = listenerHostCheck((l) => (l === 'SASL_SSL' ? HOST : undefined), ['bootstrap.samsa.test'])
     const s = awsMskIamSaslServerFactory({ verifier, acceptsHost: extra }).create(ctx)
     await s.evaluateResponse(await signed({ host: 'bootstrap.samsa.test' }))
     assert.equal(s.authorizationId(), 'alice')
