@@ -49,9 +49,12 @@ export class FileAwsAccessKeys {
     let stored: StoredKeys
     try {
       stored = JSON.parse(text) as StoredKeys
-    } catch (err) {
-      // The message names the file only: its content holds secrets.
-      throw new Error(`AWS access key file ${this.file} is not valid JSON`, { cause: err })
+    } catch {
+      // Neither the message nor a cause may quote the content (V8's JSON errors do): it holds secrets.
+      throw new Error(`AWS access key file ${this.file} is not valid JSON`)
+    }
+    if (typeof stored !== 'object' || stored === null || !Array.isArray(stored.keys)) {
+      throw new Error(`AWS access key file ${this.file} is not an access key file`)
     }
     if (stored.format !== FORMAT_VERSION) {
       throw new Error(`AWS access key file ${this.file} has unsupported format ${stored.format}`)

@@ -27,8 +27,15 @@ interface StoredAwsAccessKey {
   readonly createdMs: number
 }
 
-function decode(kv: IKeyValue): AwsAccessKey {
-  const stored = JSON.parse(kv.value.toString()) as StoredAwsAccessKey
+/** Null for a value that is not a stored key; the error would quote it, and it holds a secret. */
+function decode(kv: IKeyValue): AwsAccessKey | null {
+  let stored: StoredAwsAccessKey
+  try {
+    stored = JSON.parse(kv.value.toString()) as StoredAwsAccessKey
+  } catch {
+    return null
+  }
+  if (typeof stored?.user !== 'string' || typeof stored.secretAccessKey !== 'string') return null
   return {
     accessKeyId: kv.key.toString().slice(AWS_ACCESS_KEYS_PREFIX.length),
     user: stored.user,
@@ -48,7 +55,8 @@ export class EtcdAwsAccessKeys {
 
   async read(): Promise<AwsAccessKeysImage> {
     const response = await this.kv.getAll().prefix(AWS_ACCESS_KEYS_PREFIX).exec()
-    return { version: BigInt(response.header.revision), keys: response.kvs.map(decode) }
+    const keys = response.kvs.map(decode).filter((k): k is AwsAccessKey => k !== null)
+    return { version: BigInt(response.header.revision), keys }
   }
 
   async create(key: AwsAccessKey): Promise<void> {
@@ -103,7 +111,8 @@ export class EtcdAwsAccessKeys {
       .create()
     watcher.on('put', (kv) => {
       const key = decode(kv)
-      this.keys.set(key.accessKeyId, key)
+      if (key) this.keys.set(key.accessKeyId, key)
+      else this.keys.delete(kv.key.toString().slice(AWS_ACCESS_KEYS_PREFIX.length))
       this.publish(BigInt(kv.mod_revision))
     })
     watcher.on('delete', (kv) => {

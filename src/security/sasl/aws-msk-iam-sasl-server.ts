@@ -108,7 +108,7 @@ class UnavailableSaslServer implements SaslServer {
 
 /** The AWS_MSK_IAM factory of one listener, from its JAAS entry (parsed and checked by sasl-mechanisms.ts). */
 export function awsMskIamMechanism(jaas: JaasLoginModule, env: SaslMechanismEnvironment): SaslServerFactory {
-  const jaasKey = `listener.name.${env.listenerName.toLowerCase()}.aws_msk_iam.sasl.jaas.config`
+  const jaasKey = `listener.name.${env.listener.toLowerCase()}.aws_msk_iam.sasl.jaas.config`
   const region = jaas.options.get('region')
   if (region !== undefined && !/^[a-z0-9-]+$/.test(region)) {
     throw ConfigError.invalidValue(

@@ -18,6 +18,7 @@ export type SaslBrokerServicesProvider = () => SaslBrokerServices | undefined
 
 /** What a mechanism module is given besides its JAAS login module. */
 export interface SaslMechanismEnvironment {
-  readonly listenerName: string
+  /** The listener's name, as configured. */
+  readonly listener: string
   readonly services: SaslBrokerServicesProvider
 }

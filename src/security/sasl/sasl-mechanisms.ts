@@ -85,7 +85,7 @@ export function saslServerFactories(
         `mechanism ${mechanism} needs login module ${module.loginModule}`
       )
     }
-    factories.set(mechanism, module.factory(jaas, { listenerName: listener, services }))
+    factories.set(mechanism, module.factory(jaas, { listener, services }))
   }
   return factories
 }
