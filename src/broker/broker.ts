@@ -371,12 +371,12 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     config,
     logger,
     bufferPools,
-    saslServices: () =>
-      awsCredentials && {
-        awsCredentials,
-        advertisedHost: (listener) =>
-          server?.advertisedEndPoints().find((e) => e.listenerName === listener)?.host
-      },
+    // Listeners are built before the metadata opens; AWS_MSK_IAM looks keys up once a client authenticates.
+    saslContext: {
+      awsCredentials: { credential: (accessKeyId) => awsCredentials?.credential(accessKeyId) },
+      advertisedHost: (listener) =>
+        server?.advertisedEndPoints().find((e) => e.listenerName === listener)?.host
+    },
     handlers: [
       ...brokerHandlers(deps, (id, topic, partition, records) =>
         transactionCoordination.verifyProduce(id, topic, partition, records)

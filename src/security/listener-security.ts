@@ -8,8 +8,7 @@ import type { TlsOptions } from 'node:tls'
 import type { EndPoint } from '../config/end-point.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import type { SslClientAuth } from '../config/security-config-keys.js'
-import type { SaslBrokerServicesProvider } from './sasl/sasl-broker-services.js'
-import { saslServerFactories } from './sasl/sasl-mechanisms.js'
+import { type SaslMechanismContext, saslServerFactories } from './sasl/sasl-mechanisms.js'
 import type { SaslServerFactory } from './sasl/sasl-server.js'
 import { SslPrincipalMapper } from './ssl/ssl-principal-mapper.js'
 import { sslListenerSettings } from './ssl/ssl-server-options.js'
@@ -31,8 +30,7 @@ export interface ListenerSecurity {
 export function listenerSecurity(
   config: KafkaConfig,
   endPoint: EndPoint,
-  /** The running broker's services, for mechanisms that need them (AWS_MSK_IAM). */
-  services?: SaslBrokerServicesProvider
+  saslContext: SaslMechanismContext = {}
 ): ListenerSecurity {
   const listener = endPoint.listenerName
   const protocol = endPoint.securityProtocol
@@ -43,7 +41,7 @@ export function listenerSecurity(
     listenerName: listener,
     securityProtocol: protocol,
     tls: ssl && { options: ssl.tlsOptions, clientAuth: ssl.clientAuth },
-    saslMechanisms: usesSasl ? saslServerFactories(config, listener, services) : null,
+    saslMechanisms: usesSasl ? saslServerFactories(config, listener, saslContext) : null,
     principalMapper: SslPrincipalMapper.fromRules(
       (config.forListener(listener, 'ssl.principal.mapping.rules') as string | null) ?? 'DEFAULT'
     ),

@@ -8,7 +8,7 @@ import type { Logger } from '../common/logger.js'
 import type { EndPoint } from '../config/end-point.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import { type ListenerSecurity, listenerSecurity } from '../security/listener-security.js'
-import type { SaslBrokerServicesProvider } from '../security/sasl/sasl-broker-services.js'
+import type { SaslMechanismContext } from '../security/sasl/sasl-mechanisms.js'
 import { type ApiHandler, ApiRegistry } from './api-registry.js'
 import { defaultHandlers } from './handlers/index.js'
 import type { ConnectionLimits } from './kafka-connection.js'
@@ -42,8 +42,8 @@ export interface KafkaServerOptions {
    * one passes the pools it gave that handler; without, the server has pools of its own.
    */
   readonly bufferPools?: BrokerBufferPools
-  /** What SASL mechanisms need of the running broker (AWS_MSK_IAM: the access keys). */
-  readonly saslServices?: SaslBrokerServicesProvider
+  /** What SASL mechanisms read at authentication time (AWS access keys, advertised hosts). */
+  readonly saslContext?: SaslMechanismContext
 }
 
 const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 64
@@ -64,7 +64,7 @@ export class KafkaServer {
   private stopping: Promise<void> | null = null
   private readonly beforeShutdown: (() => Promise<void>) | undefined
   private security: Map<string, ListenerSecurity> | undefined
-  private readonly saslServices: SaslBrokerServicesProvider | undefined
+  private readonly saslContext: SaslMechanismContext
 
   constructor(options: KafkaServerOptions) {
     this.config = options.config
@@ -73,7 +73,7 @@ export class KafkaServer {
     this.components = options.components ?? []
     this.shutdownGraceMs = options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS
     this.beforeShutdown = options.beforeShutdown
-    this.saslServices = options.saslServices
+    this.saslContext = options.saslContext ?? {}
     const services: BrokerServices = {
       config: this.config,
       logger: this.logger,
@@ -99,7 +99,7 @@ export class KafkaServer {
     this.logger.info({ nodeId: this.config.nodeId, logDirs: this.config.logDirs }, 'starting broker')
     // Keystores, truststores and JAAS users are read first, so a bad one stops the broker before it opens logs.
     this.security = new Map(
-      this.config.listeners.map((l) => [l.listenerName, listenerSecurity(this.config, l, this.saslServices)])
+      this.config.listeners.map((l) => [l.listenerName, listenerSecurity(this.config, l, this.saslContext)])
     )
     for (const c of this.components) {
       await c.startup()

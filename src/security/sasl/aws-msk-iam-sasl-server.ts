@@ -11,9 +11,9 @@
 import { randomUUID } from 'node:crypto'
 import { ConfigError } from '../../config/config-error.js'
 import type { JaasLoginModule } from '../jaas-config.js'
+import type { AwsCredentialStore } from '../msk-iam/aws-credential-store.js'
 import { MSK_IAM_VERSION, parseMskIamPayload } from '../msk-iam/msk-iam-signed-request.js'
 import { type MskIamIdentity, MskIamVerifier } from '../msk-iam/msk-iam-verifier.js'
-import type { SaslMechanismEnvironment } from './sasl-broker-services.js'
 import {
   SaslAuthenticationError,
   type SaslServer,
@@ -95,20 +95,21 @@ export function listenerHostCheck(
   }
 }
 
-/** A connection that arrived before the broker could verify anything (it has not finished starting). */
-class UnavailableSaslServer implements SaslServer {
-  readonly complete = false
-  async evaluateResponse(): Promise<Buffer> {
-    throw new SaslAuthenticationError('Authentication failed: AWS_MSK_IAM is not available yet')
-  }
-  authorizationId(): string {
-    throw new Error('AWS_MSK_IAM authentication has not completed')
-  }
+const NO_AWS_CREDENTIALS: AwsCredentialStore = { credential: () => undefined }
+
+/** What the mechanism reads of the running broker (sasl-mechanisms.ts's SaslMechanismContext provides it). */
+export interface AwsMskIamContext {
+  readonly awsCredentials?: AwsCredentialStore
+  readonly advertisedHost?: (listenerName: string) => string | undefined
 }
 
 /** The AWS_MSK_IAM factory of one listener, from its JAAS entry (parsed and checked by sasl-mechanisms.ts). */
-export function awsMskIamMechanism(jaas: JaasLoginModule, env: SaslMechanismEnvironment): SaslServerFactory {
-  const jaasKey = `listener.name.${env.listener.toLowerCase()}.aws_msk_iam.sasl.jaas.config`
+export function awsMskIamSaslServerFactoryFor(
+  jaas: JaasLoginModule,
+  context: AwsMskIamContext,
+  listener: string
+): SaslServerFactory {
+  const jaasKey = `listener.name.${listener.toLowerCase()}.aws_msk_iam.sasl.jaas.config`
   const region = jaas.options.get('region')
   if (region !== undefined && !/^[a-z0-9-]+$/.test(region)) {
     throw ConfigError.invalidValue(
@@ -121,15 +122,10 @@ export function awsMskIamMechanism(jaas: JaasLoginModule, env: SaslMechanismEnvi
     .split(',')
     .map((h) => h.trim())
     .filter((h) => h !== '')
-  let verifier: MskIamVerifier | undefined
-  return {
-    mechanism: AWS_MSK_IAM_MECHANISM,
-    create: (ctx) => {
-      const services = env.services()
-      if (services === undefined) return new UnavailableSaslServer()
-      verifier ??= new MskIamVerifier({ credentials: services.awsCredentials, ...(region ? { region } : {}) })
-      const acceptsHost = listenerHostCheck((listener) => services.advertisedHost(listener), extraHosts)
-      return new AwsMskIamSaslServer({ verifier, acceptsHost }, ctx)
-    }
-  }
+  const verifier = new MskIamVerifier({
+    credentials: context.awsCredentials ?? NO_AWS_CREDENTIALS,
+    ...(region ? { region } : {})
+  })
+  const advertisedHost = context.advertisedHost ?? (() => undefined)
+  return awsMskIamSaslServerFactory({ verifier, acceptsHost: listenerHostCheck(advertisedHost, extraHosts) })
 }

@@ -7,33 +7,36 @@
 import { ConfigError } from '../../config/config-error.js'
 import type { KafkaConfig } from '../../config/kafka-config.js'
 import { type JaasLoginModule, parseJaasConfig } from '../jaas-config.js'
+import type { AwsCredentialStore } from '../msk-iam/aws-credential-store.js'
 import {
   AWS_MSK_IAM_LOGIN_MODULE,
   AWS_MSK_IAM_MECHANISM,
-  awsMskIamMechanism
+  awsMskIamSaslServerFactoryFor
 } from './aws-msk-iam-sasl-server.js'
 import { PLAIN_LOGIN_MODULE, PLAIN_MECHANISM, plainSaslServerFactory } from './plain-sasl-server.js'
-import type { SaslBrokerServicesProvider, SaslMechanismEnvironment } from './sasl-broker-services.js'
 import type { SaslServerFactory } from './sasl-server.js'
+
+/** What mechanisms read at authentication time, beyond their JAAS entry: the broker's runtime state. */
+export interface SaslMechanismContext {
+  /** AWS access keys from the cluster metadata (none known when absent: every AWS_MSK_IAM login fails). */
+  readonly awsCredentials?: AwsCredentialStore
+  /** The host a listener advertises, which AWS_MSK_IAM clients sign for. */
+  readonly advertisedHost?: (listenerName: string) => string | undefined
+}
 
 interface MechanismModule {
   readonly loginModule: string
-  readonly factory: (jaas: JaasLoginModule, env: SaslMechanismEnvironment) => SaslServerFactory
+  readonly factory: (
+    jaas: JaasLoginModule,
+    context: SaslMechanismContext,
+    listener: string
+  ) => SaslServerFactory
 }
 
 const MECHANISMS: ReadonlyMap<string, MechanismModule> = new Map<string, MechanismModule>([
   [PLAIN_MECHANISM, { loginModule: PLAIN_LOGIN_MODULE, factory: plainSaslServerFactory }],
-  [AWS_MSK_IAM_MECHANISM, { loginModule: AWS_MSK_IAM_LOGIN_MODULE, factory: awsMskIamMechanism }]
+  [AWS_MSK_IAM_MECHANISM, { loginModule: AWS_MSK_IAM_LOGIN_MODULE, factory: awsMskIamSaslServerFactoryFor }]
 ])
-
-/** Whether any listener enables `mechanism` (the broker then provides what the mechanism needs). */
-export function anyListenerEnables(config: KafkaConfig, mechanism: string): boolean {
-  return config.listeners.some((l) =>
-    ((config.forListener(l.listenerName, 'sasl.enabled.mechanisms') as string[] | null) ?? []).includes(
-      mechanism
-    )
-  )
-}
 
 function prefixedKey(config: KafkaConfig, listener: string, key: string): string {
   const prefixed = `listener.name.${listener.toLowerCase()}.${key}`
@@ -44,7 +47,7 @@ function prefixedKey(config: KafkaConfig, listener: string, key: string): string
 export function saslServerFactories(
   config: KafkaConfig,
   listener: string,
-  services: SaslBrokerServicesProvider = () => undefined
+  context: SaslMechanismContext = {}
 ): Map<string, SaslServerFactory> {
   const enabledKey = prefixedKey(config, listener, 'sasl.enabled.mechanisms')
   const enabled = (config.forListener(listener, 'sasl.enabled.mechanisms') as string[] | null) ?? []
@@ -85,7 +88,16 @@ export function saslServerFactories(
         `mechanism ${mechanism} needs login module ${module.loginModule}`
       )
     }
-    factories.set(mechanism, module.factory(jaas, { listener, services }))
+    factories.set(mechanism, module.factory(jaas, context, listener))
   }
   return factories
+}
+
+/** Whether any listener enables `mechanism` (the broker then provides what the mechanism needs). */
+export function anyListenerEnables(config: KafkaConfig, mechanism: string): boolean {
+  return config.listeners.some((l) =>
+    ((config.forListener(l.listenerName, 'sasl.enabled.mechanisms') as string[] | null) ?? []).includes(
+      mechanism
+    )
+  )
 }

@@ -3,21 +3,21 @@ import { describe, it } from 'node:test'
 import { ConfigError } from '../../../src/config/config-error.js'
 import { KafkaConfig } from '../../../src/config/kafka-config.js'
 import { listenerSecurity } from '../../../src/security/listener-security.js'
-import type { SaslBrokerServices } from '../../../src/security/sasl/sasl-broker-services.js'
+import type { SaslMechanismContext } from '../../../src/security/sasl/sasl-mechanisms.js'
 import { SaslAuthenticationError } from '../../../src/security/sasl/sasl-server.js'
 import { aliceStore, asToken, signedPayload } from './msk-iam-signing.js'
 
 const IAM_JAAS = 'software.amazon.msk.auth.iam.IAMLoginModule required'
 
-function mechanisms(props: Record<string, string>, services?: () => SaslBrokerServices | undefined) {
+function mechanisms(props: Record<string, string>, context?: SaslMechanismContext) {
   const config = new KafkaConfig(
     new Map(Object.entries({ listeners: 'SASL_PLAINTEXT://127.0.0.1:0', ...props }))
   )
-  return listenerSecurity(config, config.listeners[0]!, services).saslMechanisms!
+  return listenerSecurity(config, config.listeners[0]!, context).saslMechanisms!
 }
 
 const ctx = { listenerName: 'SASL_PLAINTEXT', clientAddress: '127.0.0.1:1' }
-const services: SaslBrokerServices = { awsCredentials: aliceStore(), advertisedHost: () => 'broker.local' }
+const context: SaslMechanismContext = { awsCredentials: aliceStore(), advertisedHost: () => 'broker.local' }
 
 describe('AWS_MSK_IAM as a listener mechanism', () => {
   it('is built from the listener JAAS entry, offered beside PLAIN, and verifies with the broker keys', async () => {
@@ -28,7 +28,7 @@ describe('AWS_MSK_IAM as a listener mechanism', () => {
           'org.apache.kafka.common.security.plain.PlainLoginModule required user_a="b";',
         'listener.name.sasl_plaintext.aws_msk_iam.sasl.jaas.config': `${IAM_JAAS} acceptedHosts="bootstrap.local";`
       },
-      () => services
+      context
     )
     assert.deepEqual([...factories.keys()], ['PLAIN', 'AWS_MSK_IAM'])
     for (const host of ['broker.local', 'bootstrap.local']) {
@@ -43,20 +43,23 @@ describe('AWS_MSK_IAM as a listener mechanism', () => {
     )
   })
 
-  it('honours the region option, and refuses connections before the broker has started', async () => {
+  it('honours the region option, and knows no key without the broker context', async () => {
     const jaas = { 'listener.name.sasl_plaintext.sasl.enabled.mechanisms': 'AWS_MSK_IAM' }
     const inRegion = mechanisms(
       { ...jaas, 'sasl.jaas.config': `${IAM_JAAS} region="us-east-1";` },
-      () => services
+      context
     ).get('AWS_MSK_IAM')!
     await assert.rejects(
       inRegion.create(ctx).evaluateResponse(asToken(await signedPayload({ host: 'broker.local' }))),
       /region eu-west-1, not us-east-1/
     )
-    const notStarted = mechanisms({ ...jaas, 'sasl.jaas.config': `${IAM_JAAS};` }).get('AWS_MSK_IAM')!
+    const noContext = mechanisms({ ...jaas, 'sasl.jaas.config': `${IAM_JAAS} acceptedHosts="*";` }).get(
+      'AWS_MSK_IAM'
+    )!
     await assert.rejects(
-      notStarted.create(ctx).evaluateResponse(asToken(await signedPayload({ host: 'broker.local' }))),
-      (err: unknown) => err instanceof SaslAuthenticationError && /not available yet/.test(err.message)
+      noContext.create(ctx).evaluateResponse(asToken(await signedPayload({ host: 'broker.local' }))),
+      (err: unknown) =>
+        err instanceof SaslAuthenticationError && /invalid access key id or signature/.test(err.message)
     )
   })
 
