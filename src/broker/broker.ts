@@ -23,6 +23,7 @@ import { DEFAULT_REPLICA_FETCHER_CONFIG, type ReplicaFetcherConfig } from '../re
 import { ReplicaManager } from '../replica/replica-manager.js'
 import { replicaSelectorFor } from '../replica/replica-selector.js'
 import { ReplicationThrottle } from '../replica/replication-throttle.js'
+import type { AwsCredentialCache } from '../security/msk-iam/aws-credential-store.js'
 import { ScramCredentialCache } from '../security/scram/scram-credential-cache.js'
 import { brokerLogConfig, topicLogConfig } from '../server/admin/broker-log-config.js'
 import type { ApiHandler } from '../server/api-registry.js'
@@ -81,6 +82,7 @@ import { type BrokerComponent, KafkaServer } from '../server/kafka-server.js'
 import { LogManager } from '../storage/log-manager.js'
 import { type ClusterMetadata, openClusterMetadata } from './cluster-metadata.js'
 import { controlledShutdown } from './controlled-shutdown.js'
+import { awsCredentialsFor } from './sasl-services.js'
 
 /** Every handler this broker serves, one per API key. */
 function brokerHandlers(deps: HandlerDeps, verifyTxn?: TxnProduceVerifier): ApiHandler[] {
@@ -219,6 +221,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
   let logManager: LogManager | undefined
   let replicaManager: ReplicaManager | undefined
   let scramCredentials: ScramCredentialCache | undefined
+  let awsCredentials: AwsCredentialCache | undefined
 
   const required = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`${what} is not started`)
@@ -232,9 +235,11 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
       controller = clusterMetadata.controller
       cache = clusterMetadata.cache
       scramCredentials = await ScramCredentialCache.start(clusterMetadata.store)
+      awsCredentials = await awsCredentialsFor(config, clusterMetadata.store)
     },
     async () => {
       scramCredentials?.close()
+      awsCredentials?.close()
       await clusterMetadata?.close()
     }
   )
@@ -388,6 +393,14 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     config,
     logger,
     bufferPools,
+    // Listeners are built before the metadata opens; AWS_MSK_IAM looks keys up once a client authenticates.
+    // Listeners are built before the metadata opens; mechanisms look credentials up once a client authenticates.
+    saslContext: {
+      scramCredentials: { credential: (user, m) => scramCredentials?.credential(user, m) },
+      awsCredentials: { credential: (accessKeyId) => awsCredentials?.credential(accessKeyId) },
+      advertisedHost: (listener) =>
+        server?.advertisedEndPoints().find((e) => e.listenerName === listener)?.host
+    },
     handlers: [
       ...brokerHandlers(deps, (id, topic, partition, records) =>
         transactionCoordination.verifyProduce(id, topic, partition, records)
@@ -408,8 +421,6 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
       )
     ],
     components: [metadata, logs, replicas, groups, transactions, leaderRebalance(config, deps, logger)],
-    // Listeners are built before the metadata opens; SCRAM looks credentials up once a client authenticates.
-    saslContext: { scramCredentials: { credential: (user, m) => scramCredentials?.credential(user, m) } },
     beforeShutdown: async () => {
       // A cluster of one has nobody to hand leadership to.
       if (config.getString('metadata.store') !== 'etcd' || !config.getBoolean('controlled.shutdown.enable'))

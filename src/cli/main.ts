@@ -3,6 +3,7 @@
 import { BROKER_USAGE, runBroker } from './broker-command.js'
 import { CERTS_USAGE, runCerts } from './certs-command.js'
 import { CLUSTER_USAGE, runCluster } from './cluster-command.js'
+import { IAM_USAGE, runIam } from './iam-command.js'
 import { runStorage, STORAGE_USAGE } from './storage-command.js'
 
 const USAGE = `Usage: samsa <command> [options]
@@ -12,6 +13,7 @@ Commands:
   cluster   start or stop a local multi-broker cluster (etcd + brokers on loopback)
   storage   format a broker's storage before its first start (meta.properties, first SCRAM users)
   certs     create a development CA with broker and client certificates
+  iam       manage the AWS access keys of AWS_MSK_IAM clients
 
 ${BROKER_USAGE}
 
@@ -19,7 +21,9 @@ ${CLUSTER_USAGE}
 
 ${STORAGE_USAGE}
 
-${CERTS_USAGE}`
+${CERTS_USAGE}
+
+${IAM_USAGE}`
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv
@@ -32,6 +36,8 @@ async function main(argv: readonly string[]): Promise<number> {
       return runStorage(rest)
     case 'certs':
       return runCerts(rest)
+    case 'iam':
+      return runIam(rest)
     case undefined:
     case '--help':
     case '-h':

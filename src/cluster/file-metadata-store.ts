@@ -1,9 +1,13 @@
 import { mkdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { removeStaleTempFiles, writeFileAtomically } from '../common/atomic-file.js'
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
+import { AWS_ACCESS_KEYS_FILE, FileAwsAccessKeys } from './file-aws-access-keys.js'
 import { ensureMetaProperties } from './meta-properties.js'
 import type {
+  AwsAccessKey,
+  AwsAccessKeysImage,
+  AwsAccessKeysListener,
   BrokerRegistration,
   BrokerRegistrationRequest,
   MetadataDelta,
@@ -327,6 +331,7 @@ export class FileMetadataStore implements MetadataStore {
   /** Waits for queued changes, then refuses new ones. */
   async close(): Promise<void> {
     this.closed = true
+    await this.awsAccessKeyFile?.close()
     await this.queue.catch(() => undefined)
     this.listeners.clear()
     this.scramListeners.clear()
@@ -358,6 +363,35 @@ export class FileMetadataStore implements MetadataStore {
     const result = this.queue.then(run, run)
     this.queue = result.catch(() => undefined)
     return result
+  }
+
+  // ----- AWS access keys (AWS_MSK_IAM), in a file of their own: see file-aws-access-keys.ts -----
+
+  private awsAccessKeyFile: FileAwsAccessKeys | null = null
+
+  private get awsAccessKeyStore(): FileAwsAccessKeys {
+    if (this.awsAccessKeyFile === null) {
+      this.awsAccessKeyFile = new FileAwsAccessKeys(join(dirname(this.file), AWS_ACCESS_KEYS_FILE))
+    }
+    return this.awsAccessKeyFile
+  }
+
+  awsAccessKeys(): Promise<AwsAccessKeysImage> {
+    return this.awsAccessKeyStore.read()
+  }
+
+  createAwsAccessKey(key: AwsAccessKey): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
+    return this.awsAccessKeyStore.create(key)
+  }
+
+  deleteAwsAccessKey(accessKeyId: string): Promise<boolean> {
+    if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
+    return this.awsAccessKeyStore.delete(accessKeyId)
+  }
+
+  subscribeAwsAccessKeys(listener: AwsAccessKeysListener): Unsubscribe {
+    return this.awsAccessKeyStore.subscribe(listener)
   }
 }
 

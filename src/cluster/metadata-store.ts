@@ -273,3 +273,46 @@ export interface UserScramCredentialRecordStore {
   /** Listeners run synchronously after a change is durable, in version order. */
   subscribeUserScramCredentials(listener: ScramCredentialsListener): Unsubscribe
 }
+
+// AWS access keys (AWS_MSK_IAM): access key id -> user and secret access key, the credentials that IAM
+// clients sign their Connect request with (SigV4 needs the secret itself, so it is kept, not a hash of it).
+// They are managed with `samsa iam` beside the broker, not by the controller, and have their own change
+// stream so readers of topics and brokers never see them. Secrets must never be logged.
+// ---------------------------------------------------------------------------------------------------------
+
+export interface AwsAccessKey {
+  /** AWS's form: 20 upper-case letters and digits (AKIA...). */
+  readonly accessKeyId: string
+  /** The principal's name: User:<user>. */
+  readonly user: string
+  readonly secretAccessKey: string
+  /** When the key was created, in ms since the epoch. */
+  readonly createdMs: number
+}
+
+/** Every access key at one version; versions increase with every change to the keys. */
+export interface AwsAccessKeysImage {
+  readonly version: bigint
+  readonly keys: readonly AwsAccessKey[]
+}
+
+/** Gets the whole set of keys: once as soon as it is known after subscribing, then after every change. */
+export type AwsAccessKeysListener = (image: AwsAccessKeysImage) => void
+
+export interface AwsAccessKeyRecordStore {
+  /** A fresh read of the keys. */
+  awsAccessKeys(): Promise<AwsAccessKeysImage>
+  /** Adds a key; rejects when the access key id is taken. Needs no controller (the CLI writes it). */
+  createAwsAccessKey(key: AwsAccessKey): Promise<void>
+  /** Removes a key; false when there was none with that id. */
+  deleteAwsAccessKey(accessKeyId: string): Promise<boolean>
+  subscribeAwsAccessKeys(listener: AwsAccessKeysListener): Unsubscribe
+}
+
+/** A rejected createAwsAccessKey: the id exists already. */
+export class AwsAccessKeyExistsError extends Error {
+  override readonly name = 'AwsAccessKeyExistsError'
+}
+
+// Declaration merging adds the access keys to the MetadataStore without touching its declaration above.
+export interface MetadataStore extends AwsAccessKeyRecordStore {}

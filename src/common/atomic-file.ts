@@ -9,10 +9,15 @@ import { basename, dirname, join } from 'node:path'
  */
 export const TEMP_SUFFIX = '.tmp'
 
-export async function writeFileAtomically(path: string, data: string | Uint8Array): Promise<void> {
+export async function writeFileAtomically(
+  path: string,
+  data: string | Uint8Array,
+  /** The file's permissions from its creation on (0o600 for secrets: never readable by others, not even briefly). */
+  mode = 0o644
+): Promise<void> {
   const tmp = `${path}.${process.pid}-${randomBytes(4).toString('hex')}${TEMP_SUFFIX}`
   try {
-    const file = await open(tmp, 'w', 0o644)
+    const file = await open(tmp, 'w', mode)
     try {
       await file.writeFile(data)
       await file.sync()

@@ -41,7 +41,7 @@ export interface KafkaServerOptions {
    * one passes the pools it gave that handler; without, the server has pools of its own.
    */
   readonly bufferPools?: BrokerBufferPools
-  /** What SASL mechanisms read at authentication time (SCRAM credentials). */
+  /** What SASL mechanisms read at authentication time (SCRAM credentials, AWS access keys, advertised hosts). */
   readonly saslContext?: SaslMechanismContext
 }
 

@@ -2,6 +2,9 @@ import { Etcd3, type IKeyValue, type IOperation, type Lease, type Namespace, typ
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js'
 import { randomUuid } from '../kafka-uuid.js'
 import type {
+  AwsAccessKey,
+  AwsAccessKeysImage,
+  AwsAccessKeysListener,
   BrokerRegistration,
   BrokerRegistrationRequest,
   MetadataDelta,
@@ -24,6 +27,7 @@ import type {
 } from '../metadata-store.js'
 import { reassignmentFieldsAfter } from '../partition-reassignment.js'
 import { type Compare, ControllerElection } from './controller-election.js'
+import { EtcdAwsAccessKeys } from './etcd-aws-access-keys.js'
 import {
   brokerKey,
   CLUSTER_ID_KEY,
@@ -430,6 +434,7 @@ export class EtcdMetadataStore implements MetadataStore {
     } catch {
       // etcd may be gone already; the lease then expires by itself.
     } finally {
+      await this.awsAccessKeyStore?.close().catch(() => undefined)
       for (const w of this.waiters.splice(0)) w.resolve()
       this.client.close()
     }
@@ -615,6 +620,33 @@ export class EtcdMetadataStore implements MetadataStore {
     this.election.campaign().catch(() => {
       // etcd unreachable: the next controller-key change or session renewal campaigns again.
     })
+  }
+
+  // ----- AWS access keys (AWS_MSK_IAM): see etcd-aws-access-keys.ts -----
+
+  private awsAccessKeyStore: EtcdAwsAccessKeys | null = null
+
+  private get awsAccessKeyPrefix(): EtcdAwsAccessKeys {
+    if (this.awsAccessKeyStore === null) this.awsAccessKeyStore = new EtcdAwsAccessKeys(this.kv)
+    return this.awsAccessKeyStore
+  }
+
+  awsAccessKeys(): Promise<AwsAccessKeysImage> {
+    return this.awsAccessKeyPrefix.read()
+  }
+
+  createAwsAccessKey(key: AwsAccessKey): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
+    return this.awsAccessKeyPrefix.create(key)
+  }
+
+  deleteAwsAccessKey(accessKeyId: string): Promise<boolean> {
+    if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
+    return this.awsAccessKeyPrefix.delete(accessKeyId)
+  }
+
+  subscribeAwsAccessKeys(listener: AwsAccessKeysListener): Unsubscribe {
+    return this.awsAccessKeyPrefix.subscribe(listener)
   }
 }
 

@@ -7,8 +7,14 @@
 import { ConfigError } from '../../config/config-error.js'
 import type { KafkaConfig } from '../../config/kafka-config.js'
 import { type JaasLoginModule, parseJaasConfig } from '../jaas-config.js'
+import type { AwsCredentialStore } from '../msk-iam/aws-credential-store.js'
 import type { ScramCredentialStore } from '../scram/scram-credential-cache.js'
 import { SCRAM_SHA_256, SCRAM_SHA_512, type ScramMechanism } from '../scram/scram-mechanism.js'
+import {
+  AWS_MSK_IAM_LOGIN_MODULE,
+  AWS_MSK_IAM_MECHANISM,
+  awsMskIamSaslServerFactoryFor
+} from './aws-msk-iam-sasl-server.js'
 import { PLAIN_LOGIN_MODULE, PLAIN_MECHANISM, plainSaslServerFactory } from './plain-sasl-server.js'
 import type { SaslServerFactory } from './sasl-server.js'
 import { scramSaslServerFactory } from './scram-sasl-server.js'
@@ -17,11 +23,19 @@ import { scramSaslServerFactory } from './scram-sasl-server.js'
 export interface SaslMechanismContext {
   /** SCRAM credentials from the cluster metadata (none known when absent: every SCRAM login fails). */
   readonly scramCredentials?: ScramCredentialStore
+  /** AWS access keys from the cluster metadata (none known when absent: every AWS_MSK_IAM login fails). */
+  readonly awsCredentials?: AwsCredentialStore
+  /** The host a listener advertises, which AWS_MSK_IAM clients sign for. */
+  readonly advertisedHost?: (listenerName: string) => string | undefined
 }
 
 interface MechanismModule {
   readonly loginModule: string
-  readonly factory: (jaas: JaasLoginModule, context: SaslMechanismContext) => SaslServerFactory
+  readonly factory: (
+    jaas: JaasLoginModule,
+    context: SaslMechanismContext,
+    listener: string
+  ) => SaslServerFactory
 }
 
 /**
@@ -42,7 +56,8 @@ const scramModule = (m: ScramMechanism): [string, MechanismModule] => [
 const MECHANISMS: ReadonlyMap<string, MechanismModule> = new Map<string, MechanismModule>([
   [PLAIN_MECHANISM, { loginModule: PLAIN_LOGIN_MODULE, factory: plainSaslServerFactory }],
   scramModule(SCRAM_SHA_256),
-  scramModule(SCRAM_SHA_512)
+  scramModule(SCRAM_SHA_512),
+  [AWS_MSK_IAM_MECHANISM, { loginModule: AWS_MSK_IAM_LOGIN_MODULE, factory: awsMskIamSaslServerFactoryFor }]
 ])
 
 function prefixedKey(config: KafkaConfig, listener: string, key: string): string {
@@ -95,7 +110,16 @@ export function saslServerFactories(
         `mechanism ${mechanism} needs login module ${module.loginModule}`
       )
     }
-    factories.set(mechanism, module.factory(jaas, context))
+    factories.set(mechanism, module.factory(jaas, context, listener))
   }
   return factories
+}
+
+/** Whether any listener enables `mechanism` (the broker then provides what the mechanism needs). */
+export function anyListenerEnables(config: KafkaConfig, mechanism: string): boolean {
+  return config.listeners.some((l) =>
+    ((config.forListener(l.listenerName, 'sasl.enabled.mechanisms') as string[] | null) ?? []).includes(
+      mechanism
+    )
+  )
 }

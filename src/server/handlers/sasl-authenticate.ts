@@ -5,9 +5,9 @@
 
 import { ErrorCode, errorInfo } from '../../protocol/error-codes.js'
 import {
-  SaslAuthenticateApi,SaslAuthenticateApi, 
+  SaslAuthenticateApi,
   type SaslAuthenticateRequest,
-  type SaslAuthenticateResponse 
+  type SaslAuthenticateResponse
 } from '../../protocol/messages/sasl-authenticate.js'
 import type { ApiHandler } from '../api-registry.js'
 
