@@ -41,6 +41,8 @@ export interface AuthenticatorContext {
   readonly close: () => void
   readonly logger: Logger
   readonly now?: () => number
+  /** Called once, when the connection first authenticates. */
+  readonly onAuthenticated?: () => void
 }
 
 interface Exchange {
@@ -191,6 +193,7 @@ export class ConnectionAuthenticator {
     this.exchange = null
     this.mechanism = exchange.mechanism
     this.principalValue = principal
+    if (previous === null) this.ctx.onAuthenticated?.()
     this.expiresAt = this.sessionExpiry(exchange.server)
     this.ctx.logger.debug(
       {
