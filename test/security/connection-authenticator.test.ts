@@ -110,6 +110,21 @@ describe('ConnectionAuthenticator', () => {
     assert.deepEqual(c.served, [3])
   })
 
+  it('holds requests pipelined behind SaslAuthenticate until it is evaluated, as Kafka reads nothing meanwhile', async () => {
+    const c = setup()
+    const handshake = c.send(request(17, 1, { mechanism: 'PLAIN' }))
+    const authenticate = c.send(request(36, 2, { authBytes: Buffer.from('\u0000alice\u0000alice-secret') }))
+    const after = c.send(metadata)
+    await Promise.all([handshake, authenticate, after])
+    assert.deepEqual(c.served, [3])
+
+    const failing = setup()
+    void failing.send(request(17, 1, { mechanism: 'PLAIN' }))
+    void failing.send(request(36, 2, { authBytes: Buffer.from('\u0000alice\u0000wrong') }))
+    await assert.rejects(failing.send(metadata), AuthenticationCloseError)
+    assert.deepEqual(failing.served, [])
+  })
+
   it('answers an unknown mechanism with UNSUPPORTED_SASL_MECHANISM and closes', async () => {
     const c = setup()
     const r = await c.handshake('SCRAM-SHA-512')
