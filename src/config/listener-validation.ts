@@ -1,7 +1,13 @@
 /** Cross-key checks of the listener configuration, with Kafka's rules and error wording. */
 
 import { ConfigError } from './config-error.js'
-import type { KafkaConfig } from './kafka-config.js'
+import type { EndPoint } from './end-point.js'
+
+/** What the check reads of the configuration being built (KafkaConfig calls it from its constructor). */
+export interface ListenerConfigView {
+  getString(name: string): string | null
+  readonly advertisedListeners: readonly EndPoint[]
+}
 
 /**
  * The inter-broker listener: `inter.broker.listener.name`, else the listener named after
@@ -9,7 +15,10 @@ import type { KafkaConfig } from './kafka-config.js'
  * listener is named PLAINTEXT, Samsa uses the first listener where Kafka would refuse to start, so that
  * configurations written before listeners had names keep working.
  */
-export function interBrokerListenerName(config: KafkaConfig, props: ReadonlyMap<string, string>): string {
+export function interBrokerListenerName(
+  config: ListenerConfigView,
+  props: ReadonlyMap<string, string>
+): string {
   const byName = config.getString('inter.broker.listener.name')
   const explicitProtocol = props.has('security.inter.broker.protocol')
   if (byName !== null && explicitProtocol) {

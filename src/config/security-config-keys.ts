@@ -49,7 +49,8 @@ export const SECURITY_CONFIG_KEYS: readonly ConfigKey[] = [
   // SASL
   { name: 'sasl.enabled.mechanisms', type: 'list', default: 'GSSAPI' },
   { name: 'sasl.mechanism.inter.broker.protocol', type: 'string', default: 'GSSAPI' },
-  { name: 'sasl.jaas.config', type: 'password', default: null }
+  { name: 'sasl.jaas.config', type: 'password', default: null },
+  { name: 'sasl.server.max.receive.size', type: 'int', default: '524288', min: 1 }
 ]
 
 /** Keys a listener may override with `listener.name.<lower-case listener name>.<key>`. */

@@ -50,9 +50,17 @@ export class FrameDecoder {
   private invalid: InvalidReceiveError | null = null
 
   constructor(
-    private readonly maxFrameBytes: number,
+    private maxFrameBytes: number,
     private readonly pool: FrameBufferSource = UNPOOLED
   ) {}
+
+  /**
+   * Changes the size limit for frames whose prefix has not been read yet (a SASL connection is held to
+   * `sasl.server.max.receive.size` until it has authenticated).
+   */
+  setMaxFrameBytes(maxFrameBytes: number): void {
+    this.maxFrameBytes = maxFrameBytes
+  }
 
   /** Bytes received but not yet returned as frames. */
   get bufferedBytes(): number {

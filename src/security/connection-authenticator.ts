@@ -41,6 +41,8 @@ export interface AuthenticatorContext {
   readonly close: () => void
   readonly logger: Logger
   readonly now?: () => number
+  /** Called once, when the connection first authenticates. */
+  readonly onAuthenticated?: () => void
 }
 
 interface Exchange {
@@ -56,6 +58,11 @@ export class ConnectionAuthenticator {
   private mechanism: string | null = null
   private expiresAt: number | null = null
   private failed = false
+  /**
+   * The step of an initial authentication being evaluated. Kafka reads nothing more from a connection while it
+   * authenticates, so requests a client pipelines behind its SaslAuthenticate wait for the outcome here.
+   */
+  private step: Promise<unknown> | null = null
   private readonly now: () => number
 
   constructor(
@@ -79,7 +86,26 @@ export class ConnectionAuthenticator {
 
   /** Serves `payload` itself or hands it to `next` (the request pipeline) once the connection may use it. */
   async process(payload: Buffer, next: (payload: Buffer) => Promise<Outcome>): Promise<Outcome> {
+    while (this.step !== null) await this.step
     if (this.failed) throw new AuthenticationCloseError('authentication failed')
+    if (!this.authenticated && this.exchange !== null) return this.serialized(this.dispatch(payload, next))
+    return this.dispatch(payload, next)
+  }
+
+  private serialized(outcome: Promise<Outcome>): Promise<Outcome> {
+    const step: Promise<void> = outcome.then(
+      () => this.stepDone(step),
+      () => this.stepDone(step)
+    )
+    this.step = step
+    return outcome
+  }
+
+  private stepDone(step: Promise<void>): void {
+    if (this.step === step) this.step = null
+  }
+
+  private async dispatch(payload: Buffer, next: (payload: Buffer) => Promise<Outcome>): Promise<Outcome> {
     if (this.exchange?.raw) return this.rawToken(payload)
     if (this.security.saslMechanisms === null || payload.length < 8) return next(payload)
     const apiKey = payload.readInt16BE(0)
@@ -191,7 +217,17 @@ export class ConnectionAuthenticator {
     this.exchange = null
     this.mechanism = exchange.mechanism
     this.principalValue = principal
+    if (previous === null) this.ctx.onAuthenticated?.()
     this.expiresAt = this.sessionExpiry(exchange.server)
+    this.ctx.logger.debug(
+      {
+        connectionId: this.ctx.connectionId,
+        principal: formatPrincipal(principal),
+        mechanism: exchange.mechanism,
+        reauthentication: previous !== null
+      },
+      'authenticated'
+    )
     return challenge
   }
 

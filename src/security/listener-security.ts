@@ -25,7 +25,15 @@ export interface ListenerSecurity {
   readonly failedAuthenticationDelayMs: number
   /** connections.max.reauth.ms; 0 means sessions do not expire (KIP-368). */
   readonly maxReauthMs: number
+  /**
+   * sasl.server.max.receive.size: the largest request a SASL connection may send before it has authenticated,
+   * so that an unauthenticated client cannot make the broker buffer socket.request.max.bytes. Kafka's default
+   * (512 KiB) when absent.
+   */
+  readonly saslMaxReceiveBytes?: number
 }
+
+export const DEFAULT_SASL_MAX_RECEIVE_BYTES = 524_288
 
 export function listenerSecurity(
   config: KafkaConfig,
@@ -46,6 +54,7 @@ export function listenerSecurity(
       (config.forListener(listener, 'ssl.principal.mapping.rules') as string | null) ?? 'DEFAULT'
     ),
     failedAuthenticationDelayMs: config.getNumber('connection.failed.authentication.delay.ms'),
-    maxReauthMs: (config.forListener(listener, 'connections.max.reauth.ms') as number | null) ?? 0
+    maxReauthMs: (config.forListener(listener, 'connections.max.reauth.ms') as number | null) ?? 0,
+    saslMaxReceiveBytes: config.getNumber('sasl.server.max.receive.size')
   }
 }

@@ -114,6 +114,11 @@ export class KafkaConnection {
     return this.slots.length
   }
 
+  /** Changes `socket.request.max.bytes` for this connection's next requests (see FrameDecoder). */
+  setMaxRequestBytes(maxRequestBytes: number): void {
+    this.decoder.setMaxFrameBytes(maxRequestBytes)
+  }
+
   /** Graceful close: stop reading, finish and write in-flight requests, then close the socket. */
   close(): Promise<void> {
     if (!this.closing) this.beginClose(null)

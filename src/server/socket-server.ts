@@ -13,7 +13,7 @@ import type { Logger } from '../common/logger.js'
 import type { EndPoint } from '../config/end-point.js'
 import { ConnectionAuthenticator } from '../security/connection-authenticator.js'
 import { ANONYMOUS, type KafkaPrincipal } from '../security/kafka-principal.js'
-import type { ListenerSecurity } from '../security/listener-security.js'
+import { DEFAULT_SASL_MAX_RECEIVE_BYTES, type ListenerSecurity } from '../security/listener-security.js'
 import { sslPeerPrincipal } from '../security/ssl/ssl-peer-principal.js'
 import { authenticatedProcessor } from './authenticated-processor.js'
 import { type ConnectionLimits, KafkaConnection, type RequestProcessor } from './kafka-connection.js'
@@ -127,10 +127,21 @@ export class SocketServer {
     const connectionId = `${socket.localAddress}:${socket.localPort}-${clientAddress}:${clientPort}-${this.nextConnectionIndex++}`
     let processor = this.options.processor
     let principal = (): KafkaPrincipal | null => tlsPrincipal
+    let limits = this.options.limits
     if (security?.saslMechanisms) {
+      // Until it authenticates, a SASL connection may send only small requests (sasl.server.max.receive.size).
+      const saslMax = security.saslMaxReceiveBytes ?? DEFAULT_SASL_MAX_RECEIVE_BYTES
+      const maxRequestBytes = Math.min(saslMax, limits.maxRequestBytes)
+      limits = { ...limits, maxRequestBytes }
       const authenticator = new ConnectionAuthenticator(
         security,
-        { connectionId, clientAddress, close: () => void connection.close(), logger: this.options.logger },
+        {
+          connectionId,
+          clientAddress,
+          close: () => void connection.close(),
+          logger: this.options.logger,
+          onAuthenticated: () => connection.setMaxRequestBytes(this.options.limits.maxRequestBytes)
+        },
         tlsPrincipal
       )
       processor = authenticatedProcessor(authenticator, this.options.processor)
@@ -140,7 +151,7 @@ export class SocketServer {
       socket,
       { connectionId, listenerName, clientAddress, clientPort, principal },
       processor,
-      this.options.limits,
+      limits,
       this.options.logger,
       this.options.pools,
       // TLS sockets decrypt into their own buffers; only plain TCP sockets read into the shared one.

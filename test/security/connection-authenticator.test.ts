@@ -110,6 +110,21 @@ describe('ConnectionAuthenticator', () => {
     assert.deepEqual(c.served, [3])
   })
 
+  it('holds requests pipelined behind SaslAuthenticate until it is evaluated, as Kafka reads nothing meanwhile', async () => {
+    const c = setup()
+    const handshake = c.send(request(17, 1, { mechanism: 'PLAIN' }))
+    const authenticate = c.send(request(36, 2, { authBytes: Buffer.from('\u0000alice\u0000alice-secret') }))
+    const after = c.send(metadata)
+    await Promise.all([handshake, authenticate, after])
+    assert.deepEqual(c.served, [3])
+
+    const failing = setup()
+    void failing.send(request(17, 1, { mechanism: 'PLAIN' }))
+    void failing.send(request(36, 2, { authBytes: Buffer.from('\u0000alice\u0000wrong') }))
+    await assert.rejects(failing.send(metadata), AuthenticationCloseError)
+    assert.deepEqual(failing.served, [])
+  })
+
   it('answers an unknown mechanism with UNSUPPORTED_SASL_MECHANISM and closes', async () => {
     const c = setup()
     const r = await c.handshake('SCRAM-SHA-512')
@@ -127,6 +142,23 @@ describe('ConnectionAuthenticator', () => {
     assert.equal(c.closed(), 0)
     await sleep(60)
     assert.equal(c.closed(), 1)
+  })
+
+  it('after SaslHandshake v0 takes raw tokens, and closes without an answer when one fails', async () => {
+    const ok = setup()
+    await ok.handshake('PLAIN', 0)
+    const challenge = await ok.send(Buffer.from('\u0000alice\u0000alice-secret'))
+    assert.deepEqual(Buffer.concat(challenge ?? []), Buffer.from([0, 0, 0, 0]))
+    assert.deepEqual(ok.auth.principal, { principalType: 'User', name: 'alice' })
+    await ok.send(metadata)
+    assert.deepEqual(ok.served, [3])
+
+    const bad = setup()
+    await bad.handshake('PLAIN', 0)
+    assert.equal(await bad.send(Buffer.from('\u0000alice\u0000nope')), null)
+    await assert.rejects(bad.send(metadata), AuthenticationCloseError)
+    await sleep(60)
+    assert.equal(bad.closed(), 1)
   })
 
   it('gives PLAIN errors for malformed tokens and a foreign authorization id', async () => {

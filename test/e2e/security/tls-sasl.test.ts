@@ -70,6 +70,7 @@ describe('TLS and SASL end to end', { skip }, () => {
         'sasl.enabled.mechanisms=PLAIN',
         `sasl.jaas.config=${JAAS.replace('user_alice="alice-secret"', 'user_carol="carol-secret"')}`,
         'listener.name.sasl_plaintext.connections.max.reauth.ms=1000',
+        'sasl.server.max.receive.size=4096',
         'connection.failed.authentication.delay.ms=300',
         'group.initial.rebalance.delay.ms=0',
         'offsets.topic.replication.factor=1'
@@ -247,6 +248,35 @@ describe('TLS and SASL end to end', { skip }, () => {
       { topics: null }
     )
     assert.equal(await carol.nextFrame(), null)
+  })
+
+  it('holds a SASL connection to sasl.server.max.receive.size until it has authenticated', async () => {
+    // Metadata for 300 made-up topics (no auto-creation): about 6 KB, over the 4 KiB limit.
+    const big = {
+      topics: Array.from({ length: 300 }, (_, i) => ({ name: `no-such-topic-${i}` })),
+      allowAutoTopicCreation: false,
+      includeTopicAuthorizedOperations: false
+    }
+    const header = { requestApiKey: 3, requestApiVersion: 4, correlationId: 5, clientId: 'raw' }
+    // A 6 KB SASL token would be answered (SASL_AUTHENTICATION_FAILED) if it were read; it is not.
+    const early = RawKafkaClient.over(await tcpOpen(broker.portOf('SASL_PLAINTEXT')))
+    early.send(
+      { requestApiKey: 17, requestApiVersion: 1, correlationId: 1, clientId: 'raw' },
+      { mechanism: 'PLAIN' }
+    )
+    await early.nextResponse(17, 1)
+    early.send(
+      { requestApiKey: 36, requestApiVersion: 2, correlationId: 2, clientId: 'raw' },
+      { authBytes: Buffer.alloc(6000, 0x61) }
+    )
+    assert.equal(await early.nextFrame(), null, 'a large request before authentication closes the connection')
+
+    const carol = RawKafkaClient.over(await tcpOpen(broker.portOf('SASL_PLAINTEXT')))
+    await authenticate(carol, 'carol', 'carol-secret')
+    carol.send(header, big)
+    const r = await carol.nextResponse<{ topics: { errorCode: number }[] }>(3, 4)
+    assert.equal(r.body.topics.length, 300)
+    carol.socket.destroy()
   })
 
   const kcatSkip = existsSync(KCAT) ? false : 'kcat is not installed'
