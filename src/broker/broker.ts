@@ -47,7 +47,10 @@ import { createDescribeTransactionsHandler } from '../server/handlers/describe-t
 import { createElectLeadersHandler } from '../server/handlers/elect-leaders.js'
 import { createEndTxnHandler } from '../server/handlers/end-txn.js'
 import { createFetchHandler } from '../server/handlers/fetch.js'
-import { createFindCoordinatorHandler } from '../server/handlers/find-coordinator.js'
+import {
+  type CoordinatorEndPoint,
+  createFindCoordinatorHandler
+} from '../server/handlers/find-coordinator.js'
 import type { HandlerDeps } from '../server/handlers/handler-deps.js'
 import { createHeartbeatHandler } from '../server/handlers/heartbeat.js'
 import { createIncrementalAlterConfigsHandler } from '../server/handlers/incremental-alter-configs.js'
@@ -58,12 +61,15 @@ import { createListGroupsHandler } from '../server/handlers/list-groups.js'
 import { createListOffsetsHandler } from '../server/handlers/list-offsets.js'
 import { createListPartitionReassignmentsHandler } from '../server/handlers/list-partition-reassignments.js'
 import { createListTransactionsHandler } from '../server/handlers/list-transactions.js'
+import { listenerEndPoint } from '../server/handlers/listener-endpoint.js'
 import { createMetadataHandler } from '../server/handlers/metadata.js'
 import { createOffsetCommitHandler } from '../server/handlers/offset-commit.js'
 import { createOffsetDeleteHandler } from '../server/handlers/offset-delete.js'
 import { createOffsetFetchHandler } from '../server/handlers/offset-fetch.js'
 import { createOffsetForLeaderEpochHandler } from '../server/handlers/offset-for-leader-epoch.js'
 import { createProduceHandler, type TxnProduceVerifier } from '../server/handlers/produce.js'
+import { saslAuthenticateHandler } from '../server/handlers/sasl-authenticate.js'
+import { saslHandshakeHandler } from '../server/handlers/sasl-handshake.js'
 import { createSyncGroupHandler } from '../server/handlers/sync-group.js'
 import { createTxnOffsetCommitHandler } from '../server/handlers/txn-offset-commit.js'
 import { createWriteTxnMarkersHandler } from '../server/handlers/write-txn-markers.js'
@@ -76,6 +82,8 @@ import { controlledShutdown } from './controlled-shutdown.js'
 function brokerHandlers(deps: HandlerDeps, verifyTxn?: TxnProduceVerifier): ApiHandler[] {
   return [
     apiVersionsHandler,
+    saslHandshakeHandler,
+    saslAuthenticateHandler,
     createProduceHandler(deps, verifyTxn),
     createFetchHandler(deps),
     createListOffsetsHandler(deps),
@@ -99,9 +107,13 @@ function brokerHandlers(deps: HandlerDeps, verifyTxn?: TxnProduceVerifier): ApiH
 }
 
 /** The consumer group APIs, served by the group coordinator. */
-function groupHandlers(coordinator: GroupCoordinator, coordination: GroupCoordination): ApiHandler[] {
+function groupHandlers(
+  coordinator: GroupCoordinator,
+  coordination: GroupCoordination,
+  endPointOn: CoordinatorEndPoint
+): ApiHandler[] {
   return [
-    createFindCoordinatorHandler(coordination.lookup),
+    createFindCoordinatorHandler(coordination.lookup, endPointOn),
     createJoinGroupHandler(coordinator),
     createSyncGroupHandler(coordinator),
     createHeartbeatHandler(coordinator),
@@ -362,7 +374,10 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         () => producerIds,
         (request, ctx) => transactionCoordination.initProducerId(request, ctx.apiVersion)
       ) as ApiHandler,
-      ...groupHandlers(groupCoordinator, coordination),
+      ...groupHandlers(groupCoordinator, coordination, (nodeId, listenerName) => {
+        const broker = deps.metadataCache.broker(nodeId)
+        return broker && listenerEndPoint(broker, listenerName, config.nodeId, deps.advertisedEndPoints)
+      }),
       ...transactionHandlers(deps, transactionCoordination, groupCoordinator)
     ],
     components: [metadata, logs, replicas, groups, transactions, leaderRebalance(config, deps, logger)],

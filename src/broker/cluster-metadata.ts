@@ -17,6 +17,7 @@ import type { BrokerRegistrationRequest, MetadataStore } from '../cluster/metada
 import type { Logger } from '../common/logger.js'
 import { ConfigError } from '../config/config-error.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
+import { securityProtocolId } from '../config/security-config-keys.js'
 import { FileProducerIdBlockSource, type ProducerIdBlockSource } from '../coordinator/producer-id-manager.js'
 
 export interface ClusterMetadata {
@@ -72,6 +73,19 @@ export function etcdSettings(config: KafkaConfig): EtcdSettings | null {
         'must name fixed ports (not 0) when metadata.store=etcd'
       )
     }
+  }
+  // The broker-to-broker client (src/network) speaks plain TCP only so far.
+  const interBroker = config.advertisedListeners.find(
+    (e) => e.listenerName === config.interBrokerListenerName
+  )
+  if (interBroker && interBroker.securityProtocol !== 'PLAINTEXT') {
+    throw ConfigError.invalidValue(
+      config.originals.has('security.inter.broker.protocol')
+        ? 'security.inter.broker.protocol'
+        : 'inter.broker.listener.name',
+      config.interBrokerListenerName,
+      `the inter-broker listener uses ${interBroker.securityProtocol}; with metadata.store=etcd it must be a PLAINTEXT listener for now`
+    )
   }
   const sessionTimeoutMs = config.getNumber('broker.session.timeout.ms')
   // etcd leases have a granularity of seconds and cannot usefully be shorter than about two.
@@ -153,18 +167,23 @@ export async function openClusterMetadata(config: KafkaConfig, logger: Logger): 
   }
 }
 
+/**
+ * Every advertised listener is registered, so each client is answered with the endpoints of the listener it
+ * connected on; the top-level host and port are the inter-broker listener's, which other brokers dial.
+ */
 function brokerRegistration(config: KafkaConfig): BrokerRegistrationRequest {
-  const advertised = config.advertisedListeners[0]!
+  const listeners = config.advertisedListeners.map((e) => ({
+    name: e.listenerName,
+    host: e.host || '127.0.0.1',
+    port: e.port,
+    securityProtocol: securityProtocolId(e.securityProtocol)
+  }))
+  const interBroker = listeners.find((l) => l.name === config.interBrokerListenerName) ?? listeners[0]!
   return {
     nodeId: config.nodeId,
-    host: advertised.host || '127.0.0.1',
-    port: advertised.port,
+    host: interBroker.host,
+    port: interBroker.port,
     rack: config.brokerRack,
-    listeners: config.advertisedListeners.map((e) => ({
-      name: e.listenerName,
-      host: e.host,
-      port: e.port,
-      securityProtocol: 0
-    }))
+    listeners
   }
 }

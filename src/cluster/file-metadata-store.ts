@@ -19,6 +19,7 @@ import type {
   TopicRegistration,
   Unsubscribe
 } from './metadata-store.js'
+import { registeredListeners } from './metadata-store.js'
 import { reassignmentFieldsAfter } from './partition-reassignment.js'
 
 /**
@@ -372,7 +373,10 @@ async function loadState(file: string, clusterId: string): Promise<State | null>
     lastBrokerEpoch: BigInt(stored.lastBrokerEpoch),
     // No liveness survives a restart (as an etcd lease would not): every broker must register again.
     brokers: new Map(
-      stored.brokers.map((b) => [b.nodeId, { ...b, brokerEpoch: BigInt(b.brokerEpoch), fenced: true }])
+      stored.brokers.map((b) => [
+        b.nodeId,
+        { ...b, listeners: registeredListeners(b), brokerEpoch: BigInt(b.brokerEpoch), fenced: true }
+      ])
     ),
     topics: new Map(stored.topics.map(({ configs: _configs, ...t }) => [t.topicId, t as TopicRegistration])),
     topicConfigs: new Map(stored.topics.map((t) => [t.topicId, { ...t.configs }]))

@@ -23,7 +23,7 @@ export interface BrokerEndpoint {
 
 export interface BrokerRegistration {
   readonly nodeId: number
-  /** Advertised host and port of the listener clients use (the first listener). */
+  /** Advertised host and port of the inter-broker listener (what other brokers and the controller dial). */
   readonly host: string
   readonly port: number
   readonly rack: string | null
@@ -143,6 +143,19 @@ export interface BrokerRegistrationRequest {
   readonly port: number
   readonly rack: string | null
   readonly listeners: readonly BrokerEndpoint[]
+}
+
+/**
+ * A stored registration's endpoints. Registrations written before brokers registered every listener carry
+ * only host and port (of their one PLAINTEXT listener); they read as that single endpoint.
+ */
+export function registeredListeners(stored: {
+  readonly host: string
+  readonly port: number
+  readonly listeners?: readonly BrokerEndpoint[] | null
+}): BrokerEndpoint[] {
+  if (stored.listeners && stored.listeners.length > 0) return stored.listeners.map((l) => ({ ...l }))
+  return [{ name: 'PLAINTEXT', host: stored.host, port: stored.port, securityProtocol: 0 }]
 }
 
 /** Brokers: registration makes a broker live; fencing (or, on etcd, an expired lease) takes it out. */

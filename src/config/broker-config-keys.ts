@@ -6,6 +6,7 @@
  */
 
 import type { ConfigKey } from './config-def.js'
+import { SECURITY_CONFIG_KEYS } from './security-config-keys.js'
 
 const LONG_MAX = '9223372036854775807'
 const CLEANUP_POLICIES = ['compact', 'delete'] as const
@@ -138,9 +139,10 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'controller.quorum.voters', type: 'list', default: '', ignored: true },
   { name: 'controller.quorum.bootstrap.servers', type: 'list', default: '', ignored: true },
   { name: 'controller.listener.names', type: 'string', default: null, ignored: true },
-  { name: 'inter.broker.listener.name', type: 'string', default: null, ignored: true },
   { name: 'share.coordinator.state.topic.replication.factor', type: 'short', default: '3', ignored: true },
   { name: 'share.coordinator.state.topic.min.isr', type: 'short', default: '2', ignored: true },
   { name: 'zookeeper.connect', type: 'string', default: null, ignored: true },
-  { name: 'zookeeper.connection.timeout.ms', type: 'int', default: null, ignored: true }
+  { name: 'zookeeper.connection.timeout.ms', type: 'int', default: null, ignored: true },
+
+  ...SECURITY_CONFIG_KEYS
 ]

@@ -1,6 +1,7 @@
 /** One entry of `listeners` / `advertised.listeners`: `NAME://host:port`, as Kafka's EndPoint. */
 
 import { ConfigError } from './config-error.js'
+import { SECURITY_PROTOCOLS } from './security-config-keys.js'
 
 export interface EndPoint {
   readonly listenerName: string
@@ -59,7 +60,15 @@ export function parseProtocolMap(key: string, entries: readonly string[]): Map<s
         `${entry} is not of the form LISTENER_NAME:PROTOCOL`
       )
     }
-    map.set(name.trim().toUpperCase(), protocol.trim().toUpperCase())
+    const securityProtocol = protocol.trim().toUpperCase()
+    if (!(SECURITY_PROTOCOLS as readonly string[]).includes(securityProtocol)) {
+      throw ConfigError.invalidValue(
+        key,
+        entries.join(','),
+        `${securityProtocol} is not a security protocol; must be one of [${SECURITY_PROTOCOLS.join(', ')}]`
+      )
+    }
+    map.set(name.trim().toUpperCase(), securityProtocol)
   }
   return map
 }

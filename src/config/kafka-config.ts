@@ -7,6 +7,8 @@ import { BROKER_CONFIG_KEYS } from './broker-config-keys.js'
 import { type ConfigKey, type ConfigValue, parseConfigValue } from './config-def.js'
 import { ConfigError } from './config-error.js'
 import { type EndPoint, parseEndPoints, parseProtocolMap } from './end-point.js'
+import { parseListenerOverride } from './listener-overrides.js'
+import { interBrokerListenerName } from './listener-validation.js'
 
 const KEYS_BY_NAME: ReadonlyMap<string, ConfigKey> = new Map(BROKER_CONFIG_KEYS.map((k) => [k.name, k]))
 const MS_PER_MINUTE = 60_000
@@ -22,12 +24,16 @@ export class KafkaConfig {
   /** Keys that were set but have no effect in Samsa. */
   readonly ignoredKeys: readonly string[]
   private readonly values: ReadonlyMap<string, ConfigValue>
+  /** `listener.name.<listener>.<key>` overrides: lower-case listener name -> key -> value. */
+  private readonly listenerValues: ReadonlyMap<string, ReadonlyMap<string, ConfigValue>>
 
   readonly nodeId: number
   readonly brokerRack: string | null
   readonly listeners: readonly EndPoint[]
   /** What clients are told to connect to; port 0 here means "the port `listeners` actually bound". */
   readonly advertisedListeners: readonly EndPoint[]
+  /** The listener brokers reach each other on (`inter.broker.listener.name` / `security.inter.broker.protocol`). */
+  readonly interBrokerListenerName: string
   readonly logDirs: readonly string[]
   readonly logRollMs: number
   /** -1 means unlimited, as in Kafka. */
@@ -39,10 +45,16 @@ export class KafkaConfig {
     const values = new Map<string, ConfigValue>()
     const unknown: string[] = []
     const ignored: string[] = []
+    const listenerValues = new Map<string, Map<string, ConfigValue>>()
     for (const [name, raw] of props) {
       const key = KEYS_BY_NAME.get(name)
       if (!key) {
-        unknown.push(name)
+        const override = parseListenerOverride(name, raw, KEYS_BY_NAME)
+        if (override === null) unknown.push(name)
+        else {
+          const forListener = listenerValues.get(override.listener) ?? new Map<string, ConfigValue>()
+          listenerValues.set(override.listener, forListener.set(override.key, override.value))
+        }
         continue
       }
       if (key.ignored) ignored.push(name)
@@ -53,6 +65,7 @@ export class KafkaConfig {
         values.set(key.name, key.default === null ? null : parseConfigValue(key, key.default))
     }
     this.values = values
+    this.listenerValues = listenerValues
     this.unknownKeys = unknown
     this.ignoredKeys = ignored
 
@@ -65,18 +78,19 @@ export class KafkaConfig {
     this.listeners = parseEndPoints('listeners', this.getList('listeners'), protocolMap)
     if (this.listeners.length === 0)
       throw ConfigError.invalidValue('listeners', '', 'at least one listener is required')
-    for (const e of this.listeners) {
-      if (e.securityProtocol !== 'PLAINTEXT') {
-        throw ConfigError.invalidValue(
-          'listeners',
-          this.getList('listeners').join(','),
-          `listener ${e.listenerName} uses ${e.securityProtocol}; Samsa supports only PLAINTEXT`
-        )
-      }
-    }
     const advertised = this.get('advertised.listeners') as string[] | null
     this.advertisedListeners =
       advertised === null ? this.listeners : parseEndPoints('advertised.listeners', advertised, protocolMap)
+    for (const a of this.advertisedListeners) {
+      if (!this.listeners.some((l) => l.listenerName === a.listenerName)) {
+        throw ConfigError.invalidValue(
+          'advertised.listeners',
+          (advertised ?? []).join(','),
+          `listener ${a.listenerName} is not one of the names in listeners`
+        )
+      }
+    }
+    this.interBrokerListenerName = interBrokerListenerName(this, props)
 
     const logDirs = (this.get('log.dirs') ?? this.get('log.dir') ?? ['./data']) as string[]
     if (logDirs.length === 0)
@@ -149,6 +163,19 @@ export class KafkaConfig {
   getList(name: string): string[] {
     const v = this.get(name)
     return Array.isArray(v) ? v : []
+  }
+
+  /**
+   * A key's value for one listener: its `listener.name.<listener>.<key>` override if set, else the broker-wide
+   * value. `key` may carry a mechanism prefix (`plain.sasl.jaas.config`), which falls back to the key without it.
+   */
+  forListener(listenerName: string, key: string): ConfigValue {
+    const overrides = this.listenerValues.get(listenerName.toLowerCase())
+    const own = overrides?.get(key)
+    if (own !== undefined) return own
+    const dot = key.indexOf('.sasl.jaas.config')
+    if (dot > 0) return overrides?.get('sasl.jaas.config') ?? this.get('sasl.jaas.config')
+    return this.get(key)
   }
 
   get numPartitions(): number {

@@ -11,6 +11,7 @@ import type { Logger } from '../common/logger.js'
 import { ProtocolDecodeError } from '../protocol/decode-error.js'
 import { FrameDecoder, InvalidReceiveError } from '../protocol/frame-decoder.js'
 import { ProduceApi } from '../protocol/messages/produce.js'
+import type { KafkaPrincipal } from '../security/kafka-principal.js'
 import { readIntoSharedBuffer } from './socket-read-buffer.js'
 
 /** Response frame chunks (already size-prefixed), or null when the request gets no response (acks=0). */
@@ -21,6 +22,8 @@ export interface ConnectionInfo {
   readonly listenerName: string
   readonly clientAddress: string
   readonly clientPort: number
+  /** Who the connection acts as: null while a SASL connection has not yet authenticated. */
+  readonly principal?: () => KafkaPrincipal | null
 }
 
 export interface RequestProcessor {

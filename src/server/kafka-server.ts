@@ -7,6 +7,7 @@ import { type BrokerBufferPools, createBrokerBufferPools } from '../common/buffe
 import type { Logger } from '../common/logger.js'
 import type { EndPoint } from '../config/end-point.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
+import { type ListenerSecurity, listenerSecurity } from '../security/listener-security.js'
 import { type ApiHandler, ApiRegistry } from './api-registry.js'
 import { defaultHandlers } from './handlers/index.js'
 import type { ConnectionLimits } from './kafka-connection.js'
@@ -59,6 +60,7 @@ export class KafkaServer {
   private started: BrokerComponent[] = []
   private stopping: Promise<void> | null = null
   private readonly beforeShutdown: (() => Promise<void>) | undefined
+  private security: Map<string, ListenerSecurity> | undefined
 
   constructor(options: KafkaServerOptions) {
     this.config = options.config
@@ -81,7 +83,8 @@ export class KafkaServer {
       },
       processor: new RequestPipeline(services),
       logger: this.logger,
-      pools: options.bufferPools ?? createBrokerBufferPools()
+      pools: options.bufferPools ?? createBrokerBufferPools(),
+      security: () => this.security ?? new Map()
     })
   }
 
@@ -89,6 +92,10 @@ export class KafkaServer {
     if (this.state !== 'new') throw new Error(`cannot start a broker that is ${this.state}`)
     this.state = 'starting'
     this.logger.info({ nodeId: this.config.nodeId, logDirs: this.config.logDirs }, 'starting broker')
+    // Keystores, truststores and JAAS users are read first, so a bad one stops the broker before it opens logs.
+    this.security = new Map(
+      this.config.listeners.map((l) => [l.listenerName, listenerSecurity(this.config, l)])
+    )
     for (const c of this.components) {
       await c.startup()
       this.started.push(c)

@@ -2,12 +2,20 @@
  * Accepts TCP connections on each configured listener and hands every socket to a KafkaConnection.
  * Kafka's SocketServer has acceptor and processor threads; on Node one event loop does both, so this class only
  * owns the listening sockets and the set of live connections. Methods run on the event loop.
+ * SSL and SASL_SSL listeners accept TLS (a connection exists once its handshake is done); SASL listeners put
+ * an authenticator from src/security in front of the request pipeline.
  */
 
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net'
+import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
 import type { BrokerBufferPools } from '../common/buffer-pool.js'
 import type { Logger } from '../common/logger.js'
 import type { EndPoint } from '../config/end-point.js'
+import { ConnectionAuthenticator } from '../security/connection-authenticator.js'
+import { ANONYMOUS, type KafkaPrincipal } from '../security/kafka-principal.js'
+import type { ListenerSecurity } from '../security/listener-security.js'
+import { sslPeerPrincipal } from '../security/ssl/ssl-peer-principal.js'
+import { authenticatedProcessor } from './authenticated-processor.js'
 import { type ConnectionLimits, KafkaConnection, type RequestProcessor } from './kafka-connection.js'
 
 const READ_BUFFER_BYTES = 256 * 1024
@@ -19,6 +27,8 @@ export interface SocketServerOptions {
   readonly logger: Logger
   /** Shared by every connection, and with the fetch path that leases from `fetchReads`. */
   readonly pools: BrokerBufferPools
+  /** Each listener's security, by listener name; a listener without an entry is PLAINTEXT. */
+  readonly security?: () => ReadonlyMap<string, ListenerSecurity>
 }
 
 export class SocketServer {
@@ -44,10 +54,12 @@ export class SocketServer {
   }
 
   async startup(): Promise<void> {
+    const securities = this.options.security?.() ?? new Map<string, ListenerSecurity>()
     for (const endPoint of this.options.listeners) {
-      const server = createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (socket) =>
-        this.accept(socket, endPoint.listenerName)
-      )
+      const security = securities.get(endPoint.listenerName)
+      const server = security?.tls
+        ? this.tlsServer(security)
+        : this.tcpServer(endPoint.listenerName, security)
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject)
         // An empty host binds every interface, as in Kafka.
@@ -67,18 +79,71 @@ export class SocketServer {
     }
   }
 
-  private accept(socket: Socket, listenerName: string): void {
+  private tcpServer(listenerName: string, security: ListenerSecurity | undefined): Server {
+    return createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (socket) =>
+      this.accept(socket, listenerName, security, ANONYMOUS)
+    )
+  }
+
+  /** A TLS listener; bytes that are not a TLS handshake (a plaintext client) only cost that one socket. */
+  private tlsServer(security: ListenerSecurity): Server {
+    const server = createTlsServer({ ...security.tls!.options, allowHalfOpen: true, noDelay: true })
+    server.on('secureConnection', (socket: TLSSocket) => {
+      let principal: KafkaPrincipal
+      try {
+        principal = sslPeerPrincipal(socket, security.principalMapper)
+      } catch (err) {
+        this.options.logger.warn(
+          {
+            clientAddress: socket.remoteAddress,
+            listener: security.listenerName,
+            reason: (err as Error).message
+          },
+          'failed authentication'
+        )
+        socket.destroy()
+        return
+      }
+      this.accept(socket, security.listenerName, security, principal)
+    })
+    server.on('tlsClientError', (err, socket) =>
+      this.options.logger.debug(
+        { clientAddress: socket.remoteAddress, listener: security.listenerName, reason: err.message },
+        'TLS handshake failed'
+      )
+    )
+    return server
+  }
+
+  private accept(
+    socket: Socket,
+    listenerName: string,
+    security: ListenerSecurity | undefined,
+    tlsPrincipal: KafkaPrincipal
+  ): void {
     const clientAddress = socket.remoteAddress ?? 'unknown'
     const clientPort = socket.remotePort ?? 0
     const connectionId = `${socket.localAddress}:${socket.localPort}-${clientAddress}:${clientPort}-${this.nextConnectionIndex++}`
-    const connection = new KafkaConnection(
+    let processor = this.options.processor
+    let principal = (): KafkaPrincipal | null => tlsPrincipal
+    if (security?.saslMechanisms) {
+      const authenticator = new ConnectionAuthenticator(
+        security,
+        { connectionId, clientAddress, close: () => void connection.close(), logger: this.options.logger },
+        tlsPrincipal
+      )
+      processor = authenticatedProcessor(authenticator, this.options.processor)
+      principal = () => authenticator.principal
+    }
+    const connection: KafkaConnection = new KafkaConnection(
       socket,
-      { connectionId, listenerName, clientAddress, clientPort },
-      this.options.processor,
+      { connectionId, listenerName, clientAddress, clientPort, principal },
+      processor,
       this.options.limits,
       this.options.logger,
       this.options.pools,
-      this.readBuffer
+      // TLS sockets decrypt into their own buffers; only plain TCP sockets read into the shared one.
+      security?.tls ? undefined : this.readBuffer
     )
     this.connections.add(connection)
     this.options.logger.debug({ connectionId }, 'connection accepted')

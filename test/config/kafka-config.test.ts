@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { describe, it } from 'node:test'
 import { ConfigError } from '../../src/config/config-error.js'
 import { KafkaConfig } from '../../src/config/kafka-config.js'
+import * as securityKeys from '../../src/config/security-config-keys.js'
 
 const config = (pairs: Record<string, string> = {}) => new KafkaConfig(new Map(Object.entries(pairs)))
 
@@ -114,7 +115,15 @@ describe('KafkaConfig', () => {
     assertConfigError({ 'log.cleaner.min.cleanable.ratio': '2' }, /must be a number between 0 and 1/)
     assertConfigError({ 'compression.type': 'brotli' }, /compression\.type: must be one of/)
     assertConfigError({ listeners: 'localhost:9092' }, /listeners: .*NAME:\/\/host:port/)
-    assertConfigError({ listeners: 'SSL://:9093' }, /only PLAINTEXT/)
+    assertConfigError({ 'listener.security.protocol.map': 'PLAINTEXT:TLS' }, /TLS is not a security protocol/)
+    assertConfigError(
+      { listeners: 'PLAINTEXT://:9092', 'advertised.listeners': 'SSL://h:9093' },
+      /advertised.listeners: listener SSL is not one of the names in listeners/
+    )
+    assertConfigError(
+      { listeners: 'PLAINTEXT://:9092', 'inter.broker.listener.name': 'INTERNAL' },
+      /inter.broker.listener.name: must be a listener name defined in advertised.listeners/
+    )
     assertConfigError({ listeners: 'PLAINTEXT://a:70000' }, /port 70000/)
     assertConfigError({ listeners: 'PLAINTEXT://a:1,PLAINTEXT://b:2' }, /more than once/)
     assertConfigError(
@@ -140,5 +149,78 @@ describe('KafkaConfig', () => {
     assert.equal(c.getNumber('log.index.interval.bytes'), 100)
     assert.equal(c.get('log.retention.minutes'), null)
     assert.throws(() => c.get('no.such.key'), ConfigError)
+  })
+})
+
+describe('KafkaConfig security keys', () => {
+  it('rejects a bad ssl.client.auth naming the key and the allowed values, globally and per listener', () => {
+    assertConfigError(
+      { 'ssl.client.auth': 'always' },
+      /Invalid value always for configuration ssl.client.auth: must be one of \[none, requested, required\]/
+    )
+    assertConfigError(
+      { 'listener.name.ssl.ssl.client.auth': 'sometimes' },
+      /configuration listener.name.ssl.ssl.client.auth: must be one of \[none, requested, required\]/
+    )
+    assertConfigError(
+      { 'ssl.enabled.protocols': 'TLSv1.2,SSLv3' },
+      /ssl.enabled.protocols: .*TLSv1.2, TLSv1.3/
+    )
+  })
+
+  it('reads listener.name.<listener>. overrides over the broker-wide value (lower-case listener names)', () => {
+    const c = config({
+      listeners: 'PLAINTEXT://:9092,SSL://:9093,SASL_SSL://:9094',
+      'ssl.client.auth': 'requested',
+      'listener.name.ssl.ssl.client.auth': 'required',
+      'sasl.enabled.mechanisms': 'PLAIN',
+      'listener.name.sasl_ssl.plain.sasl.jaas.config': 'M required;',
+      'sasl.jaas.config': 'G required;'
+    })
+    assert.deepEqual(
+      c.listeners.map((l) => [l.listenerName, l.securityProtocol]),
+      [
+        ['PLAINTEXT', 'PLAINTEXT'],
+        ['SSL', 'SSL'],
+        ['SASL_SSL', 'SASL_SSL']
+      ]
+    )
+    assert.equal(c.forListener('SSL', 'ssl.client.auth'), 'required')
+    assert.equal(c.forListener('SASL_SSL', 'ssl.client.auth'), 'requested')
+    assert.equal(c.forListener('SASL_SSL', 'plain.sasl.jaas.config'), 'M required;')
+    assert.equal(c.forListener('SASL_SSL', 'scram-sha-256.sasl.jaas.config'), 'G required;')
+    assert.deepEqual(c.forListener('SASL_SSL', 'sasl.enabled.mechanisms'), ['PLAIN'])
+    assert.deepEqual(c.unknownKeys, [])
+    assert.equal(c.interBrokerListenerName, 'PLAINTEXT')
+  })
+
+  it('picks the inter-broker listener by name or by security protocol, never both', () => {
+    const listeners = 'INTERNAL://:9092,SSL://:9093'
+    const map = 'INTERNAL:PLAINTEXT,SSL:SSL'
+    const base = { listeners, 'listener.security.protocol.map': map }
+    assert.equal(
+      config({ ...base, 'inter.broker.listener.name': 'internal' }).interBrokerListenerName,
+      'INTERNAL'
+    )
+    assert.equal(config({ ...base, 'security.inter.broker.protocol': 'SSL' }).interBrokerListenerName, 'SSL')
+    assert.equal(config(base).interBrokerListenerName, 'INTERNAL')
+    assertConfigError(
+      { ...base, 'inter.broker.listener.name': 'SSL', 'security.inter.broker.protocol': 'SSL' },
+      /only one of inter.broker.listener.name and security.inter.broker.protocol/
+    )
+  })
+
+  it('marks secrets as password keys', () => {
+    const c = config({ 'ssl.keystore.password': 'pw', 'sasl.jaas.config': 'M required;' })
+    assert.equal(c.getString('ssl.keystore.password'), 'pw')
+    const { SECURITY_CONFIG_KEYS } = securityKeys
+    for (const name of [
+      'ssl.keystore.password',
+      'ssl.key.password',
+      'ssl.keystore.key',
+      'sasl.jaas.config'
+    ]) {
+      assert.equal(SECURITY_CONFIG_KEYS.find((k) => k.name === name)?.type, 'password', name)
+    }
   })
 })

@@ -84,6 +84,14 @@ export class BrokerProcess {
     return line.port
   }
 
+  /** The bound port of the named listener, from its `listening` log line. */
+  portOf(listenerName: string): number {
+    const line = this.logs.find((l) => l.msg === 'listening' && l.listener === listenerName)
+    if (!line || typeof line.port !== 'number')
+      throw new Error(`broker has not logged listener ${listenerName}`)
+    return line.port
+  }
+
   get bootstrap(): string {
     return `127.0.0.1:${this.port}`
   }

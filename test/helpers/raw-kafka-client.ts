@@ -28,6 +28,11 @@ export class RawKafkaClient {
     })
   }
 
+  /** Over a socket that is already connected (a TLS socket, for one). */
+  static over(socket: Socket): RawKafkaClient {
+    return new RawKafkaClient(socket)
+  }
+
   static connect(port: number, host = '127.0.0.1'): Promise<RawKafkaClient> {
     return new Promise((resolve, reject) => {
       const socket = connect({ port, host }, () => {

@@ -39,7 +39,8 @@ export interface StoredBroker {
   readonly host: string
   readonly port: number
   readonly rack: string | null
-  readonly listeners: readonly BrokerEndpoint[]
+  /** Absent in registrations written before every listener was registered (see registeredListeners). */
+  readonly listeners?: readonly BrokerEndpoint[]
 }
 
 export interface StoredTopic {

@@ -8,6 +8,7 @@ import type {
   TopicId,
   TopicRegistration
 } from '../metadata-store.js'
+import { registeredListeners } from '../metadata-store.js'
 import {
   decodeJson,
   parseKey,
@@ -191,7 +192,7 @@ function brokerOf(kv: IKeyValue): BrokerRegistration {
     host: stored.host,
     port: stored.port,
     rack: stored.rack,
-    listeners: stored.listeners,
+    listeners: registeredListeners(stored),
     brokerEpoch: BigInt(kv.mod_revision),
     fenced: false
   }

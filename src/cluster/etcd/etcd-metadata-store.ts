@@ -139,12 +139,13 @@ export class EtcdMetadataStore implements MetadataStore {
     const leaseId = this.leaseIdValue
     if (leaseId === null)
       throw new KafkaError(ErrorCode.BROKER_NOT_AVAILABLE, 'The etcd session is not established.')
+    const listeners = request.listeners.map((l) => ({ ...l }))
     const stored: StoredBroker = {
       nodeId: request.nodeId,
       host: request.host,
       port: request.port,
       rack: request.rack,
-      listeners: request.listeners.map((l) => ({ ...l }))
+      listeners
     }
     return this.write(false, async () => {
       const live = await this.get(liveKey(request.nodeId))
@@ -162,7 +163,7 @@ export class EtcdMetadataStore implements MetadataStore {
           this.kv.put(brokerKey(request.nodeId)).value(encodeJson(stored)),
           this.kv.put(liveKey(request.nodeId)).value(String(request.nodeId)).lease(leaseId)
         ],
-        result: (revision) => ({ ...stored, brokerEpoch: revision, fenced: false })
+        result: (revision) => ({ ...stored, listeners, brokerEpoch: revision, fenced: false })
       }
     })
   }

@@ -9,6 +9,7 @@ import {
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 import { ALL_CLUSTER_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED, type HandlerDeps } from './handler-deps.js'
+import { listenerEndPoint } from './listener-endpoint.js'
 
 const BROKERS_ENDPOINT = 1
 
@@ -19,7 +20,7 @@ export function createDescribeClusterHandler(
     api: DescribeClusterApi,
     minVersion: 0,
     maxVersion: 1,
-    handle(request: DescribeClusterRequest, _ctx: RequestContext): DescribeClusterResponse {
+    handle(request: DescribeClusterRequest, ctx: RequestContext): DescribeClusterResponse {
       const endpointType = request.endpointType ?? BROKERS_ENDPOINT
       const base = {
         throttleTimeMs: 0,
@@ -39,10 +40,11 @@ export function createDescribeClusterHandler(
           brokers: []
         }
       }
-      const brokers = deps.metadataCache.liveBrokers().map((b) => {
-        // This broker answers with its bound endpoint, which may differ from a registered port 0.
-        const local = b.nodeId === deps.config.nodeId ? deps.advertisedEndPoints()[0] : undefined
-        return { brokerId: b.nodeId, host: local?.host || b.host, port: local?.port ?? b.port, rack: b.rack }
+      // Endpoints of the client's listener; brokers without it are left out, as Kafka does.
+      const brokers = deps.metadataCache.liveBrokers().flatMap((b) => {
+        const listener = ctx.connection.listenerName
+        const e = listenerEndPoint(b, listener, deps.config.nodeId, deps.advertisedEndPoints)
+        return e ? [{ brokerId: b.nodeId, host: e.host, port: e.port, rack: b.rack }] : []
       })
       return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, brokers }
     }

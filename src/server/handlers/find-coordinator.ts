@@ -21,14 +21,28 @@ import type { ApiHandler } from '../api-registry.js'
 
 const BATCHED_VERSION = 4
 
+/**
+ * The coordinator's host and port on the client's listener; undefined when that broker lacks the listener,
+ * which Kafka answers with COORDINATOR_NOT_AVAILABLE. Without it the lookup's own address is used.
+ */
+export type CoordinatorEndPoint = (
+  nodeId: number,
+  listenerName: string
+) => { readonly host: string; readonly port: number } | undefined
+
 export function createFindCoordinatorHandler(
-  lookup: CoordinatorLookup
+  lookup: CoordinatorLookup,
+  endPointOn?: CoordinatorEndPoint
 ): ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse> {
-  const find = (keyType: number, key: string): FindCoordinatorResponseCoordinator => {
+  const find = (keyType: number, key: string, listenerName: string): FindCoordinatorResponseCoordinator => {
     let found: CoordinatorNode | number
     if (keyType !== GROUP_KEY_TYPE && keyType !== TRANSACTION_KEY_TYPE) found = ErrorCode.INVALID_REQUEST
     else if (keyType === TRANSACTION_KEY_TYPE && key === '') found = ErrorCode.INVALID_REQUEST
     else found = lookup(keyType, key)
+    if (typeof found !== 'number' && endPointOn) {
+      const e = endPointOn(found.nodeId, listenerName)
+      found = e ? { nodeId: found.nodeId, host: e.host, port: e.port } : ErrorCode.COORDINATOR_NOT_AVAILABLE
+    }
     if (typeof found === 'number') {
       return { key, nodeId: -1, host: '', port: -1, errorCode: found, errorMessage: errorInfo(found).message }
     }
@@ -43,10 +57,12 @@ export function createFindCoordinatorHandler(
       if (ctx.apiVersion >= BATCHED_VERSION) {
         return {
           throttleTimeMs: 0,
-          coordinators: (request.coordinatorKeys ?? []).map((k) => find(keyType, k))
+          coordinators: (request.coordinatorKeys ?? []).map((k) =>
+            find(keyType, k, ctx.connection.listenerName)
+          )
         }
       }
-      const c = find(keyType, request.key ?? '')
+      const c = find(keyType, request.key ?? '', ctx.connection.listenerName)
       return {
         throttleTimeMs: 0,
         errorCode: c.errorCode,

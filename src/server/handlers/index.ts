@@ -6,7 +6,9 @@
 
 import type { ApiHandler } from '../api-registry.js'
 import { apiVersionsHandler } from './api-versions.js'
+import { saslAuthenticateHandler } from './sasl-authenticate.js'
+import { saslHandshakeHandler } from './sasl-handshake.js'
 
 export function defaultHandlers(): ApiHandler[] {
-  return [apiVersionsHandler]
+  return [apiVersionsHandler, saslHandshakeHandler, saslAuthenticateHandler] as ApiHandler[]
 }

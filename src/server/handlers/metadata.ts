@@ -23,27 +23,33 @@ import {
   AUTHORIZED_OPERATIONS_OMITTED,
   type HandlerDeps
 } from './handler-deps.js'
+import { listenerEndPoint } from './listener-endpoint.js'
 
 const ZERO_UUID = 'AAAAAAAAAAAAAAAAAAAAAA'
 
 export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataRequest, MetadataResponse> {
-  const brokers = (): MetadataResponseMetadataResponseBroker[] =>
-    deps.metadataCache.liveBrokers().map((b) => {
-      // The local broker answers with its bound endpoint, which may differ from the registered port 0.
-      const local = b.nodeId === deps.config.nodeId ? deps.advertisedEndPoints()[0] : undefined
-      return { nodeId: b.nodeId, host: local?.host ?? b.host, port: local?.port ?? b.port, rack: b.rack }
+  /** Live brokers with an endpoint on the client's listener; the others are left out, as Kafka does. */
+  const brokers = (listenerName: string): MetadataResponseMetadataResponseBroker[] =>
+    deps.metadataCache.liveBrokers().flatMap((b) => {
+      const e = listenerEndPoint(b, listenerName, deps.config.nodeId, deps.advertisedEndPoints)
+      return e ? [{ nodeId: b.nodeId, host: e.host, port: e.port, rack: b.rack }] : []
     })
 
   const describe = (
     topic: TopicRegistration,
-    includeOps: boolean
+    includeOps: boolean,
+    reachable: ReadonlySet<number>
   ): MetadataResponseMetadataResponseTopic => ({
     errorCode: ErrorCode.NONE,
     name: topic.name,
     topicId: topic.topicId,
     isInternal: isInternalTopic(topic.name),
     partitions: topic.partitions.map((p) => ({
-      errorCode: p.leader === -1 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+      // A live leader without the client's listener is as good as none to this client (Kafka's answer).
+      errorCode:
+        p.leader === -1 || (!reachable.has(p.leader) && deps.metadataCache.isBrokerLive(p.leader))
+          ? ErrorCode.LEADER_NOT_AVAILABLE
+          : ErrorCode.NONE,
       partitionIndex: p.partitionIndex,
       leaderId: p.leader,
       leaderEpoch: p.leaderEpoch,
@@ -74,11 +80,13 @@ export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataReq
     async handle(request: MetadataRequest, ctx: RequestContext): Promise<MetadataResponse> {
       const version = ctx.apiVersion
       const includeOps = request.includeTopicAuthorizedOperations === true
+      const listed = brokers(ctx.connection.listenerName)
+      const reachable = new Set(listed.map((b) => b.nodeId))
       // v0 asks for every topic with an empty list; v1+ with null.
       const all = request.topics === null || (version === 0 && request.topics.length === 0)
       const topics: MetadataResponseMetadataResponseTopic[] = []
       if (all) {
-        for (const t of deps.metadataCache.topics()) topics.push(describe(t, includeOps))
+        for (const t of deps.metadataCache.topics()) topics.push(describe(t, includeOps, reachable))
       } else {
         const autoCreate =
           deps.config.autoCreateTopicsEnable && (version < 4 || request.allowAutoTopicCreation !== false)
@@ -87,13 +95,15 @@ export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataReq
             const byId =
               requested.topicId === undefined ? undefined : deps.metadataCache.topicById(requested.topicId)
             topics.push(
-              byId ? describe(byId, includeOps) : failed(null, ErrorCode.UNKNOWN_TOPIC_ID, requested.topicId)
+              byId
+                ? describe(byId, includeOps, reachable)
+                : failed(null, ErrorCode.UNKNOWN_TOPIC_ID, requested.topicId)
             )
             continue
           }
           const existing = deps.metadataCache.topicByName(requested.name)
           if (existing) {
-            topics.push(describe(existing, includeOps))
+            topics.push(describe(existing, includeOps, reachable))
             continue
           }
           topics.push(await autoCreateTopic(requested.name, autoCreate))
@@ -101,7 +111,7 @@ export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataReq
       }
       return {
         throttleTimeMs: 0,
-        brokers: brokers(),
+        brokers: listed,
         clusterId: deps.metadataCache.clusterId,
         controllerId: deps.controllerChannel.controllerId(),
         topics,
@@ -134,7 +144,9 @@ export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataReq
         }
         const created = deps.metadataCache.topicByName(name)
         // Kafka answers LEADER_NOT_AVAILABLE while a topic is being created; clients retry.
-        return created ? describe(created, includeOps) : failed(name, ErrorCode.LEADER_NOT_AVAILABLE)
+        return created
+          ? describe(created, includeOps, reachable)
+          : failed(name, ErrorCode.LEADER_NOT_AVAILABLE)
       }
     }
   }

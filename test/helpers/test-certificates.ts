@@ -1,0 +1,114 @@
+/**
+ * Test kit: a throwaway CA, a broker certificate for 127.0.0.1/localhost and a client certificate, made with
+ * the openssl CLI in a temporary directory. Files: ca.pem, server.pem (key + chain, a PEM keystore),
+ * server.p12 (PKCS12, password `changeit`), server-cert.pem, server-key.pem, and client certificates
+ * <name>-cert.pem / <name>-key.pem for alice (CN=alice,OU=clients,O=Samsa Tests,C=US) and mallory
+ * (CN=mallory,OU=outsiders,O=Samsa Tests,C=US).
+ */
+
+import { execFileSync } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+export const OPENSSL = '/usr/bin/openssl'
+export const opensslAvailable = existsSync(OPENSSL)
+export const P12_PASSWORD = 'changeit'
+
+export interface TestCertificates {
+  readonly dir: string
+  readonly path: (name: string) => string
+  readonly text: (name: string) => Promise<string>
+  cleanup(): Promise<void>
+}
+
+function openssl(dir: string, args: string[]): void {
+  execFileSync(OPENSSL, args, { cwd: dir, stdio: 'pipe' })
+}
+
+/** A key and a certificate signed by the CA, with the extensions in `<name>.ext`. */
+function issue(dir: string, name: string, subject: string): void {
+  openssl(dir, [
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    `${name}-key.pem`,
+    '-out',
+    `${name}.csr`,
+    '-subj',
+    subject
+  ])
+  openssl(dir, [
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca-key.pem',
+    '-CAcreateserial',
+    '-out',
+    `${name}-cert.pem`,
+    '-days',
+    '2',
+    '-extfile',
+    `${name}.ext`
+  ])
+}
+
+export async function createTestCertificates(): Promise<TestCertificates> {
+  const dir = await mkdtemp(join(tmpdir(), 'samsa-certs-'))
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca-key.pem',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/CN=Samsa Test CA'
+  ])
+  await writeFile(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n')
+  issue(dir, 'server', '/O=Samsa/CN=localhost')
+  for (const [name, ou] of [
+    ['alice', 'clients'],
+    ['mallory', 'outsiders']
+  ] as const) {
+    await writeFile(join(dir, `${name}.ext`), 'extendedKeyUsage=clientAuth\n')
+    issue(dir, name, `/C=US/O=Samsa Tests/OU=${ou}/CN=${name}`)
+  }
+  const read = (n: string) => readFile(join(dir, n), 'utf8')
+  await writeFile(
+    join(dir, 'server.pem'),
+    `${await read('server-key.pem')}${await read('server-cert.pem')}${await read('ca.pem')}`
+  )
+  openssl(dir, [
+    'pkcs12',
+    '-export',
+    '-inkey',
+    'server-key.pem',
+    '-in',
+    'server-cert.pem',
+    '-certfile',
+    'ca.pem',
+    '-out',
+    'server.p12',
+    '-passout',
+    `pass:${P12_PASSWORD}`
+  ])
+  return {
+    dir,
+    path: (name) => join(dir, name),
+    text: read,
+    cleanup: () => rm(dir, { recursive: true, force: true })
+  }
+}
