@@ -7,16 +7,38 @@
 import { ConfigError } from '../../config/config-error.js'
 import type { KafkaConfig } from '../../config/kafka-config.js'
 import { type JaasLoginModule, parseJaasConfig } from '../jaas-config.js'
+import { OAUTHBEARER_LOGIN_MODULE, oauthBearerListenerFactory } from './oauthbearer/oauthbearer-config.js'
+import { OAUTHBEARER_MECHANISM } from './oauthbearer/oauthbearer-sasl-server.js'
 import { PLAIN_LOGIN_MODULE, PLAIN_MECHANISM, plainSaslServerFactory } from './plain-sasl-server.js'
 import type { SaslServerFactory } from './sasl-server.js'
 
+/** What a mechanism may read besides its JAAS entry: the listener's other settings. */
+interface MechanismContext {
+  readonly config: KafkaConfig
+  readonly listener: string
+  /** The key the JAAS entry came from, for errors. */
+  readonly jaasKey: string
+}
+
 interface MechanismModule {
   readonly loginModule: string
-  readonly factory: (jaas: JaasLoginModule) => SaslServerFactory
+  readonly factory: (jaas: JaasLoginModule, ctx: MechanismContext) => SaslServerFactory
+}
+
+/** OAUTHBEARER's settings are read per listener and mechanism (`listener.name.<l>.oauthbearer.<key>`). */
+function oauthBearerFactory(jaas: JaasLoginModule, ctx: MechanismContext): SaslServerFactory {
+  const prefix = `${OAUTHBEARER_MECHANISM.toLowerCase()}.`
+  return oauthBearerListenerFactory({
+    listenerName: ctx.listener,
+    get: (key) => ctx.config.forListener(ctx.listener, prefix + key),
+    jaasOptions: jaas.options,
+    jaasKey: ctx.jaasKey
+  })
 }
 
 const MECHANISMS: ReadonlyMap<string, MechanismModule> = new Map([
-  [PLAIN_MECHANISM, { loginModule: PLAIN_LOGIN_MODULE, factory: plainSaslServerFactory }]
+  [PLAIN_MECHANISM, { loginModule: PLAIN_LOGIN_MODULE, factory: plainSaslServerFactory }],
+  [OAUTHBEARER_MECHANISM, { loginModule: OAUTHBEARER_LOGIN_MODULE, factory: oauthBearerFactory }]
 ])
 
 function prefixedKey(config: KafkaConfig, listener: string, key: string): string {
@@ -65,7 +87,7 @@ export function saslServerFactories(config: KafkaConfig, listener: string): Map<
         `mechanism ${mechanism} needs login module ${module.loginModule}`
       )
     }
-    factories.set(mechanism, module.factory(jaas))
+    factories.set(mechanism, module.factory(jaas, { config, listener, jaasKey: shownKey }))
   }
   return factories
 }
