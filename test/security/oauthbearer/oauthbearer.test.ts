@@ -182,6 +182,8 @@ describe('OAUTHBEARER with a JWKS file (KIP-768)', () => {
     assert.equal(result.principal, 'svc-orders')
     assertRejected(await authenticate(custom, await signedToken(rsa, { client_id: undefined })))
     assertRejected(await authenticate(custom, await signedToken(rsa, { client_id: 'x', scp: 42 })))
+    assertRejected(await authenticate(custom, await signedToken(rsa, { client_id: 'x', scp: ['a', ' '] })))
+    assert.equal((await authenticate(custom, await signedToken(rsa, { client_id: 'x', scp: 'a b' }))).ok, true)
   })
 
   it('takes listener.name.<l>.oauthbearer. and listener.name.<l>. settings before the broker-wide ones', async () => {

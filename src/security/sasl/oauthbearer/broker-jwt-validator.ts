@@ -4,7 +4,7 @@
  * of the JWKS; `exp` and `iat` are required; `exp` and `nbf` are checked with `clock.skew.seconds` of
  * tolerance; the issuer must equal `expected.issuer` and the audience contain one of `expected.audience` when
  * those are set; the subject claim (`sub.claim.name`) must be a non-blank string and becomes the principal.
- * The scope claim (`scope.claim.name`), when present, must be a string or a list of non-blank strings.
+ * The scope claim (`scope.claim.name`), when present, must be a non-blank string or a list of them.
  * All cryptography is jose's.
  */
 
@@ -53,13 +53,11 @@ export class BrokerJwtValidator implements OAuthBearerValidator {
     if (typeof sub !== 'string' || sub.trim() === '') {
       fail(`The ${this.options.subClaimName} claim is missing or not a non-blank string`)
     }
+    // Kafka reads a string scope as one element and a list as several; each must be a non-blank string.
     const scope = payload[this.options.scopeClaimName]
-    if (
-      scope !== undefined &&
-      typeof scope !== 'string' &&
-      !(Array.isArray(scope) && scope.every((s) => typeof s === 'string' && s.trim() !== ''))
-    ) {
-      fail(`The ${this.options.scopeClaimName} claim is not a string or a list of non-blank strings`)
+    const elements = scope === undefined ? [] : Array.isArray(scope) ? scope : [scope]
+    if (!elements.every((s) => typeof s === 'string' && s.trim() !== '')) {
+      fail(`The ${this.options.scopeClaimName} claim is not a non-blank string or a list of them`)
     }
     const expMs = (payload.exp as number) * 1000
     const lifetimeMs = Math.round(expMs - nowMs)
