@@ -6,6 +6,7 @@ import { createLogger, LOG_LEVELS, type LogLevel } from '../common/logger.js'
 import { ConfigError } from '../config/config-error.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import { loadKafkaConfig } from '../config/load-config.js'
+import { listenerSecurity } from '../security/listener-security.js'
 
 export const BROKER_USAGE = `Usage: samsa broker [server.properties] [--override key=value ...] [--log-level level]
 
@@ -49,6 +50,8 @@ export async function runBroker(argv: readonly string[]): Promise<number> {
   let config: KafkaConfig
   try {
     config = await loadKafkaConfig(propertiesPath, overrides)
+    // Keystores, truststores and JAAS configurations are checked now, so their errors read like any other.
+    for (const listener of config.listeners) listenerSecurity(config, listener)
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
     process.stderr.write(`samsa broker: ${err.message}\n`)

@@ -192,6 +192,15 @@ export class ConnectionAuthenticator {
     this.mechanism = exchange.mechanism
     this.principalValue = principal
     this.expiresAt = this.sessionExpiry(exchange.server)
+    this.ctx.logger.debug(
+      {
+        connectionId: this.ctx.connectionId,
+        principal: formatPrincipal(principal),
+        mechanism: exchange.mechanism,
+        reauthentication: previous !== null
+      },
+      'authenticated'
+    )
     return challenge
   }
 

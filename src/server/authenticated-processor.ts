@@ -3,6 +3,7 @@
  * sees a request before the connection has authenticated.
  */
 
+import { UnsupportedApiVersionError } from '../protocol/decode-error.js'
 import {
   AuthenticationCloseError,
   type ConnectionAuthenticator
@@ -23,7 +24,9 @@ export function authenticatedProcessor(
       return authenticator
         .process(payload, (p) => pipeline.process(p, connection))
         .catch((err: unknown) => {
-          throw err instanceof AuthenticationCloseError ? new CloseConnectionError(err.message) : err
+          // Kafka closes a connection whose SASL request it cannot parse, as for any unknown version.
+          const close = err instanceof AuthenticationCloseError || err instanceof UnsupportedApiVersionError
+          throw close ? new CloseConnectionError((err as Error).message) : err
         })
     }
   }

@@ -91,7 +91,8 @@ export class SocketServer {
     server.on('secureConnection', (socket: TLSSocket) => {
       let principal: KafkaPrincipal
       try {
-        principal = sslPeerPrincipal(socket, security.principalMapper)
+        const mapper = security.saslMechanisms === null ? security.principalMapper : null
+        principal = sslPeerPrincipal(socket, mapper)
       } catch (err) {
         this.options.logger.warn(
           {

@@ -29,6 +29,15 @@ describe('samsa CLI', () => {
     }
   })
 
+  it('exits 1 on a TLS listener without a keystore, naming the key', async () => {
+    const r = await runCli(['broker', '--override', 'listeners=PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0'])
+    assert.equal(r.code, 1)
+    assert.match(
+      r.stderr,
+      /configuration ssl\.keystore\.location: listener SSL uses TLS and needs a keystore/
+    )
+  })
+
   it('exits 1 on a missing properties file, an unknown command or a bad option', async () => {
     assert.equal((await runCli(['broker', '/nonexistent/server.properties'])).code, 1)
     assert.equal((await runCli(['frobnicate'])).code, 1)

@@ -209,3 +209,27 @@ test('SIGKILL in the middle of a stream of writes leaves a loadable store with a
   assert.equal(image.version, BigInt(names.size))
   await store.close()
 })
+
+test('a registration written before brokers registered every listener reads as its one PLAINTEXT endpoint', async () => {
+  const dir = fresh()
+  const store = await FileMetadataStore.open({ logDirs: [dir], nodeId: 1 })
+  const endpoints = [
+    { name: 'PLAINTEXT', host: 'a', port: 9092, securityProtocol: 0 },
+    { name: 'SASL_SSL', host: 'a', port: 9094, securityProtocol: 3 }
+  ]
+  await store.registerBroker({ ...broker, nodeId: 2, host: 'a', port: 9092, listeners: endpoints })
+  await store.registerBroker(broker)
+  await store.close()
+  const file = join(dir, METADATA_DIR, METADATA_FILE)
+  const stored = JSON.parse(await readFile(file, 'utf8')) as { brokers: Record<string, unknown>[] }
+  // The old format: host and port only.
+  for (const b of stored.brokers) if (b.nodeId === 1) delete b.listeners
+  await writeFile(file, JSON.stringify(stored))
+  const reopened = await FileMetadataStore.open({ logDirs: [dir], nodeId: 1 })
+  const brokers = (await reopened.image()).brokers
+  assert.deepEqual(brokers.get(1)?.listeners, [
+    { name: 'PLAINTEXT', host: 'localhost', port: 9092, securityProtocol: 0 }
+  ])
+  assert.deepEqual(brokers.get(2)?.listeners, endpoints)
+  await reopened.close()
+})

@@ -3,7 +3,8 @@
  * the openssl CLI in a temporary directory. Files: ca.pem, server.pem (key + chain, a PEM keystore),
  * server.p12 (PKCS12, password `changeit`), server-cert.pem, server-key.pem, and client certificates
  * <name>-cert.pem / <name>-key.pem for alice (CN=alice,OU=clients,O=Samsa Tests,C=US) and mallory
- * (CN=mallory,OU=outsiders,O=Samsa Tests,C=US).
+ * (CN=mallory,OU=outsiders,O=Samsa Tests,C=US), and stranger-cert.pem / stranger-key.pem, self-signed
+ * (CN=stranger,OU=clients,O=Samsa Tests,C=US), which the CA does not vouch for.
  */
 
 import { execFileSync } from 'node:child_process'
@@ -86,6 +87,21 @@ export async function createTestCertificates(): Promise<TestCertificates> {
     await writeFile(join(dir, `${name}.ext`), 'extendedKeyUsage=clientAuth\n')
     issue(dir, name, `/C=US/O=Samsa Tests/OU=${ou}/CN=${name}`)
   }
+  openssl(dir, [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'stranger-key.pem',
+    '-out',
+    'stranger-cert.pem',
+    '-days',
+    '2',
+    '-subj',
+    '/C=US/O=Samsa Tests/OU=clients/CN=stranger'
+  ])
   const read = (n: string) => readFile(join(dir, n), 'utf8')
   await writeFile(
     join(dir, 'server.pem'),

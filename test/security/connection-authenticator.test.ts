@@ -129,6 +129,23 @@ describe('ConnectionAuthenticator', () => {
     assert.equal(c.closed(), 1)
   })
 
+  it('after SaslHandshake v0 takes raw tokens, and closes without an answer when one fails', async () => {
+    const ok = setup()
+    await ok.handshake('PLAIN', 0)
+    const challenge = await ok.send(Buffer.from('\u0000alice\u0000alice-secret'))
+    assert.deepEqual(Buffer.concat(challenge ?? []), Buffer.from([0, 0, 0, 0]))
+    assert.deepEqual(ok.auth.principal, { principalType: 'User', name: 'alice' })
+    await ok.send(metadata)
+    assert.deepEqual(ok.served, [3])
+
+    const bad = setup()
+    await bad.handshake('PLAIN', 0)
+    assert.equal(await bad.send(Buffer.from('\u0000alice\u0000nope')), null)
+    await assert.rejects(bad.send(metadata), AuthenticationCloseError)
+    await sleep(60)
+    assert.equal(bad.closed(), 1)
+  })
+
   it('gives PLAIN errors for malformed tokens and a foreign authorization id', async () => {
     for (const [token, message] of [
       ['alice\u0000alice-secret', /expected 3 tokens/],

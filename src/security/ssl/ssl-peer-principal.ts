@@ -21,7 +21,11 @@ export function distinguishedName(cert: X509Certificate): string {
   return cert.subject.split('\n').reverse().join(',')
 }
 
-export function sslPeerPrincipal(socket: TLSSocket, mapper: SslPrincipalMapper): KafkaPrincipal {
+/**
+ * `mapper` is null on SASL_SSL listeners, where SASL names the principal: a certificate is only verified there
+ * (Kafka does not map it).
+ */
+export function sslPeerPrincipal(socket: TLSSocket, mapper: SslPrincipalMapper | null): KafkaPrincipal {
   const peer = socket.getPeerCertificate()
   if (!peer?.raw) return ANONYMOUS
   // With ssl.client.auth=requested, Node lets an unverifiable certificate through the handshake; Java's
@@ -29,6 +33,7 @@ export function sslPeerPrincipal(socket: TLSSocket, mapper: SslPrincipalMapper):
   if (!socket.authorized) {
     throw new SslAuthenticationError(`client certificate not trusted: ${String(socket.authorizationError)}`)
   }
+  if (mapper === null) return ANONYMOUS
   const dn = distinguishedName(new X509Certificate(peer.raw))
   try {
     return userPrincipal(mapper.getName(dn))

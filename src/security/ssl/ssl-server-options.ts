@@ -126,7 +126,19 @@ export function sslListenerSettings(config: KafkaConfig, listener: string): SslL
       'must name a TLS version'
     )
   }
+  // Kafka's values are the standard (IANA) names, which Node's OpenSSL accepts as well as its own names.
   const ciphers = (config.forListener(listener, 'ssl.cipher.suites') as string[] | null) ?? []
+  if (ciphers.length > 0) {
+    try {
+      createSecureContext({ ciphers: ciphers.join(':') })
+    } catch (err) {
+      throw ConfigError.invalidValue(
+        keyName(config, listener, 'ssl.cipher.suites'),
+        ciphers.join(','),
+        `names no cipher suite this broker supports (${(err as Error).message})`
+      )
+    }
+  }
   const ca = truststore(config, listener)
   if (clientAuth !== 'none' && ca === undefined) {
     throw ConfigError.invalidValue(

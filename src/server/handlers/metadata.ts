@@ -44,19 +44,20 @@ export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataReq
     name: topic.name,
     topicId: topic.topicId,
     isInternal: isInternalTopic(topic.name),
-    partitions: topic.partitions.map((p) => ({
-      // A live leader without the client's listener is as good as none to this client (Kafka's answer).
-      errorCode:
-        p.leader === -1 || (!reachable.has(p.leader) && deps.metadataCache.isBrokerLive(p.leader))
-          ? ErrorCode.LEADER_NOT_AVAILABLE
-          : ErrorCode.NONE,
-      partitionIndex: p.partitionIndex,
-      leaderId: p.leader,
-      leaderEpoch: p.leaderEpoch,
-      replicaNodes: [...p.replicas],
-      isrNodes: [...p.isr],
-      offlineReplicas: p.replicas.filter((r) => !deps.metadataCache.isBrokerLive(r))
-    })),
+    partitions: topic.partitions.map((p) => {
+      // A live leader without the client's listener is no leader to this client: Kafka answers
+      // LEADER_NOT_AVAILABLE with no leader id.
+      const unreachable = !reachable.has(p.leader) && deps.metadataCache.isBrokerLive(p.leader)
+      return {
+        errorCode: p.leader === -1 || unreachable ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+        partitionIndex: p.partitionIndex,
+        leaderId: unreachable ? -1 : p.leader,
+        leaderEpoch: p.leaderEpoch,
+        replicaNodes: [...p.replicas],
+        isrNodes: [...p.isr],
+        offlineReplicas: p.replicas.filter((r) => !deps.metadataCache.isBrokerLive(r))
+      }
+    }),
     topicAuthorizedOperations: includeOps ? ALL_TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED
   })
 

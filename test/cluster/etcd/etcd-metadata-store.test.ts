@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Etcd3 } from 'etcd3'
-import { CONTROLLER_EPOCH_KEY, clusterPrefix } from '../../../src/cluster/etcd/etcd-keys.js'
+import { brokerKey, CONTROLLER_EPOCH_KEY, clusterPrefix } from '../../../src/cluster/etcd/etcd-keys.js'
 import type {
   EtcdMetadataStore,
   EtcdMetadataStoreOptions
@@ -279,3 +279,32 @@ test('after etcd crashes and restarts, the change stream resumes where it stoppe
   assert.deepEqual(cache.topicNames().sort(), ['after', 'before'])
   assert.equal(cache.partition('after', 0)?.partitionEpoch, 1)
 })
+
+test(
+  'a registration stored before brokers registered every listener reads as its one PLAINTEXT endpoint',
+  opts,
+  async () => {
+    const cluster = freshCluster()
+    const raw = new Etcd3({ hosts: [stores.etcd().endpoint] })
+    try {
+      // What an older broker wrote: host and port, no listeners.
+      await raw
+        .namespace(clusterPrefix(cluster))
+        .put(brokerKey(7))
+        .value(JSON.stringify({ nodeId: 7, host: 'old-host', port: 9092, rack: null }))
+    } finally {
+      raw.close()
+    }
+    const store = await controllerStore(cluster)
+    const endpoints = [
+      { name: 'PLAINTEXT', host: 'localhost', port: 9092, securityProtocol: 0 },
+      { name: 'SSL', host: 'localhost', port: 9093, securityProtocol: 1 }
+    ]
+    await store.registerBroker({ ...broker, listeners: endpoints })
+    const image = await store.image()
+    assert.deepEqual(image.brokers.get(7)?.listeners, [
+      { name: 'PLAINTEXT', host: 'old-host', port: 9092, securityProtocol: 0 }
+    ])
+    assert.deepEqual(image.brokers.get(1)?.listeners, endpoints)
+  }
+)

@@ -145,6 +145,20 @@ describe('TLS and SASL end to end', { skip }, () => {
     await admin.disconnect()
   })
 
+  it('refuses a client certificate the truststore does not vouch for, even with ssl.client.auth=requested', async () => {
+    const logsBefore = broker.logs.length
+    const socket = await tlsOpen(broker.portOf('SSL'), ca, {
+      cert: await certs.text('stranger-cert.pem'),
+      key: await certs.text('stranger-key.pem')
+    })
+    const raw = RawKafkaClient.over(socket)
+    assert.equal(await raw.waitForClose(5000), true)
+    const line = await broker.waitForLog(
+      (l) => l.msg === 'failed authentication' && broker.logs.indexOf(l) >= logsBefore
+    )
+    assert.match(String(line.reason), /client certificate not trusted/)
+  })
+
   it('closes a SASL connection that sends any other request before authenticating', async () => {
     const raw = RawKafkaClient.over(await tlsOpen(broker.portOf('SASL_SSL'), ca))
     // ApiVersions is allowed before authentication...
@@ -301,9 +315,11 @@ function tcpOpen(port: number) {
   })
 }
 
-function tlsOpen(port: number, ca: string) {
+function tlsOpen(port: number, ca: string, identity: { cert?: string; key?: string } = {}) {
   return new Promise<import('node:tls').TLSSocket>((resolve, reject) => {
-    const s = tlsConnect({ port, host: '127.0.0.1', ca: [ca], servername: 'localhost' }, () => resolve(s))
+    const s = tlsConnect({ port, host: '127.0.0.1', ca: [ca], servername: 'localhost', ...identity }, () =>
+      resolve(s)
+    )
     s.once('error', reject)
   })
 }

@@ -27,7 +27,9 @@ describe('DescribeConfigs, AlterConfigs and IncrementalAlterConfigs against a re
   }
 
   before(async () => {
-    broker = await BrokerProcess.start({ overrides: ['log.segment.bytes=2097152'] })
+    broker = await BrokerProcess.start({
+      overrides: ['log.segment.bytes=2097152', 'ssl.keystore.password=s3cret-pw']
+    })
     kafka = kafkajs(broker.bootstrap)
     admin = kafka.admin()
     await admin.connect()
@@ -132,6 +134,11 @@ describe('DescribeConfigs, AlterConfigs and IncrementalAlterConfigs against a re
     assert.equal(configs.get('num.partitions')?.configValue, '1')
     assert.equal(configs.get('num.partitions')?.configSource, DEFAULT_CONFIG)
     assert.equal(configs.get('num.partitions')?.readOnly, true)
+    // Passwords are described as set but never shown, and never logged.
+    assert.equal(configs.get('ssl.keystore.password')?.configValue, null)
+    assert.equal(configs.get('ssl.keystore.password')?.isSensitive, true)
+    assert.equal(configs.get('ssl.keystore.password')?.configSource, STATIC_BROKER_CONFIG)
+    assert.ok(!JSON.stringify(broker.logs).includes('s3cret-pw'))
   })
 
   it('AlterConfigs replaces the override set and takes effect; invalid values fail with INVALID_CONFIG (40)', async () => {
