@@ -119,7 +119,7 @@ describe('listener security settings', {
   it('names the key at fault for unusable SASL settings', () => {
     rejects(
       { listeners: 'SASL_PLAINTEXT://127.0.0.1:0' },
-      /sasl\.enabled\.mechanisms: mechanism GSSAPI is not supported; supported mechanisms are \[PLAIN\]/
+      /sasl\.enabled\.mechanisms: mechanism GSSAPI is not supported; supported mechanisms are \[PLAIN, OAUTHBEARER\]/
     )
     rejects(
       {
