@@ -14,8 +14,8 @@ import type { SaslServerFactory } from './sasl-server.js'
 
 /** What a mechanism may read besides its JAAS entry: the listener's other settings. */
 interface MechanismContext {
+  readonly listenerName: string
   readonly config: KafkaConfig
-  readonly listener: string
   /** The key the JAAS entry came from, for errors. */
   readonly jaasKey: string
 }
@@ -29,8 +29,8 @@ interface MechanismModule {
 function oauthBearerFactory(jaas: JaasLoginModule, ctx: MechanismContext): SaslServerFactory {
   const prefix = `${OAUTHBEARER_MECHANISM.toLowerCase()}.`
   return oauthBearerListenerFactory({
-    listenerName: ctx.listener,
-    get: (key) => ctx.config.forListener(ctx.listener, prefix + key),
+    listenerName: ctx.listenerName,
+    get: (key) => ctx.config.forListener(ctx.listenerName, prefix + key),
     jaasOptions: jaas.options,
     jaasKey: ctx.jaasKey
   })
@@ -87,7 +87,7 @@ export function saslServerFactories(config: KafkaConfig, listener: string): Map<
         `mechanism ${mechanism} needs login module ${module.loginModule}`
       )
     }
-    factories.set(mechanism, module.factory(jaas, { config, listener, jaasKey: shownKey }))
+    factories.set(mechanism, module.factory(jaas, { listenerName: listener, config, jaasKey: shownKey }))
   }
   return factories
 }

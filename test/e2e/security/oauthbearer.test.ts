@@ -202,14 +202,19 @@ describe('SASL/OAUTHBEARER end to end', { skip }, () => {
 
   it('accepts unsigned tokens only on the listener configured for the unsecured validator', async () => {
     const raw = RawKafkaClient.over(await tcpOpen(broker.portOf('SASL_PLAINTEXT')))
-    assert.equal(await rawExchange(raw, unsecuredToken({ sub: 'dev' })), null)
+    const exp = Math.floor(Date.now() / 1000) + 600
+    const lifetime = await rawExchange(raw, unsecuredToken({ sub: 'dev', exp }))
+    // KIP-368: the session lasts as long as the token.
+    assert.ok(typeof lifetime === 'bigint', 'authenticated')
+    const expected = exp * 1000 - Date.now()
+    assert.ok(Math.abs(Number(lifetime) - expected) < 5000, `session lifetime ${lifetime}, token ${expected}`)
     raw.send({ requestApiKey: 3, requestApiVersion: 1, correlationId: 9, clientId: 'raw' }, { topics: [] })
     assert.ok(await raw.nextFrame())
     raw.close()
     const expired = RawKafkaClient.over(await tcpOpen(broker.portOf('SASL_PLAINTEXT')))
     const past = Math.floor(Date.now() / 1000) - 300
     const failure = await rawExchange(expired, unsecuredToken({ iat: past - 60, exp: past }))
-    assert.equal(failure?.errorCode, SASL_AUTHENTICATION_FAILED)
+    assert.equal(typeof failure === 'object' && failure.errorCode, SASL_AUTHENTICATION_FAILED)
   })
 
   const kcatSkip = existsSync(KCAT) ? false : 'kcat is not installed'
@@ -250,8 +255,11 @@ interface RawFailure {
   errorMessage: string | null
 }
 
-/** SaslHandshake v1 and SaslAuthenticate v2 as Kafka's Java client does them; null when authenticated. */
-async function rawExchange(raw: RawKafkaClient, token: string): Promise<RawFailure | null> {
+/**
+ * SaslHandshake v1 and SaslAuthenticate v2 as Kafka's Java client does them; the session lifetime when
+ * authenticated.
+ */
+async function rawExchange(raw: RawKafkaClient, token: string): Promise<RawFailure | bigint> {
   raw.send(
     { requestApiKey: 17, requestApiVersion: 1, correlationId: 1, clientId: 'raw' },
     { mechanism: 'OAUTHBEARER' }
@@ -261,10 +269,15 @@ async function rawExchange(raw: RawKafkaClient, token: string): Promise<RawFailu
     { requestApiKey: 36, requestApiVersion: 2, correlationId: 2, clientId: 'raw' },
     { authBytes: Buffer.from(`n,,\u0001auth=Bearer ${token}\u0001\u0001`) }
   )
-  type Authenticate = { errorCode: number; errorMessage: string | null; authBytes: Buffer }
+  type Authenticate = {
+    errorCode: number
+    errorMessage: string | null
+    authBytes: Buffer
+    sessionLifetimeMs: bigint
+  }
   const first = (await raw.nextResponse<Authenticate>(36, 2)).body
   assert.equal(first.errorCode, 0)
-  if (first.authBytes.length === 0) return null
+  if (first.authBytes.length === 0) return first.sessionLifetimeMs
   // The error challenge: the client acknowledges it with 0x01 and learns the outcome.
   raw.send(
     { requestApiKey: 36, requestApiVersion: 2, correlationId: 3, clientId: 'raw' },

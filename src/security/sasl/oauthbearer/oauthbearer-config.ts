@@ -110,28 +110,44 @@ function unsecuredValidator(cfg: OAuthBearerListenerConfig): OAuthBearerValidato
   return new UnsecuredJwsValidator(cfg.now ? { ...options, now: cfg.now } : options)
 }
 
+/** The secured validator asked for by class: the JWKS URL is then required. */
+function requiredSecuredValidator(cfg: OAuthBearerListenerConfig): OAuthBearerValidator {
+  const url = stringOf(cfg, JWKS_ENDPOINT_URL)
+  if (url === null) {
+    throw ConfigError.invalidValue(
+      listenerKey(cfg.listenerName, JWKS_ENDPOINT_URL),
+      '',
+      `the secured OAUTHBEARER validator of listener ${cfg.listenerName} needs the JWKS endpoint (a file, http or https URL)`
+    )
+  }
+  return securedValidator(cfg, url)
+}
+
+/**
+ * The validators a listener can name with `sasl.server.callback.handler.class`. Another kind of token (MSK IAM
+ * presigned URLs, say) is one more entry: a class name and a builder of its OAuthBearerValidator.
+ */
+const VALIDATORS_BY_CLASS: ReadonlyMap<string, (cfg: OAuthBearerListenerConfig) => OAuthBearerValidator> =
+  new Map([
+    ...SECURED_VALIDATOR_CLASSES.map((c) => [c, requiredSecuredValidator] as const),
+    [UNSECURED_VALIDATOR_CLASS, unsecuredValidator] as const
+  ])
+
 /** Chooses and builds the listener's validator; throws ConfigError naming the key at fault. */
 export function oauthBearerValidator(cfg: OAuthBearerListenerConfig): OAuthBearerValidator {
   const handlerClass = stringOf(cfg, CALLBACK_HANDLER_CLASS)
-  const url = stringOf(cfg, JWKS_ENDPOINT_URL)
-  if (handlerClass === UNSECURED_VALIDATOR_CLASS) return unsecuredValidator(cfg)
-  if (handlerClass !== null && SECURED_VALIDATOR_CLASSES.includes(handlerClass)) {
-    if (url === null) {
+  if (handlerClass !== null) {
+    const build = VALIDATORS_BY_CLASS.get(handlerClass)
+    if (build === undefined) {
       throw ConfigError.invalidValue(
-        listenerKey(cfg.listenerName, JWKS_ENDPOINT_URL),
-        '',
-        `${handlerClass} on listener ${cfg.listenerName} needs the JWKS endpoint (a file, http or https URL)`
+        listenerKey(cfg.listenerName, CALLBACK_HANDLER_CLASS),
+        handlerClass,
+        `supported classes are [${[...VALIDATORS_BY_CLASS.keys()].join(', ')}]`
       )
     }
-    return securedValidator(cfg, url)
+    return build(cfg)
   }
-  if (handlerClass !== null) {
-    throw ConfigError.invalidValue(
-      listenerKey(cfg.listenerName, CALLBACK_HANDLER_CLASS),
-      handlerClass,
-      `supported classes are [${[...SECURED_VALIDATOR_CLASSES, UNSECURED_VALIDATOR_CLASS].join(', ')}]`
-    )
-  }
+  const url = stringOf(cfg, JWKS_ENDPOINT_URL)
   if (url !== null) return securedValidator(cfg, url)
   if ([...cfg.jaasOptions.keys()].some((name) => name.startsWith('unsecured'))) return unsecuredValidator(cfg)
   throw ConfigError.invalidValue(
