@@ -101,7 +101,11 @@ export class JwksSource {
         this.lastError = err
         const waited = this.now() - started
         if (waited + backoff > this.options.retryBackoffMaxMs) {
-          this.options.onRefreshError?.(err)
+          try {
+            this.options.onRefreshError?.(err)
+          } catch {
+            // A failing observer must not turn into an unhandled rejection of a background refresh.
+          }
           return
         }
         await sleep(backoff)

@@ -25,8 +25,8 @@ function errorChallenge(error: OAuthBearerValidationError): string {
 
 export class OAuthBearerSaslServer implements SaslServer {
   private validation: OAuthBearerValidation | null = null
-  /** The error challenge sent; set until the client acknowledges it. */
-  private pendingError: string | null = null
+  /** The error challenge sent, and why; set until the client acknowledges it. */
+  private pendingError: { challenge: string; reason: OAuthBearerValidationError } | null = null
 
   constructor(private readonly validator: OAuthBearerValidator) {}
 
@@ -38,7 +38,9 @@ export class OAuthBearerSaslServer implements SaslServer {
     if (this.complete)
       throw new SaslAuthenticationError('Authentication failed: OAUTHBEARER exchange already complete')
     if (this.pendingError !== null && response.length === 1 && response[0] === CONTROL_A) {
-      throw new SaslAuthenticationError(this.pendingError)
+      // The client learns only the challenge; the validator's reason rides along as the cause for the log.
+      const { challenge, reason } = this.pendingError
+      throw new SaslAuthenticationError(challenge, { cause: reason })
     }
     this.pendingError = null
     let parsed: ReturnType<typeof parseClientInitialResponse>
@@ -56,8 +58,8 @@ export class OAuthBearerSaslServer implements SaslServer {
       validation = await this.validator.validate(parsed.token)
     } catch (err) {
       if (!(err instanceof OAuthBearerValidationError)) throw err
-      this.pendingError = errorChallenge(err)
-      return Buffer.from(this.pendingError, 'utf8')
+      this.pendingError = { challenge: errorChallenge(err), reason: err }
+      return Buffer.from(this.pendingError.challenge, 'utf8')
     }
     // An authorization id is allowed but must name the token's own principal (no impersonation).
     if (parsed.authorizationId !== '' && parsed.authorizationId !== validation.principal) {
