@@ -3,6 +3,7 @@
 import type { Logger } from '../common/logger.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import type { RequestHeader } from '../protocol/messages/request-header.js'
+import { ANONYMOUS, type KafkaPrincipal } from '../security/kafka-principal.js'
 import type { ApiRegistry } from './api-registry.js'
 import type { ConnectionInfo } from './kafka-connection.js'
 
@@ -28,6 +29,11 @@ export class RequestContext {
 
   get apiVersion(): number {
     return this.header.requestApiVersion
+  }
+
+  /** Who sent the request; handlers only run once the connection has authenticated. */
+  get principal(): KafkaPrincipal {
+    return this.connection.principal?.() ?? ANONYMOUS
   }
 
   get clientId(): string | null {

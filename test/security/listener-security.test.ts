@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { writeFile } from 'node:fs/promises'
 import { after, before, describe, it } from 'node:test'
 import { ConfigError } from '../../src/config/config-error.js'
 import { KafkaConfig } from '../../src/config/kafka-config.js'
 import { listenerSecurity } from '../../src/security/listener-security.js'
 import {
   createTestCertificates,
+  OPENSSL,
   opensslAvailable,
   P12_PASSWORD,
   type TestCertificates
@@ -21,7 +24,9 @@ function rejects(props: Record<string, string>, message: RegExp): void {
   assert.throws(
     () => securityOf(props),
     (err: unknown) =>
-      err instanceof ConfigError && message.test(err.message) && !/alice-secret|changeit/.test(err.message)
+      err instanceof ConfigError &&
+      message.test(err.message) &&
+      !/alice-secret|changeit|key-pw/.test(err.message)
   )
 }
 
@@ -63,6 +68,35 @@ describe('listener security settings', {
       'sasl.jaas.config': JAAS
     })
     assert.deepEqual([...(p12?.saslMechanisms?.keys() ?? [])], ['PLAIN'])
+  })
+
+  it('decrypts a PEM key with ssl.key.password and takes inline truststore certificates', async () => {
+    execFileSync(OPENSSL, [
+      'pkey',
+      '-in',
+      certs.path('server-key.pem'),
+      '-aes256',
+      '-passout',
+      'pass:key-pw',
+      '-out',
+      certs.path('enc-key.pem')
+    ])
+    const encrypted = `${await certs.text('enc-key.pem')}${await certs.text('server-cert.pem')}`
+    await writeFile(certs.path('server-enc.pem'), encrypted)
+    const base = {
+      listeners: 'SSL://127.0.0.1:0',
+      'ssl.keystore.type': 'PEM',
+      'ssl.keystore.location': certs.path('server-enc.pem'),
+      'ssl.truststore.type': 'PEM',
+      'ssl.truststore.certificates': await certs.text('ca.pem'),
+      'ssl.client.auth': 'required'
+    }
+    const [ok] = securityOf({ ...base, 'ssl.key.password': 'key-pw' })
+    assert.equal(ok?.tls?.options.ca?.length, 1)
+    rejects(
+      { ...base, 'ssl.key.password': 'wrong' },
+      /ssl\.keystore\.location: TLS settings of listener SSL are unusable/
+    )
   })
 
   it('names the key at fault for unusable TLS settings, never echoing secrets', () => {
