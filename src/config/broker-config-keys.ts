@@ -6,6 +6,7 @@
  */
 
 import type { ConfigKey } from './config-def.js'
+import { SASL_OAUTHBEARER_CONFIG_KEYS } from './sasl-oauthbearer-config-keys.js'
 import { SECURITY_CONFIG_KEYS } from './security-config-keys.js'
 
 const LONG_MAX = '9223372036854775807'
@@ -144,5 +145,6 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'zookeeper.connect', type: 'string', default: null, ignored: true },
   { name: 'zookeeper.connection.timeout.ms', type: 'int', default: null, ignored: true },
 
-  ...SECURITY_CONFIG_KEYS
+  ...SECURITY_CONFIG_KEYS,
+  ...SASL_OAUTHBEARER_CONFIG_KEYS
 ]

@@ -7,7 +7,7 @@ import { BROKER_CONFIG_KEYS } from './broker-config-keys.js'
 import { type ConfigKey, type ConfigValue, parseConfigValue } from './config-def.js'
 import { ConfigError } from './config-error.js'
 import { type EndPoint, parseEndPoints, parseProtocolMap } from './end-point.js'
-import { parseListenerOverride } from './listener-overrides.js'
+import { parseListenerOverride, withoutMechanismPrefix } from './listener-overrides.js'
 import { interBrokerListenerName } from './listener-validation.js'
 
 const KEYS_BY_NAME: ReadonlyMap<string, ConfigKey> = new Map(BROKER_CONFIG_KEYS.map((k) => [k.name, k]))
@@ -173,8 +173,8 @@ export class KafkaConfig {
     const overrides = this.listenerValues.get(listenerName.toLowerCase())
     const own = overrides?.get(key)
     if (own !== undefined) return own
-    const dot = key.indexOf('.sasl.jaas.config')
-    if (dot > 0) return overrides?.get('sasl.jaas.config') ?? this.get('sasl.jaas.config')
+    const base = withoutMechanismPrefix(key)
+    if (base !== null) return overrides?.get(base) ?? this.get(base)
     return this.get(key)
   }
 

@@ -1,14 +1,28 @@
 /**
  * Per-listener configuration, as Kafka's `listener.name.<listener name>.<key>` (the listener name in lower
- * case). SASL login settings are per mechanism as well: `listener.name.<name>.<mechanism>.sasl.jaas.config`,
- * the mechanism in lower case. A listener without an override uses the broker-wide key.
+ * case). SASL settings may be per mechanism as well: `listener.name.<name>.<mechanism>.sasl.jaas.config`, the
+ * mechanism in lower case, and likewise the OAUTHBEARER validation keys and its server callback handler class.
+ * A listener without an override uses the broker-wide key.
  */
 
 import { type ConfigKey, type ConfigValue, parseConfigValue } from './config-def.js'
+import { SASL_OAUTHBEARER_CONFIG_NAMES } from './sasl-oauthbearer-config-keys.js'
 import { LISTENER_PREFIXABLE_KEYS } from './security-config-keys.js'
 
 const PREFIX = /^listener\.name\.([^.]+)\.(.+)$/
-const MECHANISM_KEY = /^([^.]+)\.(sasl\.jaas\.config)$/
+const MECHANISM_KEY = /^([^.]+)\.(sasl\..+)$/
+
+/** Keys that may carry a mechanism prefix after the listener's: `listener.name.<l>.<mechanism>.<key>`. */
+export const MECHANISM_PREFIXABLE_KEYS: ReadonlySet<string> = new Set([
+  'sasl.jaas.config',
+  ...SASL_OAUTHBEARER_CONFIG_NAMES
+])
+
+/** The key without its mechanism prefix, or null when `key` has none. */
+export function withoutMechanismPrefix(key: string): string | null {
+  const base = MECHANISM_KEY.exec(key)?.[2]
+  return base !== undefined && MECHANISM_PREFIXABLE_KEYS.has(base) ? base : null
+}
 
 export interface ListenerOverride {
   /** Lower-case listener name. */
@@ -31,12 +45,13 @@ export function parseListenerOverride(
   if (!m) return null
   const listener = m[1]!.toLowerCase()
   const rest = m[2]!
-  const base = MECHANISM_KEY.exec(rest)?.[2] ?? rest
-  if (!LISTENER_PREFIXABLE_KEYS.has(base)) return null
+  const unprefixed = withoutMechanismPrefix(rest)
+  const base = unprefixed ?? rest
+  if (!LISTENER_PREFIXABLE_KEYS.has(base) && !SASL_OAUTHBEARER_CONFIG_NAMES.has(base)) return null
   const key = keysByName.get(base)
   if (!key) return null
   // Errors name the key as written, so the operator finds the line at fault.
   const value = parseConfigValue({ ...key, name }, raw)
-  const mechanism = MECHANISM_KEY.exec(rest)?.[1]
+  const mechanism = unprefixed === null ? undefined : MECHANISM_KEY.exec(rest)?.[1]
   return { listener, key: mechanism ? `${mechanism.toLowerCase()}.${base}` : base, value }
 }

@@ -153,7 +153,7 @@ describe('listener security settings', {
   it('names the key at fault for unusable SASL settings', () => {
     rejects(
       { listeners: 'SASL_PLAINTEXT://127.0.0.1:0' },
-      /sasl\.enabled\.mechanisms: mechanism GSSAPI is not supported; supported mechanisms are \[PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, AWS_MSK_IAM\]/
+      /sasl\.enabled\.mechanisms: mechanism GSSAPI is not supported; supported mechanisms are \[PLAIN, SCRAM-SHA-256, SCRAM-SHA-512, OAUTHBEARER, AWS_MSK_IAM\]/
     )
     rejects(
       {

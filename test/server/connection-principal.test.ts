@@ -8,8 +8,11 @@ import assert from 'node:assert/strict'
 import { type Socket, connect as tcpConnect } from 'node:net'
 import { after, before, describe, it } from 'node:test'
 import { connect as tlsConnect } from 'node:tls'
-import type { DescribeClusterResponse } from '../../src/protocol/messages/describe-cluster.js'
-import { DescribeClusterApi } from '../../src/protocol/messages/describe-cluster.js'
+import {
+  DescribeClusterApi,
+  type DescribeClusterRequest,
+  type DescribeClusterResponse
+} from '../../src/protocol/messages/describe-cluster.js'
 import { formatPrincipal } from '../../src/security/kafka-principal.js'
 import type { ApiHandler } from '../../src/server/api-registry.js'
 import { defaultHandlers } from '../../src/server/handlers/index.js'
@@ -22,7 +25,7 @@ import {
   type TestCertificates
 } from '../helpers/test-certificates.js'
 
-const whoAmI: ApiHandler<unknown, DescribeClusterResponse> = {
+const whoAmI: ApiHandler<DescribeClusterRequest, DescribeClusterResponse> = {
   api: DescribeClusterApi,
   minVersion: 0,
   maxVersion: 0,

@@ -15,6 +15,8 @@ import {
   AWS_MSK_IAM_MECHANISM,
   awsMskIamSaslServerFactoryFor
 } from './aws-msk-iam-sasl-server.js'
+import { OAUTHBEARER_LOGIN_MODULE, oauthBearerListenerFactory } from './oauthbearer/oauthbearer-config.js'
+import { OAUTHBEARER_MECHANISM } from './oauthbearer/oauthbearer-sasl-server.js'
 import { PLAIN_LOGIN_MODULE, PLAIN_MECHANISM, plainSaslServerFactory } from './plain-sasl-server.js'
 import type { SaslServerFactory } from './sasl-server.js'
 import { scramSaslServerFactory } from './scram-sasl-server.js'
@@ -29,13 +31,38 @@ export interface SaslMechanismContext {
   readonly advertisedHost?: (listenerName: string) => string | undefined
 }
 
+/** What a mechanism may read besides its JAAS entry and the broker's state: the listener's other settings. */
+interface ListenerMechanismSettings {
+  readonly listenerName: string
+  readonly config: KafkaConfig
+  /** The key the JAAS entry came from, for errors. */
+  readonly jaasKey: string
+}
+
 interface MechanismModule {
   readonly loginModule: string
   readonly factory: (
     jaas: JaasLoginModule,
     context: SaslMechanismContext,
-    listener: string
+    listener: string,
+    settings: ListenerMechanismSettings
   ) => SaslServerFactory
+}
+
+/** OAUTHBEARER's settings are read per listener and mechanism (`listener.name.<l>.oauthbearer.<key>`). */
+function oauthBearerFactory(
+  jaas: JaasLoginModule,
+  _context: SaslMechanismContext,
+  _listener: string,
+  settings: ListenerMechanismSettings
+): SaslServerFactory {
+  const prefix = `${OAUTHBEARER_MECHANISM.toLowerCase()}.`
+  return oauthBearerListenerFactory({
+    listenerName: settings.listenerName,
+    get: (key) => settings.config.forListener(settings.listenerName, prefix + key),
+    jaasOptions: jaas.options,
+    jaasKey: settings.jaasKey
+  })
 }
 
 /**
@@ -57,6 +84,7 @@ const MECHANISMS: ReadonlyMap<string, MechanismModule> = new Map<string, Mechani
   [PLAIN_MECHANISM, { loginModule: PLAIN_LOGIN_MODULE, factory: plainSaslServerFactory }],
   scramModule(SCRAM_SHA_256),
   scramModule(SCRAM_SHA_512),
+  [OAUTHBEARER_MECHANISM, { loginModule: OAUTHBEARER_LOGIN_MODULE, factory: oauthBearerFactory }],
   [AWS_MSK_IAM_MECHANISM, { loginModule: AWS_MSK_IAM_LOGIN_MODULE, factory: awsMskIamSaslServerFactoryFor }]
 ])
 
@@ -110,7 +138,10 @@ export function saslServerFactories(
         `mechanism ${mechanism} needs login module ${module.loginModule}`
       )
     }
-    factories.set(mechanism, module.factory(jaas, context, listener))
+    factories.set(
+      mechanism,
+      module.factory(jaas, context, listener, { listenerName: listener, config, jaasKey: shownKey })
+    )
   }
   return factories
 }
