@@ -82,6 +82,7 @@ import { type BrokerComponent, KafkaServer } from '../server/kafka-server.js'
 import { LogManager } from '../storage/log-manager.js'
 import { type ClusterMetadata, openClusterMetadata } from './cluster-metadata.js'
 import { controlledShutdown } from './controlled-shutdown.js'
+import { logStorageEvent, MetadataEventLog } from './operator-log.js'
 import { awsCredentialsFor } from './sasl-services.js'
 
 /** Every handler this broker serves, one per API key. */
@@ -222,6 +223,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
   let replicaManager: ReplicaManager | undefined
   let scramCredentials: ScramCredentialCache | undefined
   let awsCredentials: AwsCredentialCache | undefined
+  let eventLog: MetadataEventLog | undefined
 
   const required = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`${what} is not started`)
@@ -236,8 +238,14 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
       cache = clusterMetadata.cache
       scramCredentials = await ScramCredentialCache.start(clusterMetadata.store)
       awsCredentials = await awsCredentialsFor(config, clusterMetadata.store)
+      const channel = clusterMetadata.controllerChannel
+      eventLog = new MetadataEventLog(clusterMetadata.cache, logger, config.nodeId, () =>
+        channel.isActiveController()
+      )
+      eventLog.start()
     },
     async () => {
+      eventLog?.stop()
       scramCredentials?.close()
       awsCredentials?.close()
       await clusterMetadata?.close()
@@ -258,7 +266,8 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         retentionCheckIntervalMs: config.logRetentionCheckIntervalMs,
         cleanerEnable: config.logCleanerEnable,
         cleanerBackoffMs: config.getNumber('log.cleaner.backoff.ms'),
-        producerIdExpirationMs: config.getNumber('producer.id.expiration.ms')
+        producerIdExpirationMs: config.getNumber('producer.id.expiration.ms'),
+        onEvent: (event) => logStorageEvent(logger, event)
       })
       await logManager.startup()
     },

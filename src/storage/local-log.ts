@@ -4,6 +4,7 @@ import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
 import type { BatchEntry } from './file-records.js'
 import { CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './log-cleaner-recovery.js'
 import type { LogConfig } from './log-config.js'
+import type { LogLoadSummary } from './log-events.js'
 import { DELETED_FILE_SUFFIX, type TopicPartition } from './log-file-names.js'
 import { type LoadedLog, loadLog } from './log-loader.js'
 import { LogSegment, type LogSegmentOptions } from './log-segment.js'
@@ -91,6 +92,8 @@ export class LocalLog {
   private closed = false
   private readonly pendingDeletes = new Map<LogSegment, NodeJS.Timeout>()
   private readonly deletions = new Set<Promise<void>>()
+  /** How the directory came up, for the broker's start-up summary. */
+  readonly loadSummary: LogLoadSummary
 
   private constructor(
     opts: LocalLogOptions,
@@ -110,6 +113,13 @@ export class LocalLog {
     this.txnIndexes = txnIndexes
     this.firstRecoveredBaseOffset = loaded.firstRecoveredBaseOffset
     this.lastFlushTimeValue = openedAt
+    this.loadSummary = {
+      segments: loaded.segments.length,
+      hadCleanShutdown: loaded.hadCleanShutdown,
+      recovered: loaded.recovered,
+      truncatedBytes: loaded.truncatedBytes,
+      durationMs: this.time() - openedAt
+    }
   }
 
   /**

@@ -33,6 +33,8 @@ export interface LogCleanerOptions {
   time?: () => number
   /** A log whose cleaning failed; it is then skipped until restart, as Kafka marks it uncleanable. */
   onError?: (err: unknown, log: UnifiedLog) => void
+  /** A pass that cleaned `log`, with what it removed and how long it took. */
+  onCleaned?: (log: UnifiedLog, stats: CleanerStats, durationMs: number) => void
 }
 
 /** Kafka's LogToClean: where a log's dirty section lies and how dirty it is. */
@@ -150,7 +152,9 @@ export class LogCleaner {
     }
     if (!best) return undefined
     try {
-      return await this.clean(best.log)
+      const stats = await this.clean(best.log)
+      this.opts.onCleaned?.(best.log, stats, this.time() - now)
+      return stats
     } catch (err) {
       if (!(err instanceof CleanerAbortedError) && !best.log.isOffline) {
         this.uncleanable.add(best.log)

@@ -105,6 +105,9 @@ export interface LoadedLog {
   /** A segment file was created whose directory entry is not fsynced yet. */
   dirNeedsSync: boolean
   firstRecoveredBaseOffset: number | undefined
+  hadCleanShutdown: boolean
+  recovered: boolean
+  truncatedBytes: number
 }
 
 /**
@@ -147,6 +150,9 @@ export async function loadLog(
     segments,
     recoveryPoint: recoveredTo,
     dirNeedsSync,
-    firstRecoveredBaseOffset: loaded.firstRecoveredBaseOffset
+    firstRecoveredBaseOffset: loaded.firstRecoveredBaseOffset,
+    hadCleanShutdown: loaded.hadCleanShutdown,
+    recovered: loaded.recovered,
+    truncatedBytes: loaded.truncatedBytes
   }
 }

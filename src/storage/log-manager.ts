@@ -5,6 +5,7 @@ import { syncDirectory } from '../common/atomic-file.js'
 import { CheckpointFile, type PartitionOffset, partitionOffsetFormatter } from './checkpoint-file.js'
 import { LogCleaner } from './log-cleaner.js'
 import { LogConfig } from './log-config.js'
+import type { LogEventListener } from './log-events.js'
 import {
   DELETE_DIR_SUFFIX,
   LOG_START_OFFSET_CHECKPOINT_FILE,
@@ -43,6 +44,8 @@ export interface LogManagerOptions {
   cleanerBackoffMs?: number
   /** log.cleaner.dedupe.buffer.size, default 128 MiB. */
   cleanerDedupeBufferSize?: number
+  /** Logs loaded and recovered, retention and compaction runs: what an operator wants to read about. */
+  onEvent?: LogEventListener
 }
 
 interface DirCheckpoints {
@@ -129,6 +132,17 @@ export class LogManager {
       this.cleaner = new LogCleaner({
         logs: () => this.allLogs,
         time: this.time,
+        onCleaned: (log, stats, durationMs) =>
+          this.opts.onEvent?.({
+            type: 'compaction',
+            topicPartition: log.topicPartition,
+            segmentsCleaned: stats.segmentsCleaned,
+            recordsRemoved: stats.recordsRemoved,
+            recordsRetained: stats.recordsRetained,
+            bytesRead: stats.bytesRead,
+            bytesWritten: stats.bytesWritten,
+            durationMs
+          }),
         ...(this.opts.cleanerBackoffMs !== undefined ? { backoffMs: this.opts.cleanerBackoffMs } : {}),
         ...(this.opts.cleanerDedupeBufferSize !== undefined
           ? { dedupeBufferSize: this.opts.cleanerDedupeBufferSize }
@@ -153,6 +167,8 @@ export class LogManager {
   }
 
   private async loadDir(dir: string): Promise<void> {
+    const startedAt = this.time()
+    const loadedBefore = this.logs.size
     await mkdir(dir, { recursive: true })
     const cp = this.checkpoints.get(dir)!
     const asMap = (entries: PartitionOffset[]) =>
@@ -186,9 +202,25 @@ export class LogManager {
           ...this.producerStateOptions()
         })
         this.logs.set(key, { log, logDir: dir })
+        this.opts.onEvent?.({
+          type: 'log-loaded',
+          topicPartition: tp,
+          logEndOffset: log.logEndOffset,
+          ...log.loadSummary
+        })
       })
     }
     await runBounded(tasks, this.opts.recoveryConcurrencyPerDir ?? 4)
+    const loaded = [...this.logs.values()].filter((m) => m.logDir === dir).map((m) => m.log.loadSummary)
+    this.opts.onEvent?.({
+      type: 'logs-loaded',
+      logDir: dir,
+      logs: this.logs.size - loadedBefore,
+      recoveredLogs: loaded.filter((l) => l.recovered).length,
+      segments: loaded.reduce((n, l) => n + l.segments, 0),
+      truncatedBytes: loaded.reduce((n, l) => n + l.truncatedBytes, 0),
+      durationMs: this.time() - startedAt
+    })
   }
 
   getLog(topic: string, partition: number): UnifiedLog | undefined {
@@ -256,7 +288,17 @@ export class LogManager {
   async cleanupLogs(): Promise<number> {
     let deleted = 0
     for (const log of this.allLogs) {
-      if (!log.isOffline) deleted += await log.deleteOldSegments().catch(() => 0)
+      if (log.isOffline) continue
+      const dropped = await log.deleteOldSegments().catch(() => 0)
+      if (dropped > 0) {
+        this.opts.onEvent?.({
+          type: 'retention',
+          topicPartition: log.topicPartition,
+          segmentsDeleted: dropped,
+          logStartOffset: log.logStartOffset
+        })
+      }
+      deleted += dropped
     }
     return deleted
   }

@@ -5,6 +5,7 @@ import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
 import { LeaderEpochFileCache } from './leader-epoch-file-cache.js'
 import { type FetchDataInfo, LocalLog, type ReadOptions } from './local-log.js'
 import type { LogConfig } from './log-config.js'
+import type { LogLoadSummary } from './log-events.js'
 import { CLEAN_SHUTDOWN_FILE, type TopicPartition } from './log-file-names.js'
 import type { LogSegment } from './log-segment.js'
 import { type AppendOrigin, validateAndAssignOffsets } from './log-validator.js'
@@ -152,6 +153,11 @@ export class UnifiedLog {
       for (const txn of aborted) await txnIndexes.append(segment.baseOffset, txn)
     })
     this.psm.updateMapEndOffset(this.local.logEndOffset)
+  }
+
+  /** How the log came up at open (recovered or not, bytes truncated, time taken). */
+  get loadSummary(): LogLoadSummary {
+    return this.local.loadSummary
   }
 
   /**
