@@ -10,6 +10,7 @@ import { Controller } from '../cluster/controller/controller.js'
 import { ControllerChannel } from '../cluster/controller-channel.js'
 import { EtcdMetadataStore } from '../cluster/etcd/etcd-metadata-store.js'
 import { EtcdProducerIdBlockSource } from '../cluster/etcd/etcd-producer-id-block-source.js'
+import type { EtcdTlsCredentials } from '../cluster/etcd/etcd-tls-credentials.js'
 import { FileMetadataStore } from '../cluster/file-metadata-store.js'
 import { ensureMetaProperties } from '../cluster/meta-properties.js'
 import { MetadataCache } from '../cluster/metadata-cache.js'
@@ -22,6 +23,7 @@ import { FileProducerIdBlockSource, type ProducerIdBlockSource } from '../coordi
 import { type BrokerChannelSecurity, PLAINTEXT_CHANNEL } from '../network/broker-channel-security.js'
 import { requestOnce } from '../network/broker-connection.js'
 import { interBrokerClientSecurity } from '../security/inter-broker-client-security.js'
+import { etcdTlsCredentials } from './etcd-tls-settings.js'
 
 export interface ClusterMetadata {
   readonly store: MetadataStore
@@ -37,6 +39,8 @@ export interface ClusterMetadata {
 
 export interface EtcdSettings {
   readonly endpoints: readonly string[]
+  /** TLS to https endpoints (etcd.ssl.*), null for http. */
+  readonly tls: EtcdTlsCredentials | null
   readonly clusterName: string
   readonly leaseTtlSeconds: number
 }
@@ -49,7 +53,7 @@ export function etcdSettings(config: KafkaConfig): EtcdSettings | null {
     throw ConfigError.invalidValue(
       'etcd.endpoints',
       '',
-      'must list etcd client URLs (http://host:port, comma-separated) when metadata.store=etcd'
+      'must list etcd client URLs (http://host:port or https://host:port, comma-separated) when metadata.store=etcd'
     )
   }
   for (const endpoint of endpoints) {
@@ -81,7 +85,12 @@ export function etcdSettings(config: KafkaConfig): EtcdSettings | null {
   }
   const sessionTimeoutMs = config.getNumber('broker.session.timeout.ms')
   // etcd leases have a granularity of seconds and cannot usefully be shorter than about two.
-  return { endpoints, clusterName, leaseTtlSeconds: Math.max(2, Math.round(sessionTimeoutMs / 1000)) }
+  return {
+    endpoints,
+    tls: etcdTlsCredentials(config, endpoints),
+    clusterName,
+    leaseTtlSeconds: Math.max(2, Math.round(sessionTimeoutMs / 1000))
+  }
 }
 
 export async function openClusterMetadata(config: KafkaConfig, logger: Logger): Promise<ClusterMetadata> {
@@ -93,6 +102,7 @@ export async function openClusterMetadata(config: KafkaConfig, logger: Logger): 
   const store = etcd
     ? await EtcdMetadataStore.open({
         endpoints: etcd.endpoints,
+        tls: etcd.tls,
         clusterName: etcd.clusterName,
         nodeId: config.nodeId,
         leaseTtlSeconds: etcd.leaseTtlSeconds
@@ -144,7 +154,11 @@ export async function openClusterMetadata(config: KafkaConfig, logger: Logger): 
       })
     }
     const etcdProducerIds = etcd
-      ? EtcdProducerIdBlockSource.connect({ endpoints: etcd.endpoints, clusterName: etcd.clusterName })
+      ? EtcdProducerIdBlockSource.connect({
+          endpoints: etcd.endpoints,
+          tls: etcd.tls,
+          clusterName: etcd.clusterName
+        })
       : null
     return {
       store,
