@@ -191,6 +191,11 @@ export class BrokerConnection {
           )
         })
       const install = (lifetimeMs: number): void => {
+        // Closed while the handshakes ran (a fetcher stopped): the new socket must not outlive it.
+        if (this.closed) {
+          abort(new Error('connection closed'))
+          return
+        }
         if (settled) return
         settled = true
         clearTimeout(timer)
