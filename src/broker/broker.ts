@@ -301,7 +301,8 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         replicaFetcherConfig: replicaFetcherConfig(config),
         leaderReplicationThrottle: leaderReplicationThrottle(config),
         replicaSelector: replicaSelectorFor(config.getString('replica.selector.class')),
-        fetchReadPool: bufferPools.fetchReads
+        fetchReadPool: bufferPools.fetchReads,
+        interBrokerSecurity: required(clusterMetadata, 'metadata').interBrokerSecurity
       })
       await replicaManager.startup()
     },
@@ -370,7 +371,8 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     localNode: () => {
       const endpoint = deps.advertisedEndPoints()[0]!
       return { nodeId: config.nodeId, host: endpoint.host || '127.0.0.1', port: endpoint.port }
-    }
+    },
+    interBrokerSecurity: () => required(clusterMetadata, 'metadata').interBrokerSecurity
   })
   const coordination = new GroupCoordination({
     transactionLookup: (id) => transactionCoordination.lookup(id),

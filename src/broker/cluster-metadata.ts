@@ -10,6 +10,7 @@ import { Controller } from '../cluster/controller/controller.js'
 import { ControllerChannel } from '../cluster/controller-channel.js'
 import { EtcdMetadataStore } from '../cluster/etcd/etcd-metadata-store.js'
 import { EtcdProducerIdBlockSource } from '../cluster/etcd/etcd-producer-id-block-source.js'
+import type { EtcdTlsCredentials } from '../cluster/etcd/etcd-tls-credentials.js'
 import { FileMetadataStore } from '../cluster/file-metadata-store.js'
 import { ensureMetaProperties } from '../cluster/meta-properties.js'
 import { MetadataCache } from '../cluster/metadata-cache.js'
@@ -19,6 +20,10 @@ import { ConfigError } from '../config/config-error.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import { securityProtocolId } from '../config/security-config-keys.js'
 import { FileProducerIdBlockSource, type ProducerIdBlockSource } from '../coordinator/producer-id-manager.js'
+import { type BrokerChannelSecurity, PLAINTEXT_CHANNEL } from '../network/broker-channel-security.js'
+import { requestOnce } from '../network/broker-connection.js'
+import { interBrokerClientSecurity } from '../security/inter-broker-client-security.js'
+import { etcdTlsCredentials } from './etcd-tls-settings.js'
 
 export interface ClusterMetadata {
   readonly store: MetadataStore
@@ -27,11 +32,15 @@ export interface ClusterMetadata {
   readonly controllerChannel: ControllerChannel
   /** Producer id blocks: etcd's cluster-wide counter in a cluster (ids never repeat across brokers), else a file. */
   readonly producerIdBlockSource: ProducerIdBlockSource
+  /** How this broker reaches the others: the inter-broker listener's TLS and SASL (plain TCP alone). */
+  readonly interBrokerSecurity: BrokerChannelSecurity
   close(): Promise<void>
 }
 
 export interface EtcdSettings {
   readonly endpoints: readonly string[]
+  /** TLS to https endpoints (etcd.ssl.*), null for http. */
+  readonly tls: EtcdTlsCredentials | null
   readonly clusterName: string
   readonly leaseTtlSeconds: number
 }
@@ -44,7 +53,7 @@ export function etcdSettings(config: KafkaConfig): EtcdSettings | null {
     throw ConfigError.invalidValue(
       'etcd.endpoints',
       '',
-      'must list etcd client URLs (http://host:port, comma-separated) when metadata.store=etcd'
+      'must list etcd client URLs (http://host:port or https://host:port, comma-separated) when metadata.store=etcd'
     )
   }
   for (const endpoint of endpoints) {
@@ -74,29 +83,26 @@ export function etcdSettings(config: KafkaConfig): EtcdSettings | null {
       )
     }
   }
-  // The broker-to-broker client (src/network) speaks plain TCP only so far.
-  const interBroker = config.advertisedListeners.find(
-    (e) => e.listenerName === config.interBrokerListenerName
-  )
-  if (interBroker && interBroker.securityProtocol !== 'PLAINTEXT') {
-    throw ConfigError.invalidValue(
-      config.originals.has('security.inter.broker.protocol')
-        ? 'security.inter.broker.protocol'
-        : 'inter.broker.listener.name',
-      config.interBrokerListenerName,
-      `the inter-broker listener uses ${interBroker.securityProtocol}; with metadata.store=etcd it must be a PLAINTEXT listener for now`
-    )
-  }
   const sessionTimeoutMs = config.getNumber('broker.session.timeout.ms')
   // etcd leases have a granularity of seconds and cannot usefully be shorter than about two.
-  return { endpoints, clusterName, leaseTtlSeconds: Math.max(2, Math.round(sessionTimeoutMs / 1000)) }
+  return {
+    endpoints,
+    tls: etcdTlsCredentials(config, endpoints),
+    clusterName,
+    leaseTtlSeconds: Math.max(2, Math.round(sessionTimeoutMs / 1000))
+  }
 }
 
 export async function openClusterMetadata(config: KafkaConfig, logger: Logger): Promise<ClusterMetadata> {
   const etcd = etcdSettings(config)
+  // A cluster of one never dials another broker: its inter-broker settings are not needed, nor checked.
+  const interBrokerSecurity: BrokerChannelSecurity = etcd
+    ? interBrokerClientSecurity(config)
+    : PLAINTEXT_CHANNEL
   const store = etcd
     ? await EtcdMetadataStore.open({
         endpoints: etcd.endpoints,
+        tls: etcd.tls,
         clusterName: etcd.clusterName,
         nodeId: config.nodeId,
         leaseTtlSeconds: etcd.leaseTtlSeconds
@@ -129,27 +135,37 @@ export async function openClusterMetadata(config: KafkaConfig, logger: Logger): 
     cache = await MetadataCache.start(store)
     const metadataCache = cache
     const election = store instanceof EtcdMetadataStore ? store.election : null
-    const controllerChannel = new ControllerChannel(config.nodeId, {
-      isActiveController: () => election?.isController ?? true,
-      controllerId: () => (election ? election.controllerId : config.nodeId),
-      endpointOf: (nodeId) => {
-        const broker = metadataCache.broker(nodeId)
-        return broker && !broker.fenced ? { host: broker.host, port: broker.port } : undefined
-      }
-    })
+    const controllerChannel = new ControllerChannel(
+      config.nodeId,
+      {
+        isActiveController: () => election?.isController ?? true,
+        controllerId: () => (election ? election.controllerId : config.nodeId),
+        endpointOf: (nodeId) => {
+          const broker = metadataCache.broker(nodeId)
+          return broker && !broker.fenced ? { host: broker.host, port: broker.port } : undefined
+        }
+      },
+      (endpoint, clientId, request, timeoutMs) =>
+        requestOnce(endpoint, clientId, interBrokerSecurity, request, timeoutMs)
+    )
     if (election) {
       election.onLeadershipChange((isController, epoch) => {
         logger.info({ isController, controllerEpoch: epoch }, 'controllership changed')
       })
     }
     const etcdProducerIds = etcd
-      ? EtcdProducerIdBlockSource.connect({ endpoints: etcd.endpoints, clusterName: etcd.clusterName })
+      ? EtcdProducerIdBlockSource.connect({
+          endpoints: etcd.endpoints,
+          tls: etcd.tls,
+          clusterName: etcd.clusterName
+        })
       : null
     return {
       store,
       controller,
       cache,
       controllerChannel,
+      interBrokerSecurity,
       producerIdBlockSource:
         etcdProducerIds ?? new FileProducerIdBlockSource(join(config.logDirs[0]!, '__cluster_metadata')),
       async close() {

@@ -29,8 +29,8 @@ start: runs etcd (/usr/bin/etcd, on free loopback ports, data in D/etcd) and N b
 P, P+1, ... (node.id 1..N, broker.rack from --racks round-robin, log.dirs D/broker-<id>, metadata.store=etcd),
 writes D/cluster.json, prints the bootstrap servers and returns. --override passes a config to every broker.
 --secure: certificates in D/certs (as samsa certs create), clients on SASL_SSL (PLAIN, user admin) at P...,
-brokers among themselves on a second loopback listener (free ports; PLAINTEXT until broker-to-broker TLS
-lands), each broker's settings in D/broker-<id>.properties;
+brokers among themselves on a second loopback listener over mutual TLS (SSL, free ports), each broker's
+settings in D/broker-<id>.properties;
 the client settings (password included, 0600) go to D/client.properties, whose path is printed.
 stop: SIGTERM to the brokers and etcd named in D/cluster.json, SIGKILL after 15 s.
 Defaults: --dir ./samsa-cluster, --base-port 9092.`
@@ -251,9 +251,8 @@ async function writeSecureBrokerProperties(
     host: '127.0.0.1',
     clientPort: port,
     brokerPort,
-    // SSL once the broker-to-broker client speaks TLS: until then an etcd cluster refuses anything but a
-    // PLAINTEXT inter-broker listener (src/broker/cluster-metadata.ts), so it stays on loopback.
-    interBrokerProtocol: 'PLAINTEXT',
+    // Mutual TLS between brokers: each presents the broker certificate and checks the other's.
+    interBrokerProtocol: 'SSL',
     keystore: security.keystore,
     truststore: security.truststore,
     users: security.users

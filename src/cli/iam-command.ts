@@ -45,6 +45,7 @@ async function openStore(propertiesPath: string | undefined, overrides: string[]
   if (etcd) {
     const store = await EtcdMetadataStore.open({
       endpoints: etcd.endpoints,
+      tls: etcd.tls,
       clusterName: etcd.clusterName,
       nodeId: config.nodeId,
       leaseTtlSeconds: etcd.leaseTtlSeconds,

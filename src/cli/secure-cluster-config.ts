@@ -1,10 +1,10 @@
 /**
  * The configuration `samsa cluster start --secure` gives its brokers and writes for its clients, in Kafka's
  * names. Clients connect to listener CLIENT over SASL_SSL (TLS, then SASL/PLAIN with the users listed in the
- * JAAS entry); brokers talk to each other on listener BROKER, over SSL with mutual TLS (each presenting the
- * broker certificate, principal User:CN=samsa-broker) or, while Samsa's broker-to-broker client cannot speak
- * TLS yet (src/broker/cluster-metadata.ts refuses it with etcd), over PLAINTEXT bound to the given loopback
- * host. Keystore and truststore are PEM files, so no keystore password appears in the properties.
+ * JAAS entry); brokers talk to each other on listener BROKER over SSL with mutual TLS (each presenting the
+ * broker certificate, principal User:CN=samsa-broker, and verifying the other's host name), which
+ * `samsa cluster start --secure` uses; PLAINTEXT on the loopback host remains possible for tests. Keystore and
+ * truststore are PEM files, so no keystore password appears in the properties.
  */
 
 export const CLIENT_LISTENER = 'CLIENT'

@@ -81,6 +81,7 @@ async function format(argv: readonly string[]): Promise<number> {
   const store: MetadataStore = etcd
     ? await EtcdMetadataStore.open({
         endpoints: etcd.endpoints,
+        tls: etcd.tls,
         clusterName: etcd.clusterName,
         nodeId: config.nodeId,
         leaseTtlSeconds: etcd.leaseTtlSeconds,

@@ -16,6 +16,17 @@ export interface ControllerLocator {
   endpointOf(nodeId: number): { host: string; port: number } | undefined
 }
 
+/**
+ * Sends one request to `endpoint` on a connection of its own and resolves with the decoded response body.
+ * The broker assembly gives the inter-broker listener's secured client; the default speaks plain TCP.
+ */
+export type ForwardTransport = (
+  endpoint: { host: string; port: number },
+  clientId: string,
+  request: { apiKey: number; apiVersion: number; body: unknown },
+  timeoutMs: number
+) => Promise<unknown>
+
 /** The request header fields forwarding needs (a RequestHeader fits). */
 export interface ForwardedRequest {
   readonly requestApiKey: number
@@ -34,11 +45,10 @@ export interface ForwardedRequest {
  * connection always reaches the controller the metadata names now.
  */
 export class ControllerChannel {
-  private correlationId = 0
-
   constructor(
     private readonly localNodeId: number,
-    private readonly locator: ControllerLocator
+    private readonly locator: ControllerLocator,
+    private readonly transport: ForwardTransport = plainTransport
   ) {}
 
   isActiveController(): boolean {
@@ -80,26 +90,38 @@ export class ControllerChannel {
     if (controllerId < 0 || controllerId === this.localNodeId) return null
     const endpoint = this.locator.endpointOf(controllerId)
     if (!endpoint) return null
-    this.correlationId = (this.correlationId + 1) & 0x7fffffff
-    const correlationId = this.correlationId
-    const frame = encodeRequestFrame(
-      {
-        requestApiKey: request.requestApiKey,
-        requestApiVersion: request.requestApiVersion,
-        correlationId,
-        clientId: `${FORWARDED_CLIENT_ID_PREFIX}${this.localNodeId}`
-      },
-      body
-    )
     try {
-      const payload = await roundTrip(endpoint.host, endpoint.port, frame, FORWARD_TIMEOUT_MS)
-      const decoded = decodeResponseFrame(request.requestApiKey, request.requestApiVersion, payload)
-      if (decoded.correlationId !== correlationId) return null
-      return decoded.body as Res
+      return (await this.transport(
+        endpoint,
+        `${FORWARDED_CLIENT_ID_PREFIX}${this.localNodeId}`,
+        { apiKey: request.requestApiKey, apiVersion: request.requestApiVersion, body },
+        FORWARD_TIMEOUT_MS
+      )) as Res
     } catch {
       return null
     }
   }
+}
+
+let plainCorrelationId = 0
+
+/** Plain TCP: the request frame, then the response decoded at the same version. */
+const plainTransport: ForwardTransport = async (endpoint, clientId, request, timeoutMs) => {
+  plainCorrelationId = (plainCorrelationId + 1) & 0x7fffffff
+  const correlationId = plainCorrelationId
+  const frame = encodeRequestFrame(
+    {
+      requestApiKey: request.apiKey,
+      requestApiVersion: request.apiVersion,
+      correlationId,
+      clientId
+    },
+    request.body
+  )
+  const payload = await roundTrip(endpoint.host, endpoint.port, frame, timeoutMs)
+  const decoded = decodeResponseFrame(request.apiKey, request.apiVersion, payload)
+  if (decoded.correlationId !== correlationId) throw new Error('unexpected correlation id')
+  return decoded.body
 }
 
 /** Sends one request frame and resolves with the response payload (after its size prefix). */

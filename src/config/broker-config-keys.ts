@@ -128,6 +128,10 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'metadata.store', type: 'string', default: 'file', validValues: ['file', 'etcd'] },
   { name: 'etcd.endpoints', type: 'list', default: null },
   { name: 'etcd.cluster.name', type: 'string', default: 'samsa' },
+  // TLS to etcd (https endpoints): PEM files, Kafka's ssl.* names under etcd.
+  { name: 'etcd.ssl.truststore.location', type: 'string', default: null },
+  { name: 'etcd.ssl.keystore.location', type: 'string', default: null },
+  { name: 'etcd.ssl.key.password', type: 'password', default: null },
   { name: 'broker.session.timeout.ms', type: 'int', default: '9000', min: 1 },
 
   // Accepted for compatibility; threads and socket buffers have no meaning on Node's single event loop.

@@ -44,7 +44,7 @@ export const SECURITY_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'ssl.protocol', type: 'string', default: 'TLSv1.3', ignored: true },
   { name: 'ssl.cipher.suites', type: 'list', default: '' },
   { name: 'ssl.principal.mapping.rules', type: 'string', default: 'DEFAULT' },
-  { name: 'ssl.endpoint.identification.algorithm', type: 'string', default: 'https', ignored: true },
+  { name: 'ssl.endpoint.identification.algorithm', type: 'string', default: 'https' },
 
   // SASL
   { name: 'sasl.enabled.mechanisms', type: 'list', default: 'GSSAPI' },
@@ -70,6 +70,7 @@ export const LISTENER_PREFIXABLE_KEYS: ReadonlySet<string> = new Set([
   'ssl.enabled.protocols',
   'ssl.cipher.suites',
   'ssl.principal.mapping.rules',
+  'ssl.endpoint.identification.algorithm',
   'sasl.enabled.mechanisms',
   'sasl.jaas.config'
 ])

@@ -1,3 +1,4 @@
+import { type BrokerChannelSecurity, PLAINTEXT_CHANNEL } from './broker-channel-security.js'
 import { BrokerConnection } from './broker-connection.js'
 
 /** Where a live broker can be reached now, undefined when it is unknown or fenced. */
@@ -18,7 +19,9 @@ export class InterBrokerConnections {
   constructor(
     private readonly localBrokerId: number,
     private readonly endpointOf: BrokerEndpointLookup,
-    private readonly clientIdPrefix: string
+    private readonly clientIdPrefix: string,
+    /** Read when a connection opens: the broker knows it once its metadata is open. */
+    private readonly security: () => BrokerChannelSecurity = () => PLAINTEXT_CHANNEL
   ) {}
 
   /** Sends one request to `nodeId` and resolves with its decoded response body. */
@@ -28,7 +31,8 @@ export class InterBrokerConnections {
     if (connection === undefined) {
       connection = new BrokerConnection(
         () => this.endpointOf(nodeId),
-        `${this.clientIdPrefix}-${this.localBrokerId}`
+        `${this.clientIdPrefix}-${this.localBrokerId}`,
+        this.security()
       )
       this.connections.set(nodeId, connection)
     }

@@ -1,3 +1,4 @@
+import type { BrokerChannelSecurity } from '../network/broker-channel-security.js'
 import type { Partition } from './partition.js'
 import {
   DEFAULT_REPLICA_FETCHER_CONFIG,
@@ -15,6 +16,8 @@ export interface ReplicaFetcherManagerOptions {
   readonly onFollowerAppend?: (partition: Partition) => void
   /** The topic's follower.replication.throttled.replicas value, if set. */
   readonly followerThrottledReplicas?: (partition: Partition) => string | undefined
+  /** TLS and SASL of the inter-broker listener (plain TCP when absent). */
+  readonly security?: BrokerChannelSecurity
 }
 
 /**
@@ -44,7 +47,8 @@ export class ReplicaFetcherManager {
         this.options.onError,
         this.options.config ?? DEFAULT_REPLICA_FETCHER_CONFIG,
         this.options.onFollowerAppend,
-        this.options.followerThrottledReplicas
+        this.options.followerThrottledReplicas,
+        this.options.security
       )
       this.fetchers.set(leaderId, fetcher)
     }

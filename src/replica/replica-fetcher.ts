@@ -1,3 +1,4 @@
+import { type BrokerChannelSecurity, PLAINTEXT_CHANNEL } from '../network/broker-channel-security.js'
 import { BrokerConnection } from '../network/broker-connection.js'
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
 import { FetchApi, type FetchRequest, type FetchResponse } from '../protocol/messages/fetch.js'
@@ -77,9 +78,11 @@ export class ReplicaFetcher {
     /** After records from the leader are appended: wakes consumer fetches parked on this replica (KIP-392). */
     private readonly onAppend: (partition: Partition) => void = () => {},
     /** The topic's follower.replication.throttled.replicas value, if set. */
-    private readonly throttledReplicas: (partition: Partition) => string | undefined = () => undefined
+    private readonly throttledReplicas: (partition: Partition) => string | undefined = () => undefined,
+    /** TLS and SASL of the inter-broker listener. */
+    security: BrokerChannelSecurity = PLAINTEXT_CHANNEL
   ) {
-    this.connection = new BrokerConnection(endpoint, `samsa-replica-fetcher-${localBrokerId}`)
+    this.connection = new BrokerConnection(endpoint, `samsa-replica-fetcher-${localBrokerId}`, security)
   }
 
   get size(): number {

@@ -1,6 +1,7 @@
 import type { MetadataCache } from '../cluster/metadata-cache.js'
 import type { MetadataDelta, TopicRegistration, Unsubscribe } from '../cluster/metadata-store.js'
 import { BufferPool } from '../common/buffer-pool.js'
+import type { BrokerChannelSecurity } from '../network/broker-channel-security.js'
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
 import type { LogConfig } from '../storage/log-config.js'
 import type { LogManager } from '../storage/log-manager.js'
@@ -40,6 +41,8 @@ export interface ReplicaManagerOptions {
   replicaSelector?: ReplicaSelector
   /** The broker's pool for fetch reads (large reads are leased from it and released after the send). */
   fetchReadPool?: BufferPool
+  /** TLS and SASL of the inter-broker listener, for the replica fetchers (plain TCP when absent). */
+  interBrokerSecurity?: BrokerChannelSecurity
 }
 
 export { partitionKey }
@@ -92,7 +95,8 @@ export class ReplicaManager {
       // Consumers may read from this follower (KIP-392): its appends and high watermark wake their fetches.
       onFollowerAppend: (p) => this.fetchPurgatory.checkAndComplete(partitionKey(p.topic, p.partitionIndex)),
       followerThrottledReplicas: (p) =>
-        opts.metadataCache.topicConfigs(p.topicId)[FOLLOWER_THROTTLED_REPLICAS]
+        opts.metadataCache.topicConfigs(p.topicId)[FOLLOWER_THROTTLED_REPLICAS],
+      security: opts.interBrokerSecurity
     })
   }
 

@@ -13,6 +13,7 @@ import {
 } from '../../src/cli/secure-cluster-config.js'
 import { loadKafkaConfig } from '../../src/config/load-config.js'
 import { parseProperties } from '../../src/config/properties-parser.js'
+import { interBrokerClientSecurity } from '../../src/security/inter-broker-client-security.js'
 import { parseJaasConfig } from '../../src/security/jaas-config.js'
 import { listenerSecurity } from '../../src/security/listener-security.js'
 
@@ -94,6 +95,12 @@ describe('secure cluster configuration', () => {
     assert.equal(broker.securityProtocol, 'SSL')
     assert.equal(broker.tls?.clientAuth, 'required')
     assert.equal(listenerSecurity(config, config.listeners[0]!).tls?.clientAuth, 'none')
+    // What this broker dials other brokers with: the broker certificate, the CA, host names verified.
+    const client = interBrokerClientSecurity(config)
+    assert.equal(client.securityProtocol, 'SSL')
+    assert.equal(client.sasl, null)
+    assert.equal(client.hostnameVerification, true)
+    assert.ok(client.tls?.key && client.tls.cert && client.tls.ca, 'keystore and truststore as a client')
   })
 
   it('writes the client settings in librdkafka names', () => {

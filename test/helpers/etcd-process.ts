@@ -6,7 +6,9 @@
  */
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
+import { get as httpsGet } from 'node:https'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -40,6 +42,13 @@ async function freePort(): Promise<number> {
   })
 }
 
+/** etcd's TLS flags: server certificate and key, and the CA that client certificates must chain to. */
+export interface EtcdTlsFiles {
+  readonly certFile: string
+  readonly keyFile: string
+  readonly caFile: string
+}
+
 export class EtcdProcess {
   stderr = ''
   private child: ChildProcess
@@ -48,7 +57,8 @@ export class EtcdProcess {
   private constructor(
     private readonly args: readonly string[],
     readonly dataDir: string,
-    readonly clientPort: number
+    readonly clientPort: number,
+    private readonly tls: EtcdTlsFiles | null = null
   ) {
     this.child = spawn('etcd', args, { stdio: ['ignore', 'ignore', 'pipe'] })
     this.exited = this.watchChild()
@@ -72,19 +82,23 @@ export class EtcdProcess {
     await this.waitHealthy(startTimeoutMs)
   }
 
-  /** The client URL, e.g. http://127.0.0.1:23790. */
+  /** The client URL, e.g. http://127.0.0.1:23790 (https:// when started with TLS). */
   get endpoint(): string {
-    return `http://127.0.0.1:${this.clientPort}`
+    return `${this.tls ? 'https' : 'http'}://127.0.0.1:${this.clientPort}`
   }
 
-  static async start(startTimeoutMs = 15_000): Promise<EtcdProcess> {
+  /**
+   * With `tls`, clients must speak TLS and present a certificate signed by `tls.caFile`
+   * (`--client-cert-auth`); peers stay on plain loopback.
+   */
+  static async start(startTimeoutMs = 15_000, tls: EtcdTlsFiles | null = null): Promise<EtcdProcess> {
     // A port found free can be taken before etcd binds it; another pair of ports is tried then.
     let lastError: unknown
     for (let attempt = 0; attempt < 3; attempt++) {
       const dataDir = await mkdtemp(join(tmpdir(), 'samsa-etcd-'))
       const clientPort = await freePort()
       const peerPort = await freePort()
-      const client = `http://127.0.0.1:${clientPort}`
+      const client = `${tls ? 'https' : 'http'}://127.0.0.1:${clientPort}`
       const peer = `http://127.0.0.1:${peerPort}`
       const etcd = new EtcdProcess(
         [
@@ -96,10 +110,19 @@ export class EtcdProcess {
           `--initial-advertise-peer-urls=${peer}`,
           `--initial-cluster=samsa-test=${peer}`,
           '--initial-cluster-state=new',
-          '--log-level=error'
+          '--log-level=error',
+          ...(tls
+            ? [
+                `--cert-file=${tls.certFile}`,
+                `--key-file=${tls.keyFile}`,
+                `--trusted-ca-file=${tls.caFile}`,
+                '--client-cert-auth'
+              ]
+            : [])
         ],
         dataDir,
-        clientPort
+        clientPort,
+        tls
       )
       try {
         await etcd.waitHealthy(startTimeoutMs)
@@ -119,14 +142,43 @@ export class EtcdProcess {
         throw new Error(`etcd exited (${this.child.exitCode ?? this.child.signalCode}): ${this.stderr}`)
       }
       try {
-        const response = await fetch(`${this.endpoint}/health`, { signal: AbortSignal.timeout(1000) })
-        if (response.ok && ((await response.json()) as { health?: string }).health === 'true') return
+        if (await this.healthy()) return
       } catch {
         // Not listening yet.
       }
       await new Promise((r) => setTimeout(r, 50))
     }
     throw new Error(`etcd did not become healthy within ${timeoutMs} ms: ${this.stderr}`)
+  }
+
+  /** GET /health, over TLS with the server certificate as client certificate when etcd wants one. */
+  private async healthy(): Promise<boolean> {
+    if (!this.tls) {
+      const response = await fetch(`${this.endpoint}/health`, { signal: AbortSignal.timeout(1000) })
+      return response.ok && ((await response.json()) as { health?: string }).health === 'true'
+    }
+    const tls = this.tls
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = httpsGet(
+        `${this.endpoint}/health`,
+        {
+          ca: readFileSync(tls.caFile),
+          cert: readFileSync(tls.certFile),
+          key: readFileSync(tls.keyFile),
+          timeout: 1000
+        },
+        (res) => {
+          let text = ''
+          res.setEncoding('utf8').on('data', (c: string) => {
+            text += c
+          })
+          res.on('end', () => resolve(res.statusCode === 200 ? text : ''))
+        }
+      )
+      req.on('timeout', () => req.destroy(new Error('timeout')))
+      req.on('error', reject)
+    })
+    return body !== '' && (JSON.parse(body) as { health?: string }).health === 'true'
   }
 
   async stop(): Promise<void> {

@@ -1,7 +1,8 @@
 /**
  * Test kit: a throwaway CA, a broker certificate for 127.0.0.1/localhost and a client certificate, made with
  * the openssl CLI in a temporary directory. Files: ca.pem, server.pem (key + chain, a PEM keystore),
- * server.p12 (PKCS12, password `changeit`), server-cert.pem, server-key.pem, and client certificates
+ * server.p12 (PKCS12, password `changeit`), server-cert.pem, server-key.pem, elsewhere.pem (a PEM keystore
+ * whose certificate names only elsewhere.example), and client certificates
  * <name>-cert.pem / <name>-key.pem for alice (CN=alice,OU=clients,O=Samsa Tests,C=US) and mallory
  * (CN=mallory,OU=outsiders,O=Samsa Tests,C=US), and stranger-cert.pem / stranger-key.pem, self-signed
  * (CN=stranger,OU=clients,O=Samsa Tests,C=US), which the CA does not vouch for.
@@ -80,6 +81,9 @@ export async function createTestCertificates(): Promise<TestCertificates> {
   ])
   await writeFile(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n')
   issue(dir, 'server', '/O=Samsa/CN=localhost')
+  // Signed by the CA but for another host: hostname verification must refuse it on 127.0.0.1.
+  await writeFile(join(dir, 'elsewhere.ext'), 'subjectAltName=DNS:elsewhere.example\n')
+  issue(dir, 'elsewhere', '/O=Samsa/CN=elsewhere.example')
   for (const [name, ou] of [
     ['alice', 'clients'],
     ['mallory', 'outsiders']
@@ -106,6 +110,10 @@ export async function createTestCertificates(): Promise<TestCertificates> {
   await writeFile(
     join(dir, 'server.pem'),
     `${await read('server-key.pem')}${await read('server-cert.pem')}${await read('ca.pem')}`
+  )
+  await writeFile(
+    join(dir, 'elsewhere.pem'),
+    `${await read('elsewhere-key.pem')}${await read('elsewhere-cert.pem')}${await read('ca.pem')}`
   )
   openssl(dir, [
     'pkcs12',

@@ -52,10 +52,13 @@ import {
   encodeScramCredential,
   scramCredentialKey
 } from './etcd-scram-credentials.js'
+import { type EtcdTlsCredentials, etcdClientOptions } from './etcd-tls-credentials.js'
 
 export interface EtcdMetadataStoreOptions {
   /** etcd client URLs, e.g. ['http://127.0.0.1:2379']. */
   readonly endpoints: readonly string[]
+  /** TLS to https endpoints (absent: plain http). */
+  readonly tls?: EtcdTlsCredentials | null
   /** Names the key prefix /samsa/<clusterName>/, so clusters can share one etcd. */
   readonly clusterName: string
   readonly nodeId: number
@@ -119,7 +122,7 @@ export class EtcdMetadataStore implements MetadataStore {
   }
 
   static async open(options: EtcdMetadataStoreOptions): Promise<EtcdMetadataStore> {
-    const client = new Etcd3({ hosts: [...options.endpoints], dialTimeout: 5000 })
+    const client = new Etcd3(etcdClientOptions(options.endpoints, options.tls))
     try {
       const kv = client.namespace(clusterPrefix(options.clusterName))
       const clusterId = await ensureClusterId(kv, options.clusterId)

@@ -1,6 +1,7 @@
 import { Etcd3, type IKeyValue, type Namespace } from 'etcd3'
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js'
 import { clusterPrefix } from './etcd-keys.js'
+import { type EtcdTlsCredentials, etcdClientOptions } from './etcd-tls-credentials.js'
 
 /**
  * The cluster-wide producer id counter, relative to the cluster prefix: the first id not yet reserved, in
@@ -25,6 +26,8 @@ const MAX_ATTEMPTS = 30
 
 export interface EtcdProducerIdBlockSourceOptions {
   readonly endpoints: readonly string[]
+  /** TLS to https endpoints (absent: plain http). */
+  readonly tls?: EtcdTlsCredentials | null
   readonly clusterName: string
   readonly blockSize?: number
 }
@@ -52,7 +55,7 @@ export class EtcdProducerIdBlockSource {
 
   /** A source with its own etcd client, under the cluster's prefix; connects on the first allocation. */
   static connect(options: EtcdProducerIdBlockSourceOptions): EtcdProducerIdBlockSource {
-    const client = new Etcd3({ hosts: [...options.endpoints], dialTimeout: 5000 })
+    const client = new Etcd3(etcdClientOptions(options.endpoints, options.tls))
     return new EtcdProducerIdBlockSource(
       client.namespace(clusterPrefix(options.clusterName)),
       options.blockSize ?? BLOCK_SIZE,

@@ -3,6 +3,7 @@ import type { ControllerChannel } from '../../cluster/controller-channel.js'
 import type { MetadataCache } from '../../cluster/metadata-cache.js'
 import type { Logger } from '../../common/logger.js'
 import type { KafkaConfig } from '../../config/kafka-config.js'
+import type { BrokerChannelSecurity } from '../../network/broker-channel-security.js'
 import { InterBrokerConnections } from '../../network/inter-broker-connections.js'
 import { ErrorCode, errorCodeOf, KafkaError } from '../../protocol/error-codes.js'
 import type {
@@ -42,6 +43,8 @@ export interface TransactionCoordinationDeps {
   controllerChannel: () => ControllerChannel
   replicaManager: () => ReplicaManager
   localNode: () => CoordinatorNode
+  /** TLS and SASL of the inter-broker listener, for markers and verification (plain TCP when absent). */
+  interBrokerSecurity?: () => BrokerChannelSecurity
 }
 
 /** Kafka's request.timeout.ms default, for the coordinator's inter-broker requests. */
@@ -91,7 +94,8 @@ export class TransactionCoordination {
         const broker = deps.metadataCache().broker(nodeId)
         return broker === undefined || broker.fenced ? undefined : { host: broker.host, port: broker.port }
       },
-      CLIENT_ID_PREFIX
+      CLIENT_ID_PREFIX,
+      deps.interBrokerSecurity
     )
     this.markerChannel = new TransactionMarkerChannelManager({
       localBrokerId: config.nodeId,

@@ -69,7 +69,7 @@ function oauthBearerFactory(
  * SCRAM's JAAS entry on a broker holds the credentials it uses as a client to other brokers; the server side
  * reads users from the cluster metadata instead (KIP-554), as Kafka's ScramSaslServer does.
  */
-const SCRAM_LOGIN_MODULE = 'org.apache.kafka.common.security.scram.ScramLoginModule'
+export const SCRAM_LOGIN_MODULE = 'org.apache.kafka.common.security.scram.ScramLoginModule'
 const NO_SCRAM_CREDENTIALS: ScramCredentialStore = { credential: () => undefined }
 
 const scramModule = (m: ScramMechanism): [string, MechanismModule] => [

@@ -97,3 +97,27 @@ export function parseClientFinalMessage(message: string): ClientFinalMessage {
 export function formatServerFinalMessage(serverSignature: Buffer): string {
   return `v=${serverSignature.toString('base64')}`
 }
+
+/** server-first-message as a client reads it: the combined nonce, the salt and the iteration count. */
+export interface ServerFirstMessage {
+  readonly nonce: string
+  readonly salt: Buffer
+  readonly iterations: number
+}
+
+export function parseServerFirstMessage(message: string): ServerFirstMessage {
+  const match = /^(?:m=[^,]*,)?r=([^,]+),s=([^,]+),i=(\d+)(?:,.*)?$/s.exec(message)
+  if (!match) throw new Error('invalid server-first-message')
+  const [, nonce, salt, iterations] = match as unknown as [string, string, string, string]
+  if (!NONCE.test(nonce)) throw new Error('invalid server nonce')
+  if (!BASE64.test(salt)) throw new Error('server salt is not base64')
+  return { nonce, salt: Buffer.from(salt, 'base64'), iterations: Number(iterations) }
+}
+
+/** server-final-message: the server signature, or the server's error (`e=`). */
+export function parseServerFinalMessage(message: string): { signature: Buffer } | { error: string } {
+  if (message.startsWith('e=')) return { error: message.slice(2) }
+  const match = /^v=([A-Za-z0-9+/=]+)(?:,.*)?$/s.exec(message)
+  if (!match || !BASE64.test(match[1]!)) throw new Error('invalid server-final-message')
+  return { signature: Buffer.from(match[1]!, 'base64') }
+}
