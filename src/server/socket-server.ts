@@ -19,6 +19,8 @@ import { authenticatedProcessor } from './authenticated-processor.js'
 import { type ConnectionLimits, KafkaConnection, type RequestProcessor } from './kafka-connection.js'
 
 const READ_BUFFER_BYTES = 256 * 1024
+/** A TLS client that has not finished its handshake by then is dropped (Node's default is 120 s). */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000
 
 export interface SocketServerOptions {
   readonly listeners: readonly EndPoint[]
@@ -35,6 +37,8 @@ export class SocketServer {
   private readonly servers: Server[] = []
   private readonly bound: EndPoint[] = []
   private readonly connections = new Set<KafkaConnection>()
+  /** TLS sockets still in their handshake, by peer address: no KafkaConnection owns them yet. */
+  private readonly handshaking = new Map<string, Socket>()
   private nextConnectionIndex = 0
   /**
    * Every connection reads into this one buffer and copies out what it keeps. Larger than Node's 64 KiB
@@ -87,8 +91,21 @@ export class SocketServer {
 
   /** A TLS listener; bytes that are not a TLS handshake (a plaintext client) only cost that one socket. */
   private tlsServer(security: ListenerSecurity): Server {
-    const server = createTlsServer({ ...security.tls!.options, allowHalfOpen: true, noDelay: true })
+    const server = createTlsServer({
+      ...security.tls!.options,
+      allowHalfOpen: true,
+      noDelay: true,
+      handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS
+    })
+    // Half-open is for established connections; a peer that goes away mid-handshake raises no event at all,
+    // so such sockets are tracked and destroyed at shutdown (or by the handshake timeout before that).
+    server.on('connection', (raw: Socket) => {
+      const peer = `${raw.remoteAddress}:${raw.remotePort}`
+      this.handshaking.set(peer, raw)
+      raw.once('close', () => this.handshaking.delete(peer))
+    })
     server.on('secureConnection', (socket: TLSSocket) => {
+      this.handshaking.delete(`${socket.remoteAddress}:${socket.remotePort}`)
       let principal: KafkaPrincipal
       try {
         const mapper = security.saslMechanisms === null ? security.principalMapper : null
@@ -107,12 +124,14 @@ export class SocketServer {
       }
       this.accept(socket, security.listenerName, security, principal)
     })
-    server.on('tlsClientError', (err, socket) =>
+    server.on('tlsClientError', (err, socket) => {
       this.options.logger.debug(
         { clientAddress: socket.remoteAddress, listener: security.listenerName, reason: err.message },
         'TLS handshake failed'
       )
-    )
+      // With a listener attached Node leaves the socket open; nothing will ever be served on it.
+      socket.destroy()
+    })
     return server
   }
 
@@ -171,6 +190,7 @@ export class SocketServer {
    */
   async shutdown(graceMs: number): Promise<void> {
     const listening = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))
+    for (const raw of this.handshaking.values()) raw.destroy()
     const closing = [...this.connections].map((c) => c.close())
     let timer: NodeJS.Timeout | undefined
     const timedOut = new Promise<boolean>((resolve) => {
