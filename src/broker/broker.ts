@@ -26,6 +26,7 @@ import { ReplicationThrottle } from '../replica/replication-throttle.js'
 import type { AwsCredentialCache } from '../security/msk-iam/aws-credential-store.js'
 import { ScramCredentialCache } from '../security/scram/scram-credential-cache.js'
 import { brokerLogConfig, topicLogConfig } from '../server/admin/broker-log-config.js'
+import { DynamicBrokerConfig } from '../server/admin/dynamic-broker-config.js'
 import type { ApiHandler } from '../server/api-registry.js'
 import { createAddOffsetsToTxnHandler } from '../server/handlers/add-offsets-to-txn.js'
 import { createAddPartitionsToTxnHandler } from '../server/handlers/add-partitions-to-txn.js'
@@ -82,6 +83,7 @@ import { type BrokerComponent, KafkaServer } from '../server/kafka-server.js'
 import { LogManager } from '../storage/log-manager.js'
 import { type ClusterMetadata, openClusterMetadata } from './cluster-metadata.js'
 import { controlledShutdown } from './controlled-shutdown.js'
+import { brokerDefaultsReconfigurable, listenerTlsReconfigurable } from './dynamic-reconfigurables.js'
 import { awsCredentialsFor } from './sasl-services.js'
 
 /** Every handler this broker serves, one per API key. */
@@ -214,7 +216,9 @@ function leaderRebalance(config: KafkaConfig, deps: HandlerDeps, logger: Logger)
 export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
   // Fetch reads lease from the same pool the connections release written responses to.
   const bufferPools = createBrokerBufferPools()
-  const defaults = brokerLogConfig(config)
+  // Dynamic broker configs (KIP-226) change the log defaults; topics without overrides follow them.
+  const dynamicConfig = new DynamicBrokerConfig(config, logger)
+  let defaults = brokerLogConfig(config)
   let clusterMetadata: ClusterMetadata | undefined
   let cache: MetadataCache | undefined
   let controller: Controller | undefined
@@ -236,8 +240,10 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
       cache = clusterMetadata.cache
       scramCredentials = await ScramCredentialCache.start(clusterMetadata.store)
       awsCredentials = await awsCredentialsFor(config, clusterMetadata.store)
+      await dynamicConfig.start(clusterMetadata.store)
     },
     async () => {
+      dynamicConfig.close()
       scramCredentials?.close()
       awsCredentials?.close()
       await clusterMetadata?.close()
@@ -322,8 +328,29 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     get controllerChannel() {
       return required(clusterMetadata, 'metadata').controllerChannel
     },
-    advertisedEndPoints: () => server?.advertisedEndPoints() ?? config.advertisedListeners
+    advertisedEndPoints: () => server?.advertisedEndPoints() ?? config.advertisedListeners,
+    dynamicConfigs: {
+      dynamicConfig,
+      get store() {
+        return required(clusterMetadata, 'metadata').store
+      }
+    }
   }
+  dynamicConfig.addReconfigurable(
+    brokerDefaultsReconfigurable((next) => {
+      defaults = brokerLogConfig(next)
+      replicaManager?.refreshLogConfigs()
+    })
+  )
+  dynamicConfig.addReconfigurable(
+    listenerTlsReconfigurable({
+      inUse: (listener) => server?.listenerTlsOptions(listener),
+      reload: (listener, options) => {
+        server?.reloadListenerTls(listener, options)
+        logger.info({ listener }, 'TLS keystore and truststore reloaded')
+      }
+    })
+  )
   // offsets.commit.timeout.ms bounds each acks=all write to `__consumer_offsets`.
   const groupStore = new InternalTopicGroupStore(
     () => deps.replicaManager,
