@@ -3,7 +3,8 @@
  * listener's keystore file is replaced by one with a new certificate and IncrementalAlterConfigs re-sets
  * `listener.name.ssl.ssl.keystore.location`. No connection is dropped, every acknowledged record is in the
  * log, and a new TLS connection sees the new certificate. A keystore that cannot be loaded, or names another
- * subject, is refused with INVALID_REQUEST and the listener keeps the certificate it has.
+ * subject, is refused with INVALID_REQUEST and the listener keeps the certificate it has. A keystore set at
+ * run time is reloaded from the metadata store on restart.
  */
 
 import assert from 'node:assert/strict'
@@ -71,19 +72,25 @@ describe('TLS certificate rotation under load (KIP-226)', { skip }, () => {
     keystore = certs.path('live.pem')
     await writeFile(keystore, await certs.text('server.pem'))
     await renewServerCertificate(certs, 'renewed')
-    broker = await BrokerProcess.start({
-      overrides: [
-        'listeners=PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0',
-        'listener.name.ssl.ssl.keystore.type=PEM',
-        `${KEYSTORE_KEY}=${keystore}`,
-        'num.partitions=1'
-      ]
-    })
+    await renewServerCertificate(certs, 'third')
+    broker = await startBroker()
   })
   after(async () => {
     await broker?.stop()
     await certs?.cleanup()
   })
+
+  /** A broker whose data (and so its dynamic configs) lives in the certificates' directory, across restarts. */
+  const startBroker = () =>
+    BrokerProcess.start({
+      overrides: [
+        'listeners=PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0',
+        'listener.name.ssl.ssl.keystore.type=PEM',
+        `${KEYSTORE_KEY}=${keystore}`,
+        'num.partitions=1',
+        `log.dirs=${certs.path('data')}`
+      ]
+    })
 
   it('keeps every connection and record while the keystore is rotated; new connections get the new certificate', async () => {
     const oldSerial = await serialOf('server-cert.pem')
@@ -168,5 +175,15 @@ describe('TLS certificate rotation under load (KIP-226)', { skip }, () => {
     assert.equal(other.errorCode, INVALID_REQUEST)
     assert.match(other.errorMessage ?? '', /Keystore DistinguishedName does not match/)
     assert.equal(await servedSerial(), current)
+  })
+
+  it('a keystore set at run time is the one the listener starts with after a restart', async () => {
+    const altered = await setKeystore(certs.path('third.pem'))
+    assert.equal(altered.errorCode, 0, altered.errorMessage ?? '')
+    const third = await serialOf('third-cert.pem')
+    assert.equal(await servedSerial(), third)
+    await broker.stop()
+    broker = await startBroker()
+    assert.equal(await servedSerial(), third, 'the dynamic keystore location was reloaded from the store')
   })
 })
