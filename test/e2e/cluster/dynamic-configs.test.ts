@@ -75,6 +75,38 @@ describe('dynamic broker configs in a cluster on etcd', { skip, timeout: 120_000
     const onOne = await describeOne(one!.port, BROKER, String(one!.nodeId), 'log.retention.ms')
     assert.deepEqual([onOne?.value, onOne?.configSource], ['3600000', DYNAMIC_DEFAULT_BROKER])
 
+    // A request mixing TOPIC and BROKER resources, through the controller and through the other broker: the
+    // topic resource is forwarded to the controller, the broker resource is handled where it arrives.
+    for (const [i, b] of [one!, two!].entries()) {
+      const mixed = await rawRequest<IncrementalAlterConfigsResponse>(b.port, 44, 1, {
+        resources: [
+          {
+            resourceType: TOPIC,
+            resourceName: 'inherits',
+            configs: [{ name: 'segment.ms', configOperation: SET, value: String(600_000 + i) }]
+          },
+          {
+            resourceType: BROKER,
+            resourceName: '',
+            configs: [{ name: 'background.threads', configOperation: SET, value: String(4 + i) }]
+          }
+        ],
+        validateOnly: false
+      })
+      assert.deepEqual(
+        mixed.responses.map((r) => [r.resourceType, r.errorCode, r.errorMessage]),
+        [
+          [TOPIC, 0, null],
+          [BROKER, 0, null]
+        ]
+      )
+      const segment = await waitFor('the topic change is visible', 10_000, async () => {
+        const c = await describeOne(b.port, TOPIC, 'inherits', 'segment.ms')
+        return c?.value === String(600_000 + i) ? c : undefined
+      })
+      assert.equal(segment.value, String(600_000 + i))
+    }
+
     const elsewhere = await alter(one!.port, String(two!.nodeId), 'log.retention.ms', '1')
     assert.equal(elsewhere.errorCode, 42)
     assert.match(elsewhere.errorMessage ?? '', /Unexpected broker id/)
