@@ -83,7 +83,11 @@ import { type BrokerComponent, KafkaServer } from '../server/kafka-server.js'
 import { LogManager } from '../storage/log-manager.js'
 import { type ClusterMetadata, openClusterMetadata } from './cluster-metadata.js'
 import { controlledShutdown } from './controlled-shutdown.js'
-import { brokerDefaultsReconfigurable, listenerTlsReconfigurable } from './dynamic-reconfigurables.js'
+import {
+  brokerDefaultsReconfigurable,
+  listenerTlsReconfigurable,
+  replicationThrottleReconfigurable
+} from './dynamic-reconfigurables.js'
 import { awsCredentialsFor } from './sasl-services.js'
 
 /** Every handler this broker serves, one per API key. */
@@ -179,18 +183,24 @@ function component(
   return { name, startup, shutdown }
 }
 
-/** follower.replication.throttled.rate: Kafka's default (Long.MAX_VALUE) means unthrottled. */
-function replicaFetcherConfig(config: KafkaConfig): ReplicaFetcherConfig {
-  const rate = config.getNumber('follower.replication.throttled.rate')
+/**
+ * follower.replication.throttled.rate: Kafka's default (Long.MAX_VALUE) means unthrottled, which a bucket of
+ * that rate never refuses; it is there anyway so that a dynamic rate (KIP-226) can change it.
+ */
+function replicaFetcherConfig(config: KafkaConfig, throttle: ReplicationThrottle): ReplicaFetcherConfig {
   const base = { ...DEFAULT_REPLICA_FETCHER_CONFIG, maxWaitMs: config.getNumber('replica.fetch.wait.max.ms') }
-  if (rate >= Number.MAX_SAFE_INTEGER) return base
-  return { ...base, throttle: new ReplicationThrottle(rate) }
+  return { ...base, throttle }
 }
 
-/** leader.replication.throttled.rate: Kafka's default (Long.MAX_VALUE) means unthrottled. */
-function leaderReplicationThrottle(config: KafkaConfig): ReplicationThrottle | undefined {
-  const rate = config.getNumber('leader.replication.throttled.rate')
-  return rate >= Number.MAX_SAFE_INTEGER ? undefined : new ReplicationThrottle(rate)
+/** The leader and follower replication throttles, at their dynamic rates (see dynamic-reconfigurables.ts). */
+function replicationThrottles(config: KafkaConfig): {
+  leader: ReplicationThrottle
+  follower: ReplicationThrottle
+} {
+  return {
+    leader: new ReplicationThrottle(config.getNumber('leader.replication.throttled.rate')),
+    follower: new ReplicationThrottle(config.getNumber('follower.replication.throttled.rate'))
+  }
 }
 
 /** auto.leader.rebalance.enable: the active controller's periodic preferred leader election. */
@@ -219,6 +229,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
   // Dynamic broker configs (KIP-226) change the log defaults; topics without overrides follow them.
   const dynamicConfig = new DynamicBrokerConfig(config, logger)
   let defaults = brokerLogConfig(config)
+  const throttles = replicationThrottles(config)
   let clusterMetadata: ClusterMetadata | undefined
   let cache: MetadataCache | undefined
   let controller: Controller | undefined
@@ -295,8 +306,8 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
           }
         },
         replicaLagTimeMaxMs: config.getNumber('replica.lag.time.max.ms'),
-        replicaFetcherConfig: replicaFetcherConfig(config),
-        leaderReplicationThrottle: leaderReplicationThrottle(config),
+        replicaFetcherConfig: replicaFetcherConfig(config, throttles.follower),
+        leaderReplicationThrottle: throttles.leader,
         replicaSelector: replicaSelectorFor(config.getString('replica.selector.class')),
         fetchReadPool: bufferPools.fetchReads
       })
@@ -342,6 +353,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
       replicaManager?.refreshLogConfigs()
     })
   )
+  dynamicConfig.addReconfigurable(replicationThrottleReconfigurable(throttles))
   dynamicConfig.addReconfigurable(
     listenerTlsReconfigurable({
       inUse: (listener) => server?.listenerTlsOptions(listener),

@@ -1,6 +1,7 @@
 /**
  * The parts of the broker that take dynamic broker configs at run time (KIP-226): the topic-level log
- * defaults (log.*, message.max.bytes, ...) that topics without an override follow, and the keystore and
+ * defaults (log.*, message.max.bytes, ...) that topics without an override follow, the replication throttle
+ * rates, and the keystore and
  * truststore of a TLS listener (`listener.name.<name>.ssl.*`), which new connections use while established
  * ones keep theirs.
  */
@@ -10,6 +11,7 @@ import type { TlsOptions } from 'node:tls'
 import { ConfigError } from '../config/config-error.js'
 import { DYNAMIC_BROKER_KEYS, listenerSslKey } from '../config/dynamic-broker-config-keys.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
+import type { ReplicationThrottle } from '../replica/replication-throttle.js'
 import { sslListenerSettings } from '../security/ssl/ssl-server-options.js'
 import type { BrokerReconfigurable } from '../server/admin/dynamic-broker-config.js'
 
@@ -18,6 +20,24 @@ export function brokerDefaultsReconfigurable(apply: (next: KafkaConfig) => void)
   return {
     reconfigures: (key) => DYNAMIC_BROKER_KEYS.has(key),
     reconfigure: (next) => apply(next)
+  }
+}
+
+const THROTTLE_RATES = ['leader.replication.throttled.rate', 'follower.replication.throttled.rate'] as const
+
+/** leader/follower.replication.throttled.rate: the buckets the leader and the replica fetchers share. */
+export function replicationThrottleReconfigurable(throttles: {
+  readonly leader: ReplicationThrottle
+  readonly follower: ReplicationThrottle
+}): BrokerReconfigurable {
+  return {
+    reconfigures: (key) => (THROTTLE_RATES as readonly string[]).includes(key),
+    reconfigure(next) {
+      const leader = next.getNumber('leader.replication.throttled.rate')
+      const follower = next.getNumber('follower.replication.throttled.rate')
+      if (leader !== throttles.leader.bytesPerSecond) throttles.leader.setRate(leader)
+      if (follower !== throttles.follower.bytesPerSecond) throttles.follower.setRate(follower)
+    }
   }
 }
 

@@ -42,6 +42,8 @@ export class DynamicBrokerConfig {
   private effective: KafkaConfig
   private readonly reconfigurables: BrokerReconfigurable[] = []
   private unsubscribe: Unsubscribe | null = null
+  /** The version of the last image applied; an older one arriving late is ignored. */
+  private version = -1n
 
   constructor(
     readonly staticConfig: KafkaConfig,
@@ -73,14 +75,18 @@ export class DynamicBrokerConfig {
     this.reconfigurables.push(reconfigurable)
   }
 
-  /** Follows the store; resolves once its current dynamic configs are applied. */
-  start(store: DynamicConfigRecordStore): Promise<void> {
-    return new Promise((resolve) => {
-      this.unsubscribe = store.subscribeDynamicConfigs((image) => {
-        this.update(layerOf(image, ''), layerOf(image, String(this.staticConfig.nodeId)), [])
-        resolve()
-      })
-    })
+  /**
+   * Applies the store's current dynamic configs (a failed read fails the broker's start, as other metadata
+   * reads do), then follows its changes.
+   */
+  async start(store: DynamicConfigRecordStore): Promise<void> {
+    const apply = (image: DynamicConfigsImage): void => {
+      if (image.version < this.version) return
+      this.version = image.version
+      this.update(layerOf(image, ''), layerOf(image, String(this.staticConfig.nodeId)), [])
+    }
+    apply(await store.dynamicConfigs())
+    this.unsubscribe = store.subscribeDynamicConfigs(apply)
   }
 
   close(): void {
