@@ -26,6 +26,7 @@ import { ReplicationThrottle } from '../replica/replication-throttle.js'
 import type { AwsCredentialCache } from '../security/msk-iam/aws-credential-store.js'
 import { ScramCredentialCache } from '../security/scram/scram-credential-cache.js'
 import { brokerLogConfig, topicLogConfig } from '../server/admin/broker-log-config.js'
+import { DynamicBrokerConfig } from '../server/admin/dynamic-broker-config.js'
 import type { ApiHandler } from '../server/api-registry.js'
 import { createAddOffsetsToTxnHandler } from '../server/handlers/add-offsets-to-txn.js'
 import { createAddPartitionsToTxnHandler } from '../server/handlers/add-partitions-to-txn.js'
@@ -82,6 +83,11 @@ import { type BrokerComponent, KafkaServer } from '../server/kafka-server.js'
 import { LogManager } from '../storage/log-manager.js'
 import { type ClusterMetadata, openClusterMetadata } from './cluster-metadata.js'
 import { controlledShutdown } from './controlled-shutdown.js'
+import {
+  brokerDefaultsReconfigurable,
+  listenerTlsReconfigurable,
+  replicationThrottleReconfigurable
+} from './dynamic-reconfigurables.js'
 import { logStorageEvent, MetadataEventLog } from './operator-log.js'
 import { awsCredentialsFor } from './sasl-services.js'
 
@@ -178,18 +184,24 @@ function component(
   return { name, startup, shutdown }
 }
 
-/** follower.replication.throttled.rate: Kafka's default (Long.MAX_VALUE) means unthrottled. */
-function replicaFetcherConfig(config: KafkaConfig): ReplicaFetcherConfig {
-  const rate = config.getNumber('follower.replication.throttled.rate')
+/**
+ * follower.replication.throttled.rate: Kafka's default (Long.MAX_VALUE) means unthrottled, which a bucket of
+ * that rate never refuses; it is there anyway so that a dynamic rate (KIP-226) can change it.
+ */
+function replicaFetcherConfig(config: KafkaConfig, throttle: ReplicationThrottle): ReplicaFetcherConfig {
   const base = { ...DEFAULT_REPLICA_FETCHER_CONFIG, maxWaitMs: config.getNumber('replica.fetch.wait.max.ms') }
-  if (rate >= Number.MAX_SAFE_INTEGER) return base
-  return { ...base, throttle: new ReplicationThrottle(rate) }
+  return { ...base, throttle }
 }
 
-/** leader.replication.throttled.rate: Kafka's default (Long.MAX_VALUE) means unthrottled. */
-function leaderReplicationThrottle(config: KafkaConfig): ReplicationThrottle | undefined {
-  const rate = config.getNumber('leader.replication.throttled.rate')
-  return rate >= Number.MAX_SAFE_INTEGER ? undefined : new ReplicationThrottle(rate)
+/** The leader and follower replication throttles, at their dynamic rates (see dynamic-reconfigurables.ts). */
+function replicationThrottles(config: KafkaConfig): {
+  leader: ReplicationThrottle
+  follower: ReplicationThrottle
+} {
+  return {
+    leader: new ReplicationThrottle(config.getNumber('leader.replication.throttled.rate')),
+    follower: new ReplicationThrottle(config.getNumber('follower.replication.throttled.rate'))
+  }
 }
 
 /** auto.leader.rebalance.enable: the active controller's periodic preferred leader election. */
@@ -215,7 +227,10 @@ function leaderRebalance(config: KafkaConfig, deps: HandlerDeps, logger: Logger)
 export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
   // Fetch reads lease from the same pool the connections release written responses to.
   const bufferPools = createBrokerBufferPools()
-  const defaults = brokerLogConfig(config)
+  // Dynamic broker configs (KIP-226) change the log defaults; topics without overrides follow them.
+  const dynamicConfig = new DynamicBrokerConfig(config, logger)
+  let defaults = brokerLogConfig(config)
+  const throttles = replicationThrottles(config)
   let clusterMetadata: ClusterMetadata | undefined
   let cache: MetadataCache | undefined
   let controller: Controller | undefined
@@ -238,6 +253,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
       cache = clusterMetadata.cache
       scramCredentials = await ScramCredentialCache.start(clusterMetadata.store)
       awsCredentials = await awsCredentialsFor(config, clusterMetadata.store)
+      await dynamicConfig.start(clusterMetadata.store)
       const channel = clusterMetadata.controllerChannel
       eventLog = new MetadataEventLog(clusterMetadata.cache, logger, config.nodeId, () =>
         channel.isActiveController()
@@ -246,6 +262,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     },
     async () => {
       eventLog?.stop()
+      dynamicConfig.close()
       scramCredentials?.close()
       awsCredentials?.close()
       await clusterMetadata?.close()
@@ -298,8 +315,8 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
           }
         },
         replicaLagTimeMaxMs: config.getNumber('replica.lag.time.max.ms'),
-        replicaFetcherConfig: replicaFetcherConfig(config),
-        leaderReplicationThrottle: leaderReplicationThrottle(config),
+        replicaFetcherConfig: replicaFetcherConfig(config, throttles.follower),
+        leaderReplicationThrottle: throttles.leader,
         replicaSelector: replicaSelectorFor(config.getString('replica.selector.class')),
         fetchReadPool: bufferPools.fetchReads,
         interBrokerSecurity: required(clusterMetadata, 'metadata').interBrokerSecurity
@@ -332,8 +349,30 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     get controllerChannel() {
       return required(clusterMetadata, 'metadata').controllerChannel
     },
-    advertisedEndPoints: () => server?.advertisedEndPoints() ?? config.advertisedListeners
+    advertisedEndPoints: () => server?.advertisedEndPoints() ?? config.advertisedListeners,
+    dynamicConfigs: {
+      dynamicConfig,
+      get store() {
+        return required(clusterMetadata, 'metadata').store
+      }
+    }
   }
+  dynamicConfig.addReconfigurable(
+    brokerDefaultsReconfigurable((next) => {
+      defaults = brokerLogConfig(next)
+      replicaManager?.refreshLogConfigs()
+    })
+  )
+  dynamicConfig.addReconfigurable(replicationThrottleReconfigurable(throttles))
+  dynamicConfig.addReconfigurable(
+    listenerTlsReconfigurable({
+      inUse: (listener) => server?.listenerTlsOptions(listener),
+      reload: (listener, options) => {
+        server?.reloadListenerTls(listener, options)
+        logger.info({ listener }, 'TLS keystore and truststore reloaded')
+      }
+    })
+  )
   // offsets.commit.timeout.ms bounds each acks=all write to `__consumer_offsets`.
   const groupStore = new InternalTopicGroupStore(
     () => deps.replicaManager,

@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path'
 import { removeStaleTempFiles, writeFileAtomically } from '../common/atomic-file.js'
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
 import { AWS_ACCESS_KEYS_FILE, FileAwsAccessKeys } from './file-aws-access-keys.js'
+import { DYNAMIC_CONFIGS_FILE, FileDynamicConfigs } from './file-dynamic-configs.js'
 import { ensureMetaProperties } from './meta-properties.js'
 import type {
   AwsAccessKey,
@@ -10,6 +11,8 @@ import type {
   AwsAccessKeysListener,
   BrokerRegistration,
   BrokerRegistrationRequest,
+  DynamicConfigsImage,
+  DynamicConfigsListener,
   MetadataDelta,
   MetadataImage,
   MetadataListener,
@@ -332,6 +335,7 @@ export class FileMetadataStore implements MetadataStore {
   async close(): Promise<void> {
     this.closed = true
     await this.awsAccessKeyFile?.close()
+    await this.dynamicConfigFile?.close()
     await this.queue.catch(() => undefined)
     this.listeners.clear()
     this.scramListeners.clear()
@@ -392,6 +396,35 @@ export class FileMetadataStore implements MetadataStore {
 
   subscribeAwsAccessKeys(listener: AwsAccessKeysListener): Unsubscribe {
     return this.awsAccessKeyStore.subscribe(listener)
+  }
+
+  // ----- Dynamic configs of broker, group and client-metrics resources: see file-dynamic-configs.ts -----
+
+  private dynamicConfigFile: FileDynamicConfigs | null = null
+
+  private get dynamicConfigStore(): FileDynamicConfigs {
+    if (this.dynamicConfigFile === null) {
+      this.dynamicConfigFile = new FileDynamicConfigs(join(dirname(this.file), DYNAMIC_CONFIGS_FILE))
+    }
+    return this.dynamicConfigFile
+  }
+
+  dynamicConfigs(): Promise<DynamicConfigsImage> {
+    return this.dynamicConfigStore.read()
+  }
+
+  alterDynamicConfigs(
+    resourceType: number,
+    resourceName: string,
+    changes: Readonly<Record<string, string | null>>,
+    replace: boolean
+  ): Promise<Readonly<Record<string, string>>> {
+    if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
+    return this.dynamicConfigStore.alter(resourceType, resourceName, changes, replace)
+  }
+
+  subscribeDynamicConfigs(listener: DynamicConfigsListener): Unsubscribe {
+    return this.dynamicConfigStore.subscribe(listener)
   }
 }
 

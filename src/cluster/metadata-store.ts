@@ -316,3 +316,60 @@ export class AwsAccessKeyExistsError extends Error {
 
 // Declaration merging adds the access keys to the MetadataStore without touching its declaration above.
 export interface MetadataStore extends AwsAccessKeyRecordStore {}
+
+// ---------------------------------------------------------------------------------------------------------
+// Dynamic configs of non-topic resources (KIP-226 and Kafka 4's GROUP and CLIENT_METRICS resources): what
+// AlterConfigs and IncrementalAlterConfigs set on a BROKER (a node id, or '' for the cluster-wide default),
+// a GROUP or a CLIENT_METRICS resource. Kafka keeps them as ConfigRecords in its metadata log; here they are
+// one more part of the metadata store with their own change stream. Any broker writes them (no controller):
+// each resource is one record, changed key by key.
+// ---------------------------------------------------------------------------------------------------------
+
+/** One resource's configs; `resourceType` is Kafka's ConfigResource.Type id (4 BROKER, 16 CLIENT_METRICS, 32 GROUP). */
+export interface DynamicConfigResource {
+  readonly resourceType: number
+  readonly resourceName: string
+  readonly configs: Readonly<Record<string, string>>
+}
+
+/** Every resource with configs at one version; versions increase with every change. */
+export interface DynamicConfigsImage {
+  readonly version: bigint
+  readonly resources: readonly DynamicConfigResource[]
+}
+
+/** Gets the whole set: once as soon as it is known after subscribing, then after every change. */
+export type DynamicConfigsListener = (image: DynamicConfigsImage) => void
+
+export interface DynamicConfigRecordStore {
+  /** A fresh read of every resource's configs. */
+  dynamicConfigs(): Promise<DynamicConfigsImage>
+  /**
+   * Sets (string) or removes (null) keys of one resource; with `replace`, keys not named are removed too
+   * (AlterConfigs replaces a resource's whole set). Returns the resource's configs after the change.
+   */
+  alterDynamicConfigs(
+    resourceType: number,
+    resourceName: string,
+    changes: Readonly<Record<string, string | null>>,
+    replace: boolean
+  ): Promise<Readonly<Record<string, string>>>
+  subscribeDynamicConfigs(listener: DynamicConfigsListener): Unsubscribe
+}
+
+/** A resource's configs after `changes` (see alterDynamicConfigs), shared by the stores. */
+export function applyDynamicConfigChanges(
+  current: Readonly<Record<string, string>>,
+  changes: Readonly<Record<string, string | null>>,
+  replace: boolean
+): Record<string, string> {
+  const next: Record<string, string> = replace ? {} : { ...current }
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === null) delete next[k]
+    else next[k] = v
+  }
+  return next
+}
+
+// Declaration merging adds the dynamic configs to the MetadataStore without touching its declaration above.
+export interface MetadataStore extends DynamicConfigRecordStore {}

@@ -143,6 +143,17 @@ export class ReplicaManager {
    * The local partition, opened if the metadata has just created it. UNKNOWN_TOPIC_OR_PARTITION when the
    * metadata does not know it; NOT_LEADER_OR_FOLLOWER when this broker holds no replica of it.
    */
+  /**
+   * Re-reads every hosted log's config through `logConfigFor`: the broker defaults changed (a dynamic
+   * log.* config, KIP-226), which topics without an override of their own take at once.
+   */
+  refreshLogConfigs(): void {
+    for (const partition of this.partitions.values()) {
+      const topic = this.opts.metadataCache.topicById(partition.topicId)
+      if (topic !== undefined) partition.log.updateConfig(this.opts.logConfigFor(topic))
+    }
+  }
+
   async getPartition(topicName: string, partitionIndex: number): Promise<Partition> {
     const key = partitionKey(topicName, partitionIndex)
     const existing = this.partitions.get(key)

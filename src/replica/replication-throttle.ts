@@ -50,12 +50,29 @@ export class ReplicationThrottle {
   private tokens: number
   private refilledAt: number
 
+  private rate: number
+
   constructor(
-    readonly bytesPerSecond: number,
+    bytesPerSecond: number,
     private readonly now: () => number = Date.now
   ) {
+    this.rate = bytesPerSecond
     this.tokens = bytesPerSecond
     this.refilledAt = now()
+  }
+
+  get bytesPerSecond(): number {
+    return this.rate
+  }
+
+  /**
+   * A new rate (a dynamic leader/follower.replication.throttled.rate, KIP-226); Kafka's Long.MAX_VALUE (any
+   * rate at or beyond 2^53) means unthrottled. The bucket starts over with one second's worth.
+   */
+  setRate(bytesPerSecond: number): void {
+    this.rate = bytesPerSecond
+    this.tokens = bytesPerSecond
+    this.refilledAt = this.now()
   }
 
   /** Whether throttled replicas may fetch now. */

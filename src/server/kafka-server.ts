@@ -3,6 +3,7 @@
  * runs the lifecycle of the components that own state (storage, cluster metadata, coordinators).
  */
 
+import type { TlsOptions } from 'node:tls'
 import { type BrokerBufferPools, createBrokerBufferPools } from '../common/buffer-pool.js'
 import type { Logger } from '../common/logger.js'
 import type { EndPoint } from '../config/end-point.js'
@@ -108,6 +109,16 @@ export class KafkaServer {
     await this.socketServer.startup()
     this.state = 'running'
     this.logger.info({ nodeId: this.config.nodeId, listeners: this.boundEndPoints }, 'started')
+  }
+
+  /** Replaces a TLS listener's keystore and truststore for new connections (see SocketServer.reloadTls). */
+  reloadListenerTls(listenerName: string, options: TlsOptions): void {
+    this.socketServer.reloadTls(listenerName, options)
+  }
+
+  /** The TLS options a listener's new connections use. */
+  listenerTlsOptions(listenerName: string): TlsOptions | undefined {
+    return this.socketServer.tlsOptionsInUse(listenerName)
   }
 
   /** Listeners with their bound ports. */

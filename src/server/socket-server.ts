@@ -7,7 +7,12 @@
  */
 
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net'
-import { createServer as createTlsServer, type TLSSocket } from 'node:tls'
+import {
+  createServer as createTlsServer,
+  type TLSSocket,
+  type TlsOptions,
+  type Server as TlsServer
+} from 'node:tls'
 import type { BrokerBufferPools } from '../common/buffer-pool.js'
 import type { Logger } from '../common/logger.js'
 import type { EndPoint } from '../config/end-point.js'
@@ -39,6 +44,9 @@ export class SocketServer {
   private readonly connections = new Set<KafkaConnection>()
   /** TLS sockets still in their handshake, by peer address: no KafkaConnection owns them yet. */
   private readonly handshaking = new Map<string, Socket>()
+  /** The TLS servers by listener name, and the TLS options set at run time (KIP-226) by listener name. */
+  private readonly tlsServers = new Map<string, TlsServer>()
+  private readonly reloadedTls = new Map<string, TlsOptions>()
   private nextConnectionIndex = 0
   /**
    * Every connection reads into this one buffer and copies out what it keeps. Larger than Node's 64 KiB
@@ -89,14 +97,32 @@ export class SocketServer {
     )
   }
 
+  /**
+   * New keystore or truststore for a TLS listener (KIP-226): connections accepted from now on handshake with
+   * `options`, established ones carry on with the context they have. Before startup, the listener starts
+   * with them. The caller has validated them (createSecureContext succeeded).
+   */
+  reloadTls(listenerName: string, options: TlsOptions): void {
+    this.reloadedTls.set(listenerName, options)
+    this.tlsServers.get(listenerName)?.setSecureContext(options)
+  }
+
+  /** The TLS options a listener's new connections use (those of the last reload, else the configured ones). */
+  tlsOptionsInUse(listenerName: string): TlsOptions | undefined {
+    return this.reloadedTls.get(listenerName) ?? this.options.security?.().get(listenerName)?.tls?.options
+  }
+
   /** A TLS listener; bytes that are not a TLS handshake (a plaintext client) only cost that one socket. */
   private tlsServer(security: ListenerSecurity): Server {
+    const options = this.reloadedTls.get(security.listenerName) ?? security.tls!.options
     const server = createTlsServer({
       ...security.tls!.options,
+      ...options,
       allowHalfOpen: true,
       noDelay: true,
       handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS
     })
+    this.tlsServers.set(security.listenerName, server)
     // Half-open is for established connections; a peer that goes away mid-handshake raises no event at all,
     // so such sockets are tracked and destroyed at shutdown (or by the handshake timeout before that).
     server.on('connection', (raw: Socket) => {

@@ -26,6 +26,7 @@ import { FileMetadataStore } from '../../src/cluster/file-metadata-store.js'
 import { randomUuid } from '../../src/cluster/kafka-uuid.js'
 import type {
   BrokerRegistrationRequest,
+  DynamicConfigsImage,
   MetadataDelta,
   MetadataStore,
   NewPartition
@@ -364,6 +365,71 @@ for (const impl of [fileImplementation, etcdImplementation]) {
         store.alterTopicConfigs(randomUuid(), { a: 'b' }),
         rejectsWith(ErrorCode.UNKNOWN_TOPIC_ID)
       )
+    })
+
+    it('keeps dynamic configs of broker, group and client-metrics resources, followed by subscribers', async () => {
+      const backing = impl.fresh()
+      const store = await backing.open()
+      const images: DynamicConfigsImage[] = []
+      const stop = store.subscribeDynamicConfigs((image) => images.push(image))
+      const brokerDefault = await store.alterDynamicConfigs(4, '', { 'log.retention.ms': '1000' }, false)
+      assert.deepEqual(brokerDefault, { 'log.retention.ms': '1000' })
+      await store.alterDynamicConfigs(4, '1', { 'background.threads': '4', 'num.io.threads': '2' }, false)
+      assert.deepEqual(
+        await store.alterDynamicConfigs(
+          4,
+          '1',
+          { 'num.io.threads': null, 'log.cleaner.threads': '2' },
+          false
+        ),
+        { 'background.threads': '4', 'log.cleaner.threads': '2' },
+        'keys not named keep their value, null removes one'
+      )
+      assert.deepEqual(
+        await store.alterDynamicConfigs(32, 'group-a', { 'consumer.session.timeout.ms': '50000' }, true),
+        { 'consumer.session.timeout.ms': '50000' }
+      )
+      assert.deepEqual(
+        await store.alterDynamicConfigs(32, 'group-a', { 'consumer.heartbeat.interval.ms': '4000' }, true),
+        { 'consumer.heartbeat.interval.ms': '4000' },
+        'replace drops the keys not named'
+      )
+      await store.alterDynamicConfigs(16, 'gone', { metrics: 'x' }, false)
+      await store.alterDynamicConfigs(16, 'gone', { metrics: null }, false)
+      const expected = [
+        { resourceType: 4, resourceName: '', configs: { 'log.retention.ms': '1000' } },
+        {
+          resourceType: 4,
+          resourceName: '1',
+          configs: { 'background.threads': '4', 'log.cleaner.threads': '2' }
+        },
+        { resourceType: 32, resourceName: 'group-a', configs: { 'consumer.heartbeat.interval.ms': '4000' } }
+      ]
+      const sorted = (image: DynamicConfigsImage) =>
+        [...image.resources].sort(
+          (a, b) => a.resourceType - b.resourceType || a.resourceName.localeCompare(b.resourceName)
+        )
+      assert.deepEqual(
+        sorted(await store.dynamicConfigs()),
+        expected,
+        'a resource with no configs left is gone'
+      )
+      await waitFor(
+        () =>
+          images.length > 0 &&
+          sorted(images[images.length - 1]!).length === 3 &&
+          images[images.length - 1]!.resources.every((r) => r.resourceType !== 16),
+        5000,
+        'the subscriber sees the last change'
+      )
+      assert.deepEqual(sorted(images[images.length - 1]!), expected)
+      for (let i = 1; i < images.length; i++) assert.ok(images[i]!.version > images[i - 1]!.version)
+      stop()
+      await store.close()
+      await backing.crashBacking()
+      const reopened = await backing.open()
+      assert.deepEqual(sorted(await reopened.dynamicConfigs()), expected, 'dynamic configs survive a reopen')
+      await reopened.close()
     })
 
     it('publishes each committed change once, before the write resolves, in version order', async () => {

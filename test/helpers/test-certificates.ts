@@ -136,3 +136,16 @@ export async function createTestCertificates(): Promise<TestCertificates> {
     cleanup: () => rm(dir, { recursive: true, force: true })
   }
 }
+
+/**
+ * A new broker certificate from the same CA, with the same subject and names but a new key and serial, as
+ * `<name>-cert.pem`, `<name>-key.pem` and the PEM keystore `<name>.pem` (key + chain): a rotated certificate.
+ */
+export async function renewServerCertificate(certs: TestCertificates, name: string): Promise<void> {
+  await writeFile(join(certs.dir, `${name}.ext`), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n')
+  issue(certs.dir, name, '/O=Samsa/CN=localhost')
+  await writeFile(
+    join(certs.dir, `${name}.pem`),
+    `${await certs.text(`${name}-key.pem`)}${await certs.text(`${name}-cert.pem`)}${await certs.text('ca.pem')}`
+  )
+}

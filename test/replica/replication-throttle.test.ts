@@ -29,3 +29,21 @@ test('a follower throttles only a catching-up replica its topic names in followe
   assert.equal(isFollowerThrottled([1, 3], 2, 4, '1:4'), false, 'an entry for another partition')
   assert.equal(isFollowerThrottled([1, 3, 4], 2, 4, '*'), false, 'in-sync replicas are never throttled')
 })
+
+test('setRate changes the rate at run time; Long.MAX_VALUE never refuses', () => {
+  let now = 0
+  const throttle = new ReplicationThrottle(Number.MAX_SAFE_INTEGER, () => now)
+  throttle.record(10 * 1024 * 1024 * 1024)
+  assert.ok(throttle.hasCapacity(), 'an unthrottled bucket always has capacity')
+  throttle.setRate(1000)
+  assert.equal(throttle.bytesPerSecond, 1000)
+  throttle.record(1500)
+  assert.ok(!throttle.hasCapacity())
+  assert.equal(throttle.waitMs(), 500)
+  now = 501
+  assert.ok(throttle.hasCapacity(), 'refilled at the new rate')
+  throttle.record(2000)
+  assert.ok(!throttle.hasCapacity())
+  throttle.setRate(Number.MAX_SAFE_INTEGER)
+  assert.ok(throttle.hasCapacity(), 'back to unthrottled at once')
+})

@@ -7,6 +7,8 @@ import type {
   AwsAccessKeysListener,
   BrokerRegistration,
   BrokerRegistrationRequest,
+  DynamicConfigsImage,
+  DynamicConfigsListener,
   MetadataDelta,
   MetadataImage,
   MetadataListener,
@@ -28,6 +30,7 @@ import type {
 import { reassignmentFieldsAfter } from '../partition-reassignment.js'
 import { type Compare, ControllerElection } from './controller-election.js'
 import { EtcdAwsAccessKeys } from './etcd-aws-access-keys.js'
+import { EtcdDynamicConfigs } from './etcd-dynamic-configs.js'
 import {
   brokerKey,
   CLUSTER_ID_KEY,
@@ -438,6 +441,7 @@ export class EtcdMetadataStore implements MetadataStore {
       // etcd may be gone already; the lease then expires by itself.
     } finally {
       await this.awsAccessKeyStore?.close().catch(() => undefined)
+      await this.dynamicConfigStore?.close().catch(() => undefined)
       for (const w of this.waiters.splice(0)) w.resolve()
       this.client.close()
     }
@@ -650,6 +654,33 @@ export class EtcdMetadataStore implements MetadataStore {
 
   subscribeAwsAccessKeys(listener: AwsAccessKeysListener): Unsubscribe {
     return this.awsAccessKeyPrefix.subscribe(listener)
+  }
+
+  // ----- Dynamic configs of broker, group and client-metrics resources: see etcd-dynamic-configs.ts -----
+
+  private dynamicConfigStore: EtcdDynamicConfigs | null = null
+
+  private get dynamicConfigPrefix(): EtcdDynamicConfigs {
+    if (this.dynamicConfigStore === null) this.dynamicConfigStore = new EtcdDynamicConfigs(this.kv)
+    return this.dynamicConfigStore
+  }
+
+  dynamicConfigs(): Promise<DynamicConfigsImage> {
+    return this.dynamicConfigPrefix.read()
+  }
+
+  alterDynamicConfigs(
+    resourceType: number,
+    resourceName: string,
+    changes: Readonly<Record<string, string | null>>,
+    replace: boolean
+  ): Promise<Readonly<Record<string, string>>> {
+    if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
+    return this.dynamicConfigPrefix.alter(resourceType, resourceName, changes, replace)
+  }
+
+  subscribeDynamicConfigs(listener: DynamicConfigsListener): Unsubscribe {
+    return this.dynamicConfigPrefix.subscribe(listener)
   }
 }
 

@@ -1,11 +1,11 @@
 /**
  * Checks AlterConfigs and IncrementalAlterConfigs share before touching any resource (Kafka's
  * ConfigAdminManager.preprocess): each resource at most once, each key at most once per resource, no null
- * values except for deletes, and no dynamic broker configs (Samsa has none).
+ * values except for deletes.
  */
 
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js'
-import { checkBrokerResourceName, duplicateNames } from './config-resource.js'
+import { duplicateNames } from './config-resource.js'
 
 interface NamedResource {
   readonly resourceType: number
@@ -33,23 +33,5 @@ export function checkConfigKeys(
   const nulls = configs.filter((c, i) => c.value === null && !nullAllowed(i)).map((c) => c.name)
   if (nulls.length > 0) {
     throw new KafkaError(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${nulls.join(', ')}`)
-  }
-}
-
-/**
- * Kafka rejects updates of broker configs that are not dynamically updatable with INVALID_REQUEST; in
- * Samsa no broker config is, so any change is rejected. An empty change is accepted.
- */
-export function rejectBrokerConfigChange(
-  resourceName: string,
-  nodeId: number,
-  keys: readonly string[]
-): void {
-  checkBrokerResourceName(resourceName, nodeId)
-  if (keys.length > 0) {
-    throw new KafkaError(
-      ErrorCode.INVALID_REQUEST,
-      `Cannot update these configs dynamically: ${keys.join(', ')}`
-    )
   }
 }

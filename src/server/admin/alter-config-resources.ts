@@ -1,11 +1,12 @@
 /**
  * The request flow AlterConfigs and IncrementalAlterConfigs share (Kafka's ControllerApis and
  * ConfigAdminManager); each API only says how its configs turn into topic overrides. Topic changes are
- * controller writes, so a broker that is not the controller forwards the whole request (or answers
- * NOT_CONTROLLER for every resource when it cannot). Otherwise each resource named more than once fails with
+ * controller writes, so a broker that is not the controller forwards the topic resources (or answers
+ * NOT_CONTROLLER for them when it cannot). Otherwise each resource named more than once fails with
  * INVALID_REQUEST and every other one is checked and altered on its own, its error (if any) in its own
  * result: duplicate keys and null values are refused, a TOPIC resource's overrides go to the controller,
- * a BROKER resource may change nothing (Samsa has no dynamic broker configs), other types are unknown.
+ * BROKER, GROUP and CLIENT_METRICS configs are this broker's (dynamic-config-alteration.ts), other types are
+ * unknown. A request mixing both is split as Kafka splits it: only its topic resources are forwarded.
  */
 
 import type { Controller } from '../../cluster/controller/controller.js'
@@ -17,10 +18,16 @@ import {
   checkConfigKeys,
   DUPLICATE_RESOURCE_MESSAGE,
   duplicateResources,
-  rejectBrokerConfigChange,
   resourceKey
 } from './alter-config-checks.js'
 import { ResourceType } from './config-resource.js'
+import {
+  alterDynamicConfigResource,
+  type DynamicConfigServices,
+  isDynamicConfigResource,
+  type KeyTypes,
+  keyTypesOf
+} from './dynamic-config-alteration.js'
 
 export interface ConfigResourceResult {
   resourceType: number
@@ -52,16 +59,19 @@ export interface AlterConfigResourcesContext {
   readonly controller: Pick<Controller, 'alterTopicConfigs'>
   readonly metadataCache: Pick<MetadataCache, 'topicByName' | 'topicConfigs'>
   readonly config: { readonly nodeId: number }
+  /** BROKER, GROUP and CLIENT_METRICS configs; without them such resources are refused. */
+  readonly dynamicConfigs?: DynamicConfigServices
 }
 
 /** What differs between the two APIs. */
 export interface ConfigAlterations<R extends ConfigResource> {
   /** Whether the `index`-th config of `resource` may have a null value (a delete). */
   nullAllowed(resource: R, index: number): boolean
-  /** The topic overrides `resource` asks for (null: back to the default), given the current ones. */
-  topicChanges(resource: R, current: TopicConfigs): Record<string, string | null>
-  /** The API's own checks of a BROKER resource, before it is refused for naming any key. */
-  checkBroker?(resource: R): void
+  /**
+   * The changes `resource` asks for (null: back to the default), given its current configs; `keys` describes
+   * the keys of a non-topic resource (list types and defaults for APPEND/SUBTRACT).
+   */
+  topicChanges(resource: R, current: TopicConfigs, keys?: KeyTypes): Record<string, string | null>
 }
 
 /**
@@ -74,15 +84,17 @@ export async function alterConfigResources<R extends ConfigResource>(
   request: AlterConfigResourcesRequest<R>,
   alterations: ConfigAlterations<R>
 ): Promise<AlterConfigResourcesResponse> {
-  const { controllerChannel } = context
-  const hasTopics = request.resources.some((r) => r.resourceType === ResourceType.TOPIC)
-  if (hasTopics) {
-    const remote = await controllerChannel.forwardUnlessController<AlterConfigResourcesResponse>(
+  // As Kafka splits it: topic resources are the controller's, the others are this broker's to handle.
+  const isTopic = (r: R): boolean => r.resourceType === ResourceType.TOPIC
+  const topics = request.resources.filter(isTopic)
+  let remote: AlterConfigResourcesResponse | null = null
+  if (topics.length > 0) {
+    remote = await context.controllerChannel.forwardUnlessController<AlterConfigResourcesResponse>(
       header,
-      request,
+      topics.length === request.resources.length ? request : { ...request, resources: topics },
       (errorMessage) => ({
         throttleTimeMs: 0,
-        responses: request.resources.map((r) => ({
+        responses: topics.map((r) => ({
           resourceType: r.resourceType,
           resourceName: r.resourceName,
           errorCode: ErrorCode.NOT_CONTROLLER,
@@ -90,12 +102,19 @@ export async function alterConfigResources<R extends ConfigResource>(
         }))
       })
     )
-    if (remote) return remote
   }
+  if (remote && topics.length === request.resources.length) return remote
   const duplicates = duplicateResources(request.resources)
   const responses: ConfigResourceResult[] = []
+  const remoteResults = [...(remote?.responses ?? [])]
   for (const resource of request.resources) {
     const base = { resourceType: resource.resourceType, resourceName: resource.resourceName }
+    if (remote && isTopic(resource)) {
+      // The controller answered the topic resources in their order.
+      const answer = remoteResults.shift()
+      responses.push(answer ?? { ...base, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: null })
+      continue
+    }
     if (duplicates.has(resourceKey(resource))) {
       responses.push({
         ...base,
@@ -135,15 +154,19 @@ async function alterResource<R extends ConfigResource>(
       await context.controller.alterTopicConfigs(name, changes, { validateOnly })
       return
     }
-    case ResourceType.BROKER:
-      alterations.checkBroker?.(resource)
-      rejectBrokerConfigChange(
-        resource.resourceName,
-        context.config.nodeId,
-        resource.configs.map((c) => c.name)
-      )
-      return
     default:
+      if (isDynamicConfigResource(resource.resourceType)) {
+        const keys = keyTypesOf(resource.resourceType)
+        await alterDynamicConfigResource(
+          context.dynamicConfigs,
+          context.config.nodeId,
+          resource.resourceType,
+          resource.resourceName,
+          (current) => alterations.topicChanges(resource, current, keys),
+          validateOnly
+        )
+        return
+      }
       throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown resource type ${resource.resourceType}`)
   }
 }

@@ -1,14 +1,15 @@
 /**
  * A topic's configs as DescribeConfigs (and CreateTopics v5+) report them: every topic-level key with its
  * effective value and where that value comes from, following Kafka's ConfigHelper: the topic's override
- * (DYNAMIC_TOPIC_CONFIG), else the broker setting it inherits (STATIC_BROKER_CONFIG when server.properties
- * or an --override set it), else the broker default (DEFAULT_CONFIG).
+ * (DYNAMIC_TOPIC_CONFIG), else the broker setting it inherits (a dynamic one, DYNAMIC_BROKER_CONFIG or
+ * DYNAMIC_DEFAULT_BROKER_CONFIG; STATIC_BROKER_CONFIG when server.properties or an --override set it),
+ * else the broker default (DEFAULT_CONFIG).
  */
 
 import type { TopicConfigs } from '../../cluster/metadata-store.js'
-import { BROKER_CONFIG_KEYS } from '../../config/broker-config-keys.js'
 import type { KafkaConfig } from '../../config/kafka-config.js'
 import { TOPIC_CONFIG_DEFS, topicConfigDef } from '../../storage/log-config.js'
+import { type BrokerConfigView, sourcedValues, staticView } from './broker-config-view.js'
 import { brokerLogConfig, topicLogConfig } from './broker-log-config.js'
 import { ConfigSource, configTypeId } from './config-resource.js'
 
@@ -64,10 +65,6 @@ const BROKER_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
   'local.retention.bytes': ['log.local.retention.bytes']
 }
 
-const BROKER_DEFAULTS: ReadonlyMap<string, string | null> = new Map(
-  BROKER_CONFIG_KEYS.map((k) => [k.name, k.default])
-)
-
 /** Every key a topic may set, sorted by name (the order Kafka returns them in). */
 export const TOPIC_CONFIG_NAMES: readonly string[] = TOPIC_CONFIG_DEFS.map((k) => k.name).sort()
 
@@ -77,40 +74,31 @@ export function topicKeyDefault(name: string): string | null {
 }
 
 /**
- * The broker settings behind a topic key that are actually set (statically, then by default), starting at
- * the key's own broker-level name as Kafka does: `log.retention.hours=168` alone is not a synonym of
- * retention.ms, whose broker-level name is log.retention.ms.
+ * The broker settings behind a topic key that are actually set (dynamically, statically, then by default),
+ * starting at the key's own broker-level name as Kafka does: `log.retention.hours=168` alone is not a
+ * synonym of retention.ms, whose broker-level name is log.retention.ms.
  */
-function brokerSynonyms(config: KafkaConfig, topicKey: string): ConfigSynonym[] {
-  const names = (BROKER_SYNONYMS[topicKey] ?? []).filter((n) => BROKER_DEFAULTS.has(n))
-  const found: ConfigSynonym[] = []
-  for (const n of names) {
-    const raw = config.originals.get(n)
-    if (raw !== undefined)
-      found.push({ name: n, value: raw.trim(), source: ConfigSource.STATIC_BROKER_CONFIG })
-  }
-  for (const n of names) {
-    const def = BROKER_DEFAULTS.get(n)
-    if (def !== null && def !== undefined)
-      found.push({ name: n, value: def, source: ConfigSource.DEFAULT_CONFIG })
-  }
-  const primary = BROKER_SYNONYMS[topicKey]?.[0]
+function brokerSynonyms(view: BrokerConfigView, topicKey: string): ConfigSynonym[] {
+  const names = BROKER_SYNONYMS[topicKey] ?? []
+  const found = sourcedValues(view, names)
+  const primary = names[0]
   const start = found.findIndex((s) => s.name === primary)
   return start < 0 ? [] : found.slice(start)
 }
 
 /** Describes a topic's configs: `overrides` are its DYNAMIC_TOPIC_CONFIG entries, the rest is inherited. */
 export function describeTopicConfigs(
-  config: KafkaConfig,
+  config: KafkaConfig | BrokerConfigView,
   overrides: TopicConfigs,
   names: readonly string[] = TOPIC_CONFIG_NAMES
 ): ConfigDescription[] {
-  const effective = topicLogConfig(brokerLogConfig(config), overrides).toProperties()
+  const view = 'effective' in config ? config : staticView(config)
+  const effective = topicLogConfig(brokerLogConfig(view.effective), overrides).toProperties()
   const out: ConfigDescription[] = []
   for (const name of names) {
     const override = overrides[name]
     const value = effective[name] ?? override ?? topicKeyDefault(name)
-    const synonyms = brokerSynonyms(config, name)
+    const synonyms = brokerSynonyms(view, name)
     if (override !== undefined) {
       synonyms.unshift({ name, value, source: ConfigSource.DYNAMIC_TOPIC_CONFIG })
     }

@@ -70,7 +70,10 @@ export function createCreateTopicsHandler(
           numPartitions: r.numPartitions,
           replicationFactor: r.replicationFactor,
           topicConfigErrorCode: ErrorCode.NONE,
-          configs: describeTopicConfigs(deps.config, r.configs).map((c) => ({
+          configs: describeTopicConfigs(
+            deps.dynamicConfigs?.dynamicConfig.view() ?? deps.config,
+            r.configs
+          ).map((c) => ({
             name: c.name,
             value: c.isSensitive ? null : c.value,
             readOnly: c.readOnly,

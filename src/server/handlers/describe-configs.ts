@@ -10,8 +10,10 @@ import {
   type DescribeConfigsResponseDescribeConfigsResourceResult,
   type DescribeConfigsResponseDescribeConfigsResult
 } from '../../protocol/messages/describe-configs.js'
-import { describeBrokerConfigs } from '../admin/broker-config-description.js'
+import { describeBrokerConfigs, describeDefaultBrokerConfigs } from '../admin/broker-config-description.js'
+import { type BrokerConfigView, staticView } from '../admin/broker-config-view.js'
 import { ConfigSource, checkBrokerResourceName, ResourceType } from '../admin/config-resource.js'
+import { describeGroupOrClientMetricsConfigs } from '../admin/group-config-resources.js'
 import {
   type ConfigDescription,
   describeTopicConfigs,
@@ -26,7 +28,11 @@ type Result = DescribeConfigsResponseDescribeConfigsResult
 export function createDescribeConfigsHandler(
   deps: HandlerDeps
 ): ApiHandler<DescribeConfigsRequest, DescribeConfigsResponse> {
-  function describe(resource: DescribeConfigsRequestDescribeConfigsResource): ConfigDescription[] {
+  const view = (): BrokerConfigView => deps.dynamicConfigs?.dynamicConfig.view() ?? staticView(deps.config)
+
+  async function describe(
+    resource: DescribeConfigsRequestDescribeConfigsResource
+  ): Promise<ConfigDescription[]> {
     const keys = resource.configurationKeys
     const wanted = keys === null || keys.length === 0 ? null : new Set(keys)
     switch (resource.resourceType) {
@@ -39,13 +45,26 @@ export function createDescribeConfigsHandler(
           throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`)
         }
         const names = wanted ? TOPIC_CONFIG_NAMES.filter((n) => wanted.has(n)) : TOPIC_CONFIG_NAMES
-        return describeTopicConfigs(deps.config, deps.metadataCache.topicConfigs(topic.topicId), names)
+        return describeTopicConfigs(view(), deps.metadataCache.topicConfigs(topic.topicId), names)
       }
       case ResourceType.BROKER:
         checkBrokerResourceName(resource.resourceName, deps.config.nodeId)
-        // The empty name asks for the cluster-wide dynamic defaults, of which Samsa has none.
-        if (resource.resourceName === '') return []
-        return describeBrokerConfigs(deps.config, wanted ?? undefined)
+        // The empty name asks for the cluster-wide dynamic defaults.
+        if (resource.resourceName === '') return describeDefaultBrokerConfigs(view(), wanted ?? undefined)
+        return describeBrokerConfigs(view(), wanted ?? undefined)
+      case ResourceType.GROUP:
+      case ResourceType.CLIENT_METRICS: {
+        const image = await deps.dynamicConfigs?.store.dynamicConfigs()
+        const stored = image?.resources.find(
+          (r) => r.resourceType === resource.resourceType && r.resourceName === resource.resourceName
+        )
+        return describeGroupOrClientMetricsConfigs(
+          resource.resourceType,
+          stored?.configs ?? {},
+          view().effective,
+          wanted ?? undefined
+        )
+      }
       default:
         throw new KafkaError(
           ErrorCode.INVALID_REQUEST,
@@ -73,32 +92,41 @@ export function createDescribeConfigsHandler(
     }
   }
 
+  async function describeOne(
+    resource: DescribeConfigsRequestDescribeConfigsResource,
+    ctx: RequestContext,
+    includeSynonyms: boolean
+  ): Promise<Result> {
+    try {
+      const configs = (await describe(resource)).map((d) => toEntry(d, ctx.apiVersion, includeSynonyms))
+      return {
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        resourceType: resource.resourceType,
+        resourceName: resource.resourceName,
+        configs
+      }
+    } catch (err) {
+      return {
+        errorCode: errorCodeOf(err),
+        errorMessage: err instanceof Error ? err.message : String(err),
+        resourceType: resource.resourceType,
+        resourceName: resource.resourceName,
+        configs: []
+      }
+    }
+  }
+
   return {
     api: DescribeConfigsApi,
     minVersion: 0,
     maxVersion: 4,
-    handle(request: DescribeConfigsRequest, ctx: RequestContext): DescribeConfigsResponse {
+    async handle(request: DescribeConfigsRequest, ctx: RequestContext): Promise<DescribeConfigsResponse> {
       const includeSynonyms = request.includeSynonyms ?? false
-      const results: Result[] = request.resources.map((resource) => {
-        try {
-          const configs = describe(resource).map((d) => toEntry(d, ctx.apiVersion, includeSynonyms))
-          return {
-            errorCode: ErrorCode.NONE,
-            errorMessage: null,
-            resourceType: resource.resourceType,
-            resourceName: resource.resourceName,
-            configs
-          }
-        } catch (err) {
-          return {
-            errorCode: errorCodeOf(err),
-            errorMessage: err instanceof Error ? err.message : String(err),
-            resourceType: resource.resourceType,
-            resourceName: resource.resourceName,
-            configs: []
-          }
-        }
-      })
+      const results: Result[] = []
+      for (const resource of request.resources) {
+        results.push(await describeOne(resource, ctx, includeSynonyms))
+      }
       return { throttleTimeMs: 0, results }
     }
   }

@@ -4,6 +4,7 @@ import type { MetadataCache } from '../../cluster/metadata-cache.js'
 import type { EndPoint } from '../../config/end-point.js'
 import type { KafkaConfig } from '../../config/kafka-config.js'
 import type { ReplicaManager } from '../../replica/replica-manager.js'
+import type { DynamicConfigServices } from '../admin/dynamic-config-alteration.js'
 
 /**
  * What the data-plane and admin handlers are built with. Each handler takes only what it uses; this is
@@ -18,6 +19,8 @@ export interface HandlerDeps {
   readonly controllerChannel: ControllerChannel
   /** This broker's endpoints as clients should reach them (bound ports filled in). */
   readonly advertisedEndPoints: () => readonly EndPoint[]
+  /** Dynamic configs of BROKER, GROUP and CLIENT_METRICS resources (KIP-226); absent in unit tests. */
+  readonly dynamicConfigs?: DynamicConfigServices
 }
 
 /** "Not requested" for authorized-operations fields (Integer.MIN_VALUE). */

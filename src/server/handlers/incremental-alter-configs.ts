@@ -16,6 +16,7 @@ import {
 } from '../../protocol/messages/incremental-alter-configs.js'
 import { alterConfigResources, type ConfigAlterations } from '../admin/alter-config-resources.js'
 import { AlterConfigOp } from '../admin/config-resource.js'
+import type { KeyTypes } from '../admin/dynamic-config-alteration.js'
 import { topicKeyDefault } from '../admin/topic-config-description.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
@@ -28,7 +29,17 @@ function listItems(value: string | null): string[] {
 }
 
 /** The new value of one key (null: remove the override). */
-function applyOp(op: IncrementalAlterConfigsRequestAlterableConfig, current: TopicConfigs): string | null {
+/** Topic keys' types and defaults, for APPEND and SUBTRACT. */
+const TOPIC_KEYS: KeyTypes = {
+  isList: (name) => topicConfigKey(name)?.type === 'list',
+  defaultOf: topicKeyDefault
+}
+
+function applyOp(
+  op: IncrementalAlterConfigsRequestAlterableConfig,
+  current: TopicConfigs,
+  keys: KeyTypes
+): string | null {
   switch (op.configOperation) {
     case AlterConfigOp.SET:
       return op.value
@@ -36,13 +47,13 @@ function applyOp(op: IncrementalAlterConfigsRequestAlterableConfig, current: Top
       return null
     case AlterConfigOp.APPEND:
     case AlterConfigOp.SUBTRACT: {
-      if (topicConfigKey(op.name)?.type !== 'list') {
+      if (!keys.isList(op.name)) {
         throw new KafkaError(
           ErrorCode.INVALID_CONFIG,
           `Can't ${OP_NAMES[op.configOperation]} to key ${op.name} because its type is not LIST.`
         )
       }
-      const items = listItems(current[op.name] ?? topicKeyDefault(op.name))
+      const items = listItems(current[op.name] ?? keys.defaultOf(op.name))
       const given = (op.value ?? '').split(',')
       const next =
         op.configOperation === AlterConfigOp.APPEND
@@ -57,17 +68,10 @@ function applyOp(op: IncrementalAlterConfigsRequestAlterableConfig, current: Top
 
 const INCREMENTAL: ConfigAlterations<IncrementalAlterConfigsRequestAlterConfigsResource> = {
   nullAllowed: (resource, i) => resource.configs[i]?.configOperation === AlterConfigOp.DELETE,
-  topicChanges(resource, current) {
+  topicChanges(resource, current, keys = TOPIC_KEYS) {
     const changes: Record<string, string | null> = {}
-    for (const op of resource.configs) changes[op.name] = applyOp(op, current)
+    for (const op of resource.configs) changes[op.name] = applyOp(op, current, keys)
     return changes
-  },
-  checkBroker(resource) {
-    for (const op of resource.configs) {
-      if (OP_NAMES[op.configOperation] === undefined) {
-        throw new KafkaError(ErrorCode.INVALID_REQUEST, `Unknown operations type ${op.configOperation}`)
-      }
-    }
   }
 }
 

@@ -104,13 +104,13 @@ describe('AlterConfigs and IncrementalAlterConfigs: the shared per-resource flow
     assert.equal(await retentionOf('dup'), '604800000', 'a duplicated resource is not altered')
   })
 
-  it('resource types: BROKER may change nothing, unknown types are refused, in both APIs', async () => {
+  it('resource types: BROKER refuses static keys, unknown types are refused, in both APIs', async () => {
     const legacy = (resources: object[]) =>
       rawRequest<AlterConfigsResponse>(broker.port, 33, 1, { resources, validateOnly: false })
     const empty = await legacy([{ resourceType: 4, resourceName: '', configs: [] }])
     assert.equal(empty.responses[0]?.errorCode, 0, 'an empty broker change is accepted')
     const refused = await legacy([
-      { resourceType: 4, resourceName: '', configs: [{ name: 'log.retention.ms', value: '1' }] },
+      { resourceType: 4, resourceName: '', configs: [{ name: 'log.dirs', value: '/tmp/x' }] },
       { resourceType: 99, resourceName: 'x', configs: [] }
     ])
     assert.deepEqual(
@@ -119,7 +119,7 @@ describe('AlterConfigs and IncrementalAlterConfigs: the shared per-resource flow
     )
     assert.match(
       refused.responses[0]?.errorMessage ?? '',
-      /Cannot update these configs dynamically: log\.retention\.ms/
+      /^Cannot update these configs dynamically: Set\(log\.dirs\)$/
     )
     assert.equal(refused.responses[1]?.errorMessage, 'Unknown resource type 99')
 
