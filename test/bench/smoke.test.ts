@@ -71,12 +71,12 @@ function runSmoke(outDir: string, timeoutMs: number): Promise<{ code: number | n
 
 test('BENCH_SMOKE=1 runs every scenario end to end', {
   skip: benchSkip,
-  timeout: 150_000
+  timeout: 230_000
 }, async (t) => {
   for (const reason of partialPeers) t.diagnostic(`not measured: ${reason}`)
   const outDir = mkdtempSync(join(tmpdir(), 'samsa-bench-smoke-'))
   try {
-    const { code, output } = await runSmoke(outDir, 140_000)
+    const { code, output } = await runSmoke(outDir, 220_000)
     assert.equal(code, 0, output)
     for (const scenario of scenarios({ BENCH_SMOKE: '1' })) {
       const file = JSON.parse(readFileSync(join(outDir, `${scenario.id}.json`), 'utf8')) as {
