@@ -13,7 +13,13 @@ import { mkdirSync, writeFileSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join, resolve } from 'node:path'
 import { buildBinaries, REPO_ROOT } from './lib/build-drivers.js'
-import { type Measurement, measure, wantsSamsaProduceOnly, workloadOf } from './lib/measure.js'
+import {
+  type Measurement,
+  measure,
+  type Transport,
+  wantsSamsaProduceOnly,
+  workloadOf
+} from './lib/measure.js'
 import { renderMarkdown, type ScenarioResult } from './lib/report.js'
 import { type PeerName, scenarios } from './lib/scenarios.js'
 import { onPath } from './lib/servers.js'
@@ -46,15 +52,21 @@ for (const scenario of scenarios(env)) {
   const result: ScenarioResult = { scenario, measurements: [], skipped: [] }
   // Samsa runs twice where the mock runs flat out: produce-only (no consumer, like the mock) for the ratio to
   // the mock, and e2e (one consumer following) for latency and the comparison with Redis and NATS.
-  const runs = scenario.peers.flatMap((peer) =>
-    peer === 'samsa' && wantsSamsaProduceOnly(scenario)
-      ? [
-          { peer, produceOnly: false },
-          { peer, produceOnly: true }
-        ]
-      : [{ peer, produceOnly: false }]
+  const runs = scenario.peers.flatMap(
+    (peer): { peer: PeerName; produceOnly: boolean; transport: Transport }[] =>
+      peer === 'samsa' && wantsSamsaProduceOnly(scenario)
+        ? [
+            { peer, produceOnly: false, transport: 'PLAINTEXT' },
+            { peer, produceOnly: true, transport: 'PLAINTEXT' }
+          ]
+        : peer === 'samsa' && scenario.comparesTls
+          ? [
+              { peer, produceOnly: false, transport: 'PLAINTEXT' },
+              { peer, produceOnly: false, transport: 'SSL' }
+            ]
+          : [{ peer, produceOnly: false, transport: 'PLAINTEXT' }]
   )
-  for (const { peer, produceOnly } of runs) {
+  for (const { peer, produceOnly, transport } of runs) {
     if (onlyPeers && !onlyPeers.includes(peer)) continue
     const reason = unavailable.get(peer)
     if (reason) {
@@ -74,12 +86,14 @@ for (const scenario of scenarios(env)) {
           settleMs: smoke ? 100 : 1000,
           ...(env.BENCH_CPU_PROF && peer === 'samsa' ? { cpuProfDir: resolve(env.BENCH_CPU_PROF) } : {})
         },
-        produceOnly
+        produceOnly,
+        transport
       )
     } catch (err) {
       m = {
         peer,
         workload: workloadOf(peer, scenario, produceOnly),
+        transport,
         ok: false,
         error: (err as Error).message.split('\n')[0] ?? 'failed',
         recordsPerSec: 0,
@@ -94,7 +108,7 @@ for (const scenario of scenarios(env)) {
     if (!m.ok) failures++
     const latency = m.latencyMs ? ` p50 ${m.latencyMs.p50} ms p99 ${m.latencyMs.p99} ms` : ''
     console.log(
-      `${scenario.id.padEnd(18)} ${peer.padEnd(10)} ${m.workload.padEnd(12)} ${m.ok ? 'ok    ' : 'FAILED'} ` +
+      `${scenario.id.padEnd(18)} ${peer.padEnd(10)} ${m.workload.padEnd(12)} ${transport.padEnd(9)} ${m.ok ? 'ok    ' : 'FAILED'} ` +
         `${Math.round(m.recordsPerSec)} rec/s ${m.mbPerSec.toFixed(1)} MB/s${latency} ` +
         `cpu ${m.cpuSecondsPerGB.toFixed(2)} s/GB rss ${Math.round(m.peakRssMb)} MB` +
         ` (${((Date.now() - started) / 1000).toFixed(1)} s)` +

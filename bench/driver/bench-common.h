@@ -36,6 +36,8 @@ typedef struct {
   int linger_ms;
   double timeout_s;    /* hard bound on the whole run */
   int settle_ms;       /* pause between the consumer's assignment and the first send */
+  const char *props[32]; /* "--property key=value": client settings passed through (librdkafka's names) */
+  int nprops;
 } bench_opts;
 
 static void bench_usage_exit(const char *msg) {
@@ -74,6 +76,10 @@ static void bench_parse(bench_opts *o, int argc, char **argv) {
     else if (!strcmp(k, "--linger-ms")) o->linger_ms = atoi(v);
     else if (!strcmp(k, "--timeout-s")) o->timeout_s = atof(v);
     else if (!strcmp(k, "--settle-ms")) o->settle_ms = atoi(v);
+    else if (!strcmp(k, "--property")) {
+      if (o->nprops == 32 || !strchr(v, '=')) bench_usage_exit("--property takes key=value, at most 32 times");
+      o->props[o->nprops++] = v;
+    }
     else bench_usage_exit(k);
   }
   if (!o->bootstrap) bench_usage_exit("--bootstrap is required");

@@ -3,6 +3,8 @@
  * given acks/compression, from K producer threads (one client each), at a fixed rate or flat out, while
  * one consumer reads every partition from the beginning and records end-to-end latency.
  * Prints one JSON line (see bench-common.h). Used against Samsa and the librdkafka mock cluster alike.
+ * `--property key=value` (repeatable) sets any librdkafka property on every client (security.protocol=ssl,
+ * ssl.ca.location=...), so the same driver measures TLS listeners.
  */
 #include <librdkafka/rdkafka.h>
 
@@ -16,6 +18,14 @@ static rd_kafka_conf_t *base_conf(void) {
   if (rd_kafka_conf_set(conf, "bootstrap.servers", R.o.bootstrap, err, sizeof err) != RD_KAFKA_CONF_OK)
     bench_usage_exit(err);
   rd_kafka_conf_set(conf, "log_level", "3", err, sizeof err);
+  /* --property key=value: librdkafka settings for every client, e.g. security.protocol=ssl. */
+  for (int i = 0; i < R.o.nprops; i++) {
+    char kv[1024];
+    snprintf(kv, sizeof kv, "%s", R.o.props[i]);
+    char *eq = strchr(kv, '=');
+    *eq = '\0';
+    if (rd_kafka_conf_set(conf, kv, eq + 1, err, sizeof err) != RD_KAFKA_CONF_OK) bench_usage_exit(err);
+  }
   return conf;
 }
 

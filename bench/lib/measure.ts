@@ -15,9 +15,14 @@ import { type RunningServer, startKafkaMock, startNats, startRedis, startSamsa }
  */
 export type Workload = 'e2e' | 'produce-only' | 'catchup'
 
+/** The listener the driver used: PLAINTEXT, or SSL in a scenario that compares TLS (comparesTls). */
+export type Transport = 'PLAINTEXT' | 'SSL'
+
 export interface Measurement {
   peer: PeerName
   workload: Workload
+  /** Absent in results written before TLS was measured: PLAINTEXT. */
+  transport?: Transport
   ok: boolean
   error?: string
   recordsPerSec: number
@@ -45,10 +50,16 @@ function driverFor(peer: PeerName, binaries: Binaries): string | undefined {
   return binaries.kafkaDriver
 }
 
-async function startServer(peer: PeerName, ctx: MeasureContext, topic: string, scenario: Scenario) {
+async function startServer(
+  peer: PeerName,
+  ctx: MeasureContext,
+  topic: string,
+  scenario: Scenario,
+  transport: Transport
+) {
   switch (peer) {
     case 'samsa':
-      return startSamsa({ repoRoot: ctx.repoRoot, cpuProfDir: ctx.cpuProfDir })
+      return startSamsa({ repoRoot: ctx.repoRoot, cpuProfDir: ctx.cpuProfDir, ssl: transport === 'SSL' })
     case 'kafka-mock':
       if (!ctx.binaries.mockd) throw new Error(`mockd unavailable: ${ctx.binaries.missing.mockd}`)
       return startKafkaMock(ctx.binaries.mockd, topic, scenario)
@@ -106,20 +117,25 @@ export function wantsSamsaProduceOnly(scenario: Scenario): boolean {
   return scenario.mode === 'e2e' && scenario.rate === 0 && scenario.peers.includes('kafka-mock')
 }
 
-/** `produceOnly` drops the consumer for a peer that otherwise runs one (Samsa beside the mock). */
+/**
+ * `produceOnly` drops the consumer for a peer that otherwise runs one (Samsa beside the mock); `transport`
+ * SSL serves Samsa on a TLS listener and passes the driver its TLS settings.
+ */
 export async function measure(
   peer: PeerName,
   scenario: Scenario,
   ctx: MeasureContext,
-  produceOnly = false
+  produceOnly = false,
+  transport: Transport = 'PLAINTEXT'
 ): Promise<Measurement> {
   const workload = workloadOf(peer, scenario, produceOnly)
   const driver = driverFor(peer, ctx.binaries)
   if (!driver) throw new Error(`driver for ${peer} unavailable`)
   const topic = `bench-${scenario.id}`
-  const server: RunningServer = await startServer(peer, ctx, topic, scenario)
+  const server: RunningServer = await startServer(peer, ctx, topic, scenario, transport)
   try {
     const args = [
+      ...(server.clientProperties ?? []).flatMap((p) => ['--property', p]),
       '--bootstrap',
       server.bootstrap,
       '--topic',
@@ -180,6 +196,7 @@ export async function measure(
     return {
       peer,
       workload,
+      transport,
       ok: complete && errors.length === 0,
       ...(errors.length > 0 || !complete
         ? { error: errors[0] ?? `delivered ${delivered} of ${scenario.records}` }

@@ -33,9 +33,16 @@ const WORKLOAD_LABEL: Record<Workload, string> = {
   catchup: ''
 }
 
-/** "Samsa (produce only)" beside "Samsa (e2e)": every row says which workload its figures are from. */
+const isTls = (m: Measurement) => m.transport === 'SSL'
+
+/**
+ * "Samsa (produce only)" beside "Samsa (e2e)": every row says which workload its figures are from, and
+ * "Samsa (e2e, SSL)" which rows ran over TLS.
+ */
 const label = (m: Measurement) =>
-  m.workload === 'catchup' ? PEER_LABEL[m.peer] : `${PEER_LABEL[m.peer]} (${WORKLOAD_LABEL[m.workload]})`
+  m.workload === 'catchup'
+    ? PEER_LABEL[m.peer]
+    : `${PEER_LABEL[m.peer]} (${WORKLOAD_LABEL[m.workload]}${isTls(m) ? ', SSL' : ''})`
 
 /**
  * The Samsa figure a row is compared with: the one from the same workload, so the produce-only mock meets
@@ -43,7 +50,8 @@ const label = (m: Measurement) =>
  * so a produce-only row may meet Samsa e2e there.
  */
 function samsaBase(result: ScenarioResult, m: Measurement): Measurement | undefined {
-  const samsa = result.measurements.filter((s) => s.peer === 'samsa' && s.ok)
+  // Over PLAINTEXT: an SSL row is compared with the plaintext one of the same scenario.
+  const samsa = result.measurements.filter((s) => s.peer === 'samsa' && s.ok && !isTls(s))
   const same = samsa.find((s) => s.workload === m.workload)
   if (same || result.scenario.rate === 0) return same
   return samsa.find((s) => s.workload === 'e2e')
@@ -77,6 +85,20 @@ function table(result: ScenarioResult): string[] {
   return lines
 }
 
+/** One sentence under a TLS comparison: SSL over PLAINTEXT for throughput, p99 and CPU per GB. */
+function tlsSummary(result: ScenarioResult): string[] {
+  const plain = result.measurements.find((m) => m.peer === 'samsa' && m.ok && !isTls(m))
+  const tls = result.measurements.find((m) => m.peer === 'samsa' && m.ok && isTls(m))
+  if (!plain || !tls) return []
+  const p99 =
+    plain.latencyMs && tls.latencyMs ? `, e2e p99 ${ratio(tls.latencyMs.p99, plain.latencyMs.p99)}` : ''
+  return [
+    `SSL / PLAINTEXT (one run each): throughput ${ratio(tls.mbPerSec, plain.mbPerSec)}${p99}, ` +
+      `server CPU-s/GB ${ratio(tls.cpuSecondsPerGB, plain.cpuSecondsPerGB)}.`,
+    ''
+  ]
+}
+
 function chart(results: ScenarioResult[]): string[] {
   const width = 40
   const lines: string[] = []
@@ -86,7 +108,10 @@ function chart(results: ScenarioResult[]): string[] {
     lines.push(`${r.scenario.id}`)
     for (const m of ok) {
       const bar = '█'.repeat(Math.max(1, Math.round((m.mbPerSec / max) * width)))
-      const name = m.workload === 'catchup' ? m.peer : `${m.peer} (${WORKLOAD_LABEL[m.workload]})`
+      const name =
+        m.workload === 'catchup'
+          ? m.peer
+          : `${m.peer} (${WORKLOAD_LABEL[m.workload]}${isTls(m) ? ', SSL' : ''})`
       lines.push(`  ${name.padEnd(26)} ${bar} ${fmt(m.mbPerSec)} MB/s`)
     }
   }
@@ -138,6 +163,17 @@ export function renderMarkdown(results: ScenarioResult[], info: RunInfo): string
     '  (producers, plus 1 consumer in e2e runs) and it drives the mock or a peer faster than Samsa. The mock',
     '  cluster is a single-threaded in-memory broker that is not built for speed, so it is a reference for',
     '  protocol-level overhead only, not an upper bound.',
+    '- TLS (tls-p16-1k): Samsa runs the same e2e workload twice, each time on a fresh broker: over a PLAINTEXT',
+    '  listener and over an SSL listener (PEM keystore with an RSA 2048 certificate from `samsa certs create`, no',
+    '  client certificates). The driver is the same, given `--property security.protocol=ssl` and',
+    "  `ssl.ca.location` (librdkafka's OpenSSL, verifying the certificate and its name); every producer and the",
+    '  consumer connect over TLS. The ratio line under the table divides the SSL row by the PLAINTEXT one.',
+    '- Connection set-up (`node dist/bench/connection-setup.js [connections]`, not part of this report): one',
+    '  broker with PLAINTEXT, SSL and SASL_SSL (SCRAM-SHA-256 and -512) listeners; N sequential connections per',
+    '  mode, each timed from the TCP connect to the ApiVersions answer: plaintext (TCP + ApiVersions), TLS',
+    '  (+ the TLS handshake), TLS + SCRAM (+ SaslHandshake and the two SaslAuthenticate round trips, the client',
+    "  deriving the salted password with PBKDF2 for every connection as librdkafka and kafkajs do). Node's TLS",
+    '  client on loopback; ms per connection (mean, p50, p99) and each mode over plaintext.',
     '',
     '## Peers and durability',
     '',
@@ -171,6 +207,7 @@ export function renderMarkdown(results: ScenarioResult[], info: RunInfo): string
       ''
     )
     out.push(...table(r), '')
+    if (s.comparesTls) out.push(...tlsSummary(r))
   }
   out.push('## Throughput chart (MB/s)', '', '```', ...chart(results), '```', '')
   return out.join('\n')

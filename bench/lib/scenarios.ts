@@ -20,6 +20,11 @@ export interface Scenario {
   /** e2e: produce while one consumer follows; catchup: produce first, then measure a cold read of it all. */
   mode: 'e2e' | 'catchup'
   peers: readonly PeerName[]
+  /**
+   * Samsa runs twice, each on a fresh server with the same driver settings: over a PLAINTEXT listener and over
+   * an SSL one (librdkafka security.protocol=ssl), so the two rows give the cost of TLS on this machine.
+   */
+  comparesTls?: boolean
 }
 
 const KAFKA: readonly PeerName[] = ['samsa', 'kafka-mock']
@@ -99,6 +104,16 @@ export function scenarios(env: NodeJS.ProcessEnv = process.env): Scenario[] {
       records: scale(200_000, 1000),
       compression: 'zstd',
       peers: KAFKA
+    },
+    {
+      ...base,
+      id: 'tls-p16-1k',
+      title: 'TLS beside plaintext: 16 partitions, 1 KiB, Samsa over PLAINTEXT and over SSL',
+      partitions: 16,
+      size: 1024,
+      records: scale(200_000, 1000),
+      peers: ['samsa'],
+      comparesTls: true
     },
     {
       ...base,

@@ -4,7 +4,7 @@
  */
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,6 +14,8 @@ import type { Scenario } from './scenarios.js'
 export interface RunningServer {
   pid: number
   bootstrap: string
+  /** librdkafka properties a client needs for this server (`--property` of the Kafka driver): TLS settings. */
+  clientProperties?: readonly string[]
   stop(): Promise<void>
 }
 
@@ -77,19 +79,88 @@ export interface SamsaOptions {
   repoRoot: string
   /** Directory for a V8 CPU profile (node --cpu-prof), written when the broker exits. */
   cpuProfDir?: string
+  /**
+   * Serve one SSL listener instead of PLAINTEXT: a CA and a broker certificate for 127.0.0.1 (RSA 2048, as
+   * `samsa certs create` makes them), the PEM keystore, no client certificates.
+   */
+  ssl?: boolean
+}
+
+/**
+ * A CA (ca.pem) and a broker certificate for 127.0.0.1 and localhost signed by it, key and chain in broker.pem,
+ * with the openssl CLI directly: `samsa certs create` would also run keytool, a JVM start per server.
+ */
+function createBrokerCertificate(dir: string): void {
+  mkdirSync(dir, { recursive: true })
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' })
+  const subject = (cn: string) => ['-subj', `/CN=${cn}`]
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca-key.pem',
+    '-out',
+    'ca.pem',
+    '-days',
+    '2',
+    ...subject('Samsa Bench CA')
+  )
+  openssl(
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'broker-key.pem',
+    '-out',
+    'broker.csr',
+    ...subject('localhost')
+  )
+  writeFileSync(join(dir, 'broker.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\n')
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    'broker.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca-key.pem',
+    '-CAcreateserial',
+    '-days',
+    '2',
+    '-extfile',
+    'broker.ext',
+    '-out',
+    'broker-cert.pem'
+  )
+  const read = (name: string) => readFileSync(join(dir, name), 'utf8')
+  writeFileSync(join(dir, 'broker.pem'), read('broker-key.pem') + read('broker-cert.pem') + read('ca.pem'))
 }
 
 export async function startSamsa(options: SamsaOptions): Promise<RunningServer> {
   const dir = mkdtempSync(join(tmpdir(), 'samsa-bench-'))
   const nodeFlags = options.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`] : []
+  const cli = join(options.repoRoot, 'bin/samsa.js')
+  const certs = join(dir, 'certs')
+  if (options.ssl) createBrokerCertificate(certs)
+  const listener = options.ssl
+    ? [
+        'listeners=SSL://127.0.0.1:0',
+        'ssl.keystore.type=PEM',
+        `ssl.keystore.location=${join(certs, 'broker.pem')}`
+      ]
+    : ['listeners=PLAINTEXT://127.0.0.1:0']
+  // The data directory is a subdirectory, so that the certificates are not in a log dir.
+  const logDir = join(dir, 'data')
   const args = [
     ...nodeFlags,
-    join(options.repoRoot, 'bin/samsa.js'),
+    cli,
     'broker',
-    '--override',
-    'listeners=PLAINTEXT://127.0.0.1:0',
-    '--override',
-    `log.dirs=${dir}`
+    ...[...listener, `log.dirs=${logDir}`].flatMap((o) => ['--override', o])
   ]
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   const port = await waitForLine(
@@ -112,6 +183,10 @@ export async function startSamsa(options: SamsaOptions): Promise<RunningServer> 
   return {
     pid: child.pid ?? -1,
     bootstrap: `127.0.0.1:${port}`,
+    // librdkafka 2.x verifies the broker's name (ssl.endpoint.identification.algorithm=https) by default.
+    ...(options.ssl
+      ? { clientProperties: ['security.protocol=ssl', `ssl.ca.location=${join(certs, 'ca.pem')}`] }
+      : {}),
     // Closing 1,000 logs can outlast the default grace on a loaded machine; a killed broker writes no profile.
     stop: stopper(child, dir, options.cpuProfDir ? 120_000 : 15_000)
   }

@@ -71,12 +71,12 @@ function runSmoke(outDir: string, timeoutMs: number): Promise<{ code: number | n
 
 test('BENCH_SMOKE=1 runs every scenario end to end', {
   skip: benchSkip,
-  timeout: 150_000
+  timeout: 230_000
 }, async (t) => {
   for (const reason of partialPeers) t.diagnostic(`not measured: ${reason}`)
   const outDir = mkdtempSync(join(tmpdir(), 'samsa-bench-smoke-'))
   try {
-    const { code, output } = await runSmoke(outDir, 140_000)
+    const { code, output } = await runSmoke(outDir, 220_000)
     assert.equal(code, 0, output)
     for (const scenario of scenarios({ BENCH_SMOKE: '1' })) {
       const file = JSON.parse(readFileSync(join(outDir, `${scenario.id}.json`), 'utf8')) as {
@@ -92,8 +92,17 @@ test('BENCH_SMOKE=1 runs every scenario end to end', {
           ? ['catchup']
           : wantsSamsaProduceOnly(scenario)
             ? ['e2e', 'produce-only']
-            : ['e2e']
+            : scenario.comparesTls
+              ? ['e2e', 'e2e']
+              : ['e2e']
       assert.deepEqual(samsaWorkloads, expected, `${scenario.id}: Samsa's workloads`)
+      // A TLS comparison runs Samsa over PLAINTEXT and then over SSL.
+      const transports = file.measurements.filter((m) => m.peer === 'samsa').map((m) => m.transport)
+      assert.deepEqual(
+        transports,
+        expected.map((_, i) => (scenario.comparesTls && i === 1 ? 'SSL' : 'PLAINTEXT')),
+        `${scenario.id}: Samsa's listeners`
+      )
       const mock = file.measurements.find((m) => m.peer === 'kafka-mock')
       if (mock) assert.equal(mock.workload, 'produce-only', `${scenario.id}: the mock runs produce-only`)
       const ran = new Set([...file.measurements.map((m) => m.peer), ...file.skipped.map((s) => s.peer)])
@@ -126,6 +135,8 @@ test('BENCH_SMOKE=1 runs every scenario end to end', {
     assert.match(report, /\| Samsa \(e2e\) \|/)
     assert.match(report, /\| Samsa \(produce only\) \|/)
     assert.match(report, /Samsa \(produce only\)\* is what the mock is compared with/)
+    assert.match(report, /\| Samsa \(e2e, SSL\) \|/, 'the TLS row')
+    assert.match(report, /SSL \/ PLAINTEXT \(one run each\): throughput [0-9.]+×, e2e p99 [0-9.]+×/)
   } finally {
     rmSync(outDir, { recursive: true, force: true })
   }

@@ -29,8 +29,8 @@ function openssl(dir: string, args: string[]): void {
   execFileSync(OPENSSL, args, { cwd: dir, stdio: 'pipe' })
 }
 
-/** A key and a certificate signed by the CA, with the extensions in `<name>.ext`. */
-function issue(dir: string, name: string, subject: string): void {
+/** A key and a certificate signed by the CA (`ca`.pem, `ca`-key.pem), with the extensions in `<name>.ext`. */
+function issue(dir: string, name: string, subject: string, ca = 'ca'): void {
   openssl(dir, [
     'req',
     '-newkey',
@@ -49,9 +49,9 @@ function issue(dir: string, name: string, subject: string): void {
     '-in',
     `${name}.csr`,
     '-CA',
-    'ca.pem',
+    `${ca}.pem`,
     '-CAkey',
-    'ca-key.pem',
+    `${ca}-key.pem`,
     '-CAcreateserial',
     '-out',
     `${name}-cert.pem`,
@@ -148,4 +148,48 @@ export async function renewServerCertificate(certs: TestCertificates, name: stri
     join(certs.dir, `${name}.pem`),
     `${await certs.text(`${name}-key.pem`)}${await certs.text(`${name}-cert.pem`)}${await certs.text('ca.pem')}`
   )
+}
+
+/**
+ * A further broker certificate from the same CA whose subjectAltName is `subjectAltName` (e.g.
+ * `DNS:wrong.samsa.test`, for hostname verification): `<name>.pem` (key + chain, a PEM keystore).
+ */
+export async function issueServerCertificate(
+  certs: TestCertificates,
+  name: string,
+  subjectAltName: string
+): Promise<void> {
+  await writeFile(join(certs.dir, `${name}.ext`), `subjectAltName=${subjectAltName}\n`)
+  issue(certs.dir, name, `/O=Samsa/CN=${name}`)
+  await writeFile(
+    join(certs.dir, `${name}.pem`),
+    `${await certs.text(`${name}-key.pem`)}${await certs.text(`${name}-cert.pem`)}${await certs.text('ca.pem')}`
+  )
+}
+
+/**
+ * A client certificate (CN=<name>,OU=clients,O=Samsa Tests,C=US, like alice's) signed by a second CA,
+ * other-ca.pem, that the broker's truststore does not hold: `<name>-cert.pem` / `<name>-key.pem`.
+ */
+export async function issueFromOtherCa(certs: TestCertificates, name: string): Promise<void> {
+  const dir = certs.dir
+  if (!existsSync(join(dir, 'other-ca.pem'))) {
+    openssl(dir, [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-keyout',
+      'other-ca-key.pem',
+      '-out',
+      'other-ca.pem',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=Another Test CA'
+    ])
+  }
+  await writeFile(join(dir, `${name}.ext`), 'extendedKeyUsage=clientAuth\n')
+  issue(dir, name, `/C=US/O=Samsa Tests/OU=clients/CN=${name}`, 'other-ca')
 }

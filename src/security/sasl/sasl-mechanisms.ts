@@ -15,7 +15,11 @@ import {
   AWS_MSK_IAM_MECHANISM,
   awsMskIamSaslServerFactoryFor
 } from './aws-msk-iam-sasl-server.js'
-import { OAUTHBEARER_LOGIN_MODULE, oauthBearerListenerFactory } from './oauthbearer/oauthbearer-config.js'
+import {
+  OAUTHBEARER_LOGIN_MODULE,
+  oauthBearerListenerFactory,
+  validatesMskIamTokens
+} from './oauthbearer/oauthbearer-config.js'
 import { OAUTHBEARER_MECHANISM } from './oauthbearer/oauthbearer-sasl-server.js'
 import { PLAIN_LOGIN_MODULE, PLAIN_MECHANISM, plainSaslServerFactory } from './plain-sasl-server.js'
 import type { SaslServerFactory } from './sasl-server.js'
@@ -52,7 +56,7 @@ interface MechanismModule {
 /** OAUTHBEARER's settings are read per listener and mechanism (`listener.name.<l>.oauthbearer.<key>`). */
 function oauthBearerFactory(
   jaas: JaasLoginModule,
-  _context: SaslMechanismContext,
+  context: SaslMechanismContext,
   _listener: string,
   settings: ListenerMechanismSettings
 ): SaslServerFactory {
@@ -61,7 +65,8 @@ function oauthBearerFactory(
     listenerName: settings.listenerName,
     get: (key) => settings.config.forListener(settings.listenerName, prefix + key),
     jaasOptions: jaas.options,
-    jaasKey: settings.jaasKey
+    jaasKey: settings.jaasKey,
+    ...(context.awsCredentials ? { awsCredentials: context.awsCredentials } : {})
   })
 }
 
@@ -152,5 +157,20 @@ export function anyListenerEnables(config: KafkaConfig, mechanism: string): bool
     ((config.forListener(l.listenerName, 'sasl.enabled.mechanisms') as string[] | null) ?? []).includes(
       mechanism
     )
+  )
+}
+
+/**
+ * Whether the broker must follow its AWS access keys: a listener enables AWS_MSK_IAM, or its OAUTHBEARER
+ * validates MSK IAM tokens.
+ */
+export function anyListenerUsesAwsCredentials(config: KafkaConfig): boolean {
+  if (anyListenerEnables(config, AWS_MSK_IAM_MECHANISM)) return true
+  const prefix = `${OAUTHBEARER_MECHANISM.toLowerCase()}.`
+  return config.listeners.some(
+    (l) =>
+      ((config.forListener(l.listenerName, 'sasl.enabled.mechanisms') as string[] | null) ?? []).includes(
+        OAUTHBEARER_MECHANISM
+      ) && validatesMskIamTokens((key) => config.forListener(l.listenerName, prefix + key))
   )
 }

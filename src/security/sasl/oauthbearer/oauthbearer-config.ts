@@ -10,15 +10,19 @@
  *   read the URL; nobody configures a JWKS URL to have it ignored, so Samsa refuses to be that permissive.)
  * - no class, no JWKS URL and an OAuthBearerLoginModule with `unsecured*` options: the unsecured validator,
  *   Kafka's default for a listener configured for it.
+ * - naming Samsa's MSK_IAM_VALIDATOR_CLASS: MSK IAM presigned-URL tokens, checked against the access keys
+ *   Samsa holds (msk-iam-oauthbearer-validator.ts); the JAAS entry's `region` option narrows the region.
  * - anything else stops the broker with an error naming the key to set. Unsigned tokens are never accepted by
  *   accident.
  */
 
 import type { ConfigValue } from '../../../config/config-def.js'
 import { ConfigError } from '../../../config/config-error.js'
+import type { AwsCredentialStore } from '../../msk-iam/aws-credential-store.js'
 import type { SaslServerFactory } from '../sasl-server.js'
 import { BrokerJwtValidator } from './broker-jwt-validator.js'
 import { JwksSource } from './jwks-source.js'
+import { MSK_IAM_VALIDATOR_CLASS, mskIamOAuthBearerValidator } from './msk-iam-oauthbearer-validator.js'
 import { OAUTHBEARER_MECHANISM, oauthBearerSaslServerFactory } from './oauthbearer-sasl-server.js'
 import type { OAuthBearerValidator } from './oauthbearer-validator.js'
 import { UnsecuredJwsValidator, unsecuredValidatorOptions } from './unsecured-jws-validator.js'
@@ -42,6 +46,8 @@ export interface OAuthBearerListenerConfig {
   /** The OAuthBearerLoginModule options of the listener's JAAS configuration, and the key it came from. */
   readonly jaasOptions: ReadonlyMap<string, string>
   readonly jaasKey: string
+  /** The broker's AWS access keys, for the MSK IAM validator. */
+  readonly awsCredentials?: AwsCredentialStore
   readonly now?: () => number
   readonly onJwksRefreshError?: (err: unknown) => void
 }
@@ -123,15 +129,32 @@ function requiredSecuredValidator(cfg: OAuthBearerListenerConfig): OAuthBearerVa
   return securedValidator(cfg, url)
 }
 
+function mskIamValidator(cfg: OAuthBearerListenerConfig): OAuthBearerValidator {
+  const region = cfg.jaasOptions.get('region')
+  return mskIamOAuthBearerValidator({
+    jaasKey: cfg.jaasKey,
+    ...(cfg.awsCredentials ? { credentials: cfg.awsCredentials } : {}),
+    ...(region !== undefined ? { region } : {}),
+    ...(cfg.now ? { now: cfg.now } : {})
+  })
+}
+
 /**
- * The validators a listener can name with `sasl.server.callback.handler.class`. Another kind of token (MSK IAM
- * presigned URLs, say) is one more entry: a class name and a builder of its OAuthBearerValidator.
+ * The validators a listener can name with `sasl.server.callback.handler.class`: each kind of token is one
+ * entry, a class name and a builder of its OAuthBearerValidator.
  */
 const VALIDATORS_BY_CLASS: ReadonlyMap<string, (cfg: OAuthBearerListenerConfig) => OAuthBearerValidator> =
   new Map([
     ...SECURED_VALIDATOR_CLASSES.map((c) => [c, requiredSecuredValidator] as const),
-    [UNSECURED_VALIDATOR_CLASS, unsecuredValidator] as const
+    [UNSECURED_VALIDATOR_CLASS, unsecuredValidator] as const,
+    [MSK_IAM_VALIDATOR_CLASS, mskIamValidator] as const
   ])
+
+/** Whether the listener's OAUTHBEARER validates MSK IAM tokens (the broker then follows its AWS access keys). */
+export function validatesMskIamTokens(get: (key: string) => ConfigValue): boolean {
+  const v = get(CALLBACK_HANDLER_CLASS)
+  return typeof v === 'string' && v.trim() === MSK_IAM_VALIDATOR_CLASS
+}
 
 /** Chooses and builds the listener's validator; throws ConfigError naming the key at fault. */
 export function oauthBearerValidator(cfg: OAuthBearerListenerConfig): OAuthBearerValidator {
