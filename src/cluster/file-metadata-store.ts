@@ -3,11 +3,15 @@ import { dirname, join } from 'node:path'
 import { removeStaleTempFiles, writeFileAtomically } from '../common/atomic-file.js'
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
 import { AWS_ACCESS_KEYS_FILE, FileAwsAccessKeys } from './file-aws-access-keys.js'
+import { CLIENT_QUOTAS_FILE, FileClientQuotas } from './file-client-quotas.js'
 import { ensureMetaProperties } from './meta-properties.js'
 import type {
   AwsAccessKey,
   AwsAccessKeysImage,
   AwsAccessKeysListener,
+  ClientQuotaAlteration,
+  ClientQuotasImage,
+  ClientQuotasListener,
   BrokerRegistration,
   BrokerRegistrationRequest,
   MetadataDelta,
@@ -332,6 +336,7 @@ export class FileMetadataStore implements MetadataStore {
   async close(): Promise<void> {
     this.closed = true
     await this.awsAccessKeyFile?.close()
+    await this.clientQuotaFile?.close()
     await this.queue.catch(() => undefined)
     this.listeners.clear()
     this.scramListeners.clear()
@@ -392,6 +397,28 @@ export class FileMetadataStore implements MetadataStore {
 
   subscribeAwsAccessKeys(listener: AwsAccessKeysListener): Unsubscribe {
     return this.awsAccessKeyStore.subscribe(listener)
+  }
+
+  // ----- Client quotas (KIP-546), in a file of their own: see file-client-quotas.ts -----
+
+  private clientQuotaFile: FileClientQuotas | null = null
+
+  private get clientQuotaStore(): FileClientQuotas {
+    this.clientQuotaFile ??= new FileClientQuotas(join(dirname(this.file), CLIENT_QUOTAS_FILE))
+    return this.clientQuotaFile
+  }
+
+  clientQuotas(): Promise<ClientQuotasImage> {
+    return this.clientQuotaStore.read()
+  }
+
+  alterClientQuotas(alterations: readonly ClientQuotaAlteration[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
+    return this.clientQuotaStore.alter(alterations)
+  }
+
+  subscribeClientQuotas(listener: ClientQuotasListener): Unsubscribe {
+    return this.clientQuotaStore.subscribe(listener)
   }
 }
 

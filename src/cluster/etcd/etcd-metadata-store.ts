@@ -5,6 +5,9 @@ import type {
   AwsAccessKey,
   AwsAccessKeysImage,
   AwsAccessKeysListener,
+  ClientQuotaAlteration,
+  ClientQuotasImage,
+  ClientQuotasListener,
   BrokerRegistration,
   BrokerRegistrationRequest,
   MetadataDelta,
@@ -28,6 +31,7 @@ import type {
 import { reassignmentFieldsAfter } from '../partition-reassignment.js'
 import { type Compare, ControllerElection } from './controller-election.js'
 import { EtcdAwsAccessKeys } from './etcd-aws-access-keys.js'
+import { EtcdClientQuotas } from './etcd-client-quotas.js'
 import {
   brokerKey,
   CLUSTER_ID_KEY,
@@ -435,6 +439,7 @@ export class EtcdMetadataStore implements MetadataStore {
       // etcd may be gone already; the lease then expires by itself.
     } finally {
       await this.awsAccessKeyStore?.close().catch(() => undefined)
+      await this.clientQuotaStore?.close().catch(() => undefined)
       for (const w of this.waiters.splice(0)) w.resolve()
       this.client.close()
     }
@@ -647,6 +652,28 @@ export class EtcdMetadataStore implements MetadataStore {
 
   subscribeAwsAccessKeys(listener: AwsAccessKeysListener): Unsubscribe {
     return this.awsAccessKeyPrefix.subscribe(listener)
+  }
+
+  // ----- Client quotas (KIP-546): see etcd-client-quotas.ts -----
+
+  private clientQuotaStore: EtcdClientQuotas | null = null
+
+  private get clientQuotaPrefix(): EtcdClientQuotas {
+    this.clientQuotaStore ??= new EtcdClientQuotas(this.kv)
+    return this.clientQuotaStore
+  }
+
+  clientQuotas(): Promise<ClientQuotasImage> {
+    return this.clientQuotaPrefix.read()
+  }
+
+  alterClientQuotas(alterations: readonly ClientQuotaAlteration[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
+    return this.clientQuotaPrefix.alter(alterations)
+  }
+
+  subscribeClientQuotas(listener: ClientQuotasListener): Unsubscribe {
+    return this.clientQuotaPrefix.subscribe(listener)
   }
 }
 
