@@ -43,7 +43,11 @@ export class FileClientQuotas {
       const current = await this.load()
       const quotas = applyClientQuotaAlterations(current.quotas, alterations)
       const version = current.version + 1n
-      const stored: StoredQuotas = { format: FORMAT_VERSION, version: String(version), quotas: [...quotas.values()] }
+      const stored: StoredQuotas = {
+        format: FORMAT_VERSION,
+        version: String(version),
+        quotas: [...quotas.values()]
+      }
       await writeFileAtomically(this.file, `${JSON.stringify(stored)}\n`)
       this.loaded = Promise.resolve({ version, quotas })
       this.publish({ version, quotas: [...quotas.values()] })

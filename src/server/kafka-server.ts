@@ -12,6 +12,7 @@ import type { SaslMechanismContext } from '../security/sasl/sasl-mechanisms.js'
 import { type ApiHandler, ApiRegistry } from './api-registry.js'
 import { defaultHandlers } from './handlers/index.js'
 import type { ConnectionLimits } from './kafka-connection.js'
+import type { ClientQuotas } from './quota/client-quotas.js'
 import { type PipelineServices, RequestPipeline } from './request-pipeline.js'
 import { SocketServer } from './socket-server.js'
 
@@ -43,6 +44,8 @@ export interface KafkaServerOptions {
   readonly bufferPools?: BrokerBufferPools
   /** What SASL mechanisms read at authentication time (SCRAM credentials, AWS access keys, advertised hosts). */
   readonly saslContext?: SaslMechanismContext
+  /** Client quotas the requests are served under (see quota/request-throttling.ts). */
+  readonly quotas?: ClientQuotas
 }
 
 const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 64
@@ -76,7 +79,8 @@ export class KafkaServer {
     const services: PipelineServices = {
       config: this.config,
       logger: this.logger,
-      apiRegistry: this.apiRegistry
+      apiRegistry: this.apiRegistry,
+      quotas: options.quotas
     }
     this.socketServer = new SocketServer({
       listeners: this.config.listeners,

@@ -149,7 +149,14 @@ export class SocketServer {
     }
     const connection: KafkaConnection = new KafkaConnection(
       socket,
-      { connectionId, listenerName, clientAddress, clientPort, principal },
+      {
+        connectionId,
+        listenerName,
+        clientAddress,
+        clientPort,
+        principal,
+        throttle: (ms) => connection.throttle(ms)
+      },
       processor,
       limits,
       this.options.logger,
