@@ -35,9 +35,12 @@ export class ClientQuotaManager {
     return this.values.size > 0
   }
 
-  /** A throttle is never longer than one quota window (Kafka bounds it so a burst cannot stall a client). */
+  /**
+   * Kafka bounds request-time throttles to one quota window (a slow request cannot stall a client for long);
+   * bandwidth throttles are as long as the excess needs.
+   */
   get maxThrottleTimeMs(): number {
-    return this.window.windowMs
+    return this.quotaType === 'request_percentage' ? this.window.windowMs : Number.MAX_SAFE_INTEGER
   }
 
   /** Takes the configured quotas of every entity (the whole set, as the store publishes it). */
