@@ -80,7 +80,12 @@ import { createTxnOffsetCommitHandler } from '../server/handlers/txn-offset-comm
 import { createWriteTxnMarkersHandler } from '../server/handlers/write-txn-markers.js'
 import { type BrokerComponent, KafkaServer } from '../server/kafka-server.js'
 import { LogManager } from '../storage/log-manager.js'
-import { clientQuotaComponent, clientQuotaHandlers, clientQuotasFor } from './client-quota-services.js'
+import {
+  clientQuotaComponent,
+  clientQuotaHandlers,
+  clientQuotasFor,
+  withControllerMutationQuotas
+} from './client-quota-services.js'
 import { type ClusterMetadata, openClusterMetadata } from './cluster-metadata.js'
 import { controlledShutdown } from './controlled-shutdown.js'
 import { awsCredentialsFor } from './sasl-services.js'
@@ -406,8 +411,13 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         server?.advertisedEndPoints().find((e) => e.listenerName === listener)?.host
     },
     handlers: [
-      ...brokerHandlers(deps, (id, topic, partition, records) =>
-        transactionCoordination.verifyProduce(id, topic, partition, records)
+      ...withControllerMutationQuotas(
+        brokerHandlers(deps, (id, topic, partition, records) =>
+          transactionCoordination.verifyProduce(id, topic, partition, records)
+        ),
+        clientQuotas,
+        config,
+        () => deps.metadataCache
       ),
       createInitProducerIdHandler(
         () => producerIds,

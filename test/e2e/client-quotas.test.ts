@@ -14,6 +14,7 @@ import {
   AlterClientQuotasApi,
   type AlterClientQuotasResponse
 } from '../../src/protocol/messages/alter-client-quotas.js'
+import { CreateTopicsApi, type CreateTopicsResponse } from '../../src/protocol/messages/create-topics.js'
 import {
   DescribeClientQuotasApi,
   type DescribeClientQuotasResponse
@@ -316,5 +317,76 @@ describe('client quotas end to end', () => {
     )
     assert.equal(result.code, 0, result.stderr.slice(-2000))
     assert.match(result.stderr, /throttl/i, 'librdkafka logs the broker throttle')
+  })
+
+  it('controller_mutation_rate: THROTTLING_QUOTA_EXCEEDED for new clients once over the quota, a throttle for old ones', async () => {
+    await admin.alterClientQuotas({
+      entries: [
+        {
+          entities: [{ entityType: 'client-id', entityName: 'mutator' }],
+          ops: [{ key: 'controller_mutation_rate' as 'request_percentage', value: 1, remove: false }]
+        }
+      ]
+    })
+    const topic = (name: string, numPartitions: number) => ({
+      name,
+      numPartitions,
+      replicationFactor: 1,
+      assignments: [],
+      configs: []
+    })
+    const create = async (version: number, names: [string, number][]) => {
+      const client = await RawKafkaClient.connect(broker.port)
+      try {
+        client.send(
+          {
+            requestApiKey: CreateTopicsApi.apiKey,
+            requestApiVersion: version,
+            correlationId: 1,
+            clientId: 'mutator'
+          },
+          { topics: names.map(([n, p]) => topic(n, p)), timeoutMs: 10_000, validateOnly: false }
+        )
+        return (await client.nextResponse<CreateTopicsResponse>(CreateTopicsApi.apiKey, version)).body
+      } finally {
+        client.close()
+      }
+    }
+    // The first topic is within the quota and takes 20 partitions; the rate is then over 1 per second.
+    const strict = await create(7, [
+      ['mutation-a', 20],
+      ['mutation-b', 1]
+    ])
+    assert.deepEqual(
+      strict.topics.map((t) => [t.name, t.errorCode]),
+      [
+        ['mutation-a', ErrorCode.NONE],
+        ['mutation-b', ErrorCode.THROTTLING_QUOTA_EXCEEDED]
+      ]
+    )
+    assert.ok((strict.throttleTimeMs ?? 0) > 0, 'the response carries the throttle time')
+    // CreateTopics v5 predates KIP-599: the topic is created and the client is only throttled.
+    const permissive = await create(5, [['mutation-c', 1]])
+    assert.deepEqual(
+      permissive.topics.map((t) => [t.name, t.errorCode]),
+      [['mutation-c', ErrorCode.NONE]]
+    )
+    assert.ok((permissive.throttleTimeMs ?? 0) > 0)
+    // Another client id is not limited.
+    const client = await RawKafkaClient.connect(broker.port)
+    try {
+      client.send(
+        { requestApiKey: CreateTopicsApi.apiKey, requestApiVersion: 7, correlationId: 1, clientId: 'other' },
+        { topics: [topic('mutation-d', 5)], timeoutMs: 10_000, validateOnly: false }
+      )
+      const other = (await client.nextResponse<CreateTopicsResponse>(CreateTopicsApi.apiKey, 7)).body
+      assert.deepEqual(
+        other.topics.map((t) => t.errorCode),
+        [ErrorCode.NONE]
+      )
+      assert.equal(other.throttleTimeMs, 0)
+    } finally {
+      client.close()
+    }
   })
 })
