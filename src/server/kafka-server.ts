@@ -10,6 +10,7 @@ import type { KafkaConfig } from '../config/kafka-config.js'
 import { type ListenerSecurity, listenerSecurity } from '../security/listener-security.js'
 import type { SaslMechanismContext } from '../security/sasl/sasl-mechanisms.js'
 import { type ApiHandler, ApiRegistry } from './api-registry.js'
+import { ConnectionQuotas } from './connection-quotas.js'
 import { defaultHandlers } from './handlers/index.js'
 import type { ConnectionLimits } from './kafka-connection.js'
 import type { ClientQuotas } from './quota/client-quotas.js'
@@ -82,7 +83,10 @@ export class KafkaServer {
       apiRegistry: this.apiRegistry,
       quotas: options.quotas
     }
+    const connectionQuotas = new ConnectionQuotas(this.config)
+    options.quotas?.onApply((image) => connectionQuotas.updateIpQuotas(image.quotas))
     this.socketServer = new SocketServer({
+      connectionQuotas,
       listeners: this.config.listeners,
       limits: {
         maxRequestBytes: this.config.socketRequestMaxBytes,

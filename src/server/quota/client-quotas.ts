@@ -24,8 +24,17 @@ export class ClientQuotas {
     this.controllerMutation = new ClientQuotaManager('controller_mutation_rate', controllerWindow, clock)
   }
 
+  private readonly listeners = new Set<(image: ClientQuotasImage) => void>()
+
+  /** Also told of every image applied (the connection quotas take the ip entities' rates). */
+  onApply(listener: (image: ClientQuotasImage) => void): void {
+    this.listeners.add(listener)
+    listener(this.image)
+  }
+
   apply(image: ClientQuotasImage): void {
     this.image = image
+    for (const listener of this.listeners) listener(image)
     for (const m of [this.produce, this.fetch, this.request, this.controllerMutation]) m.update(image.quotas)
     this.active = this.produce.enabled || this.fetch.enabled || this.request.enabled
   }
