@@ -29,9 +29,14 @@ function decode(kv: IKeyValue): ClientQuotaRecord | null {
     decodeURIComponent(kv.key.toString().slice(CLIENT_QUOTAS_PREFIX.length))
   )
   if (entity === null) return null
+  const values = decodeValues(kv)
+  return values ? { entity, values } : null
+}
+
+function decodeValues(kv: IKeyValue): Record<string, number> | null {
   try {
     const values = JSON.parse(kv.value.toString()) as Record<string, number>
-    return typeof values === 'object' && values !== null ? { entity, values } : null
+    return typeof values === 'object' && values !== null ? values : null
   } catch {
     return null
   }
@@ -61,8 +66,10 @@ export class EtcdClientQuotas {
         const response = await this.kv.get(quotaKey(key)).exec()
         const kv = response.kvs[0]
         revisions.set(key, kv ? kv.mod_revision : '0')
-        const record = kv ? decode(kv) : null
-        if (record) current.set(key, record)
+        // A single-key get answers with the key outside the namespace: the entity comes from our own key.
+        const values = kv ? decodeValues(kv) : null
+        const entity = parseClientQuotaEntityKey(key)
+        if (values && entity) current.set(key, { entity, values })
       }
       const next = applyClientQuotaAlterations(current, alterations)
       let txn = this.kv.if(quotaKey(keys[0]!), 'Mod', '==', revisions.get(keys[0]!)!)
