@@ -7,6 +7,7 @@
  * Responses of versions from before KIP-219 are delayed by the throttle instead, as Kafka does for old clients.
  */
 
+import { FORWARDED_CLIENT_ID_PREFIX } from '../../cluster/controller-channel.js'
 import { encodeResponseFrame } from '../../protocol/index.js'
 import { FetchApi, type FetchRequest } from '../../protocol/messages/fetch.js'
 import { ProduceApi } from '../../protocol/messages/produce.js'
@@ -23,6 +24,14 @@ const FETCH_CLIENT_THROTTLES_VERSION = 8
 const FETCH_FLEXIBLE_VERSION = 12
 const FETCH_REPLICA_STATE_VERSION = 15
 const NANOS_TO_PERCENT = 100 / 1e9
+/**
+ * Requests only brokers send (Kafka's ClusterAction APIs), which Kafka exempts from request quotas so that a
+ * `<default>` quota never slows replication or the controller: LeaderAndIsr, StopReplica, UpdateMetadata,
+ * ControlledShutdown, WriteTxnMarkers, AlterPartition, Envelope, BrokerRegistration, BrokerHeartbeat,
+ * UnregisterBroker and AllocateProducerIds. Follower fetches and requests another broker forwards to the
+ * controller (counted where the client sent them) are exempt too.
+ */
+const CLUSTER_ACTION_API_KEYS: ReadonlySet<number> = new Set([4, 5, 6, 7, 27, 56, 58, 62, 63, 64, 67])
 
 export async function serveWithQuotas(
   quotas: ClientQuotas,
@@ -34,7 +43,7 @@ export async function serveWithQuotas(
   const { requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId } = ctx.header
   const user = ctx.principal.name
   const clientId = ctx.clientId ?? ''
-  const timed = quotas.request.enabled
+  const timed = quotas.request.enabled && !exemptFromRequestQuota(apiKey, apiVersion, body, clientId)
   const start = timed ? process.hrtime.bigint() : 0n
   const pending = handler.handle(body, ctx)
   // Kafka counts the time a handler thread spends on the request; on one event loop that is the synchronous
@@ -47,7 +56,7 @@ export async function serveWithQuotas(
     throttleMs = quotas.produce.recordAndGetThrottleTimeMs(user, clientId, requestBytes)
   }
   if (response === NO_RESPONSE) {
-    throttleMs = Math.max(throttleMs, recordRequestTime(quotas, user, clientId, handlingNs))
+    if (timed) throttleMs = Math.max(throttleMs, recordRequestTime(quotas, user, clientId, handlingNs))
     muteOrDelay(ctx, throttleMs, true)
     return null
   }
@@ -60,7 +69,7 @@ export async function serveWithQuotas(
     for (const chunk of frame) size += chunk.length
     throttleMs = Math.max(throttleMs, quotas.fetch.recordAndGetThrottleTimeMs(user, clientId, size))
   }
-  throttleMs = Math.max(throttleMs, recordRequestTime(quotas, user, clientId, handlingNs))
+  if (timed) throttleMs = Math.max(throttleMs, recordRequestTime(quotas, user, clientId, handlingNs))
   if (throttleMs > 0) {
     // The field is written in place: encoding again would cost as much as the fetch's records.
     if (apiKey === FETCH_KEY) writeFetchThrottleTime(frame, apiVersion, throttleMs)
@@ -72,6 +81,17 @@ export async function serveWithQuotas(
   }
   await muteOrDelay(ctx, throttleMs, clientThrottles(apiKey, apiVersion))
   return frame
+}
+
+function exemptFromRequestQuota(
+  apiKey: number,
+  apiVersion: number,
+  body: unknown,
+  clientId: string
+): boolean {
+  if (CLUSTER_ACTION_API_KEYS.has(apiKey)) return true
+  if (apiKey === FETCH_KEY && !isConsumerFetch(body as FetchRequest, apiVersion)) return true
+  return clientId.startsWith(FORWARDED_CLIENT_ID_PREFIX)
 }
 
 function recordRequestTime(quotas: ClientQuotas, user: string, clientId: string, ns: bigint): number {
