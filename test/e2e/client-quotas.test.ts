@@ -28,6 +28,29 @@ const PRODUCE_QUOTA = 100_000
 const FETCH_QUOTA = 200_000
 const VALUE = Buffer.alloc(1000, 0x61)
 
+/** 2 s of warm-up, then 8 s of measurement. */
+function measurement(): { from: number; to: number } {
+  const from = Date.now() + 2000
+  return { from, to: from + 8000 }
+}
+
+/** Sends `messages` again and again until the end of the measurement; the value bytes acknowledged in it, per second. */
+async function produceFor(
+  window: { from: number; to: number },
+  producer: Producer,
+  messages: { topic: string; partition: number; value: Buffer }[],
+  pauseMs: number
+): Promise<number> {
+  let bytes = 0
+  while (Date.now() < window.to) {
+    await producer.send({ acks: 1, messages })
+    const now = Date.now()
+    if (now > window.from && now <= window.to) bytes += messages.length * VALUE.length
+    if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs))
+  }
+  return bytes / ((window.to - window.from) / 1000)
+}
+
 describe('client quotas end to end', () => {
   let broker: BrokerProcess
   let admin: Admin
@@ -205,23 +228,12 @@ describe('client quotas end to end', () => {
     const throttled = new Producer({ ...common, clientId: 'throttled-producer' })
     const free = new Producer({ ...common, clientId: 'free-producer' })
     const messages = Array.from({ length: 20 }, () => ({ topic, partition: 0, value: VALUE }))
-    const warmupMs = 2000
-    const measureMs = 8000
-    const start = Date.now()
-    const measureFrom = start + warmupMs
-    const measureTo = measureFrom + measureMs
-    async function run(producer: Producer, pauseMs: number): Promise<number> {
-      let bytes = 0
-      while (Date.now() < measureTo) {
-        await producer.send({ acks: 1, messages })
-        const now = Date.now()
-        if (now > measureFrom && now <= measureTo) bytes += messages.length * VALUE.length
-        if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs))
-      }
-      return bytes / (measureMs / 1000)
-    }
     try {
-      const [throttledRate, freeRate] = await Promise.all([run(throttled, 0), run(free, 5)])
+      const window = measurement()
+      const [throttledRate, freeRate] = await Promise.all([
+        produceFor(window, throttled, messages, 0),
+        produceFor(window, free, messages, 5)
+      ])
       assert.ok(
         throttledRate >= PRODUCE_QUOTA * 0.8 && throttledRate <= PRODUCE_QUOTA * 1.2,
         `throttled producer ran at ${Math.round(throttledRate)} B/s for a quota of ${PRODUCE_QUOTA}`
@@ -316,7 +328,7 @@ describe('client quotas end to end', () => {
       { input, timeoutMs: 60_000 }
     )
     assert.equal(result.code, 0, result.stderr.slice(-2000))
-    assert.match(result.stderr, /throttl/i, 'librdkafka logs the broker throttle')
+    assert.match(result.stderr, /throttled request for [1-9]\d*ms/, 'librdkafka logs the broker throttle')
   })
 
   it('controller_mutation_rate: THROTTLING_QUOTA_EXCEEDED for new clients once over the quota, a throttle for old ones', async () => {
@@ -387,6 +399,70 @@ describe('client quotas end to end', () => {
       assert.equal(other.throttleTimeMs, 0)
     } finally {
       client.close()
+    }
+  })
+})
+
+describe('user quotas over SASL_PLAINTEXT', () => {
+  let broker: BrokerProcess
+  before(async () => {
+    broker = await BrokerProcess.start({
+      overrides: [
+        'listeners=PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0',
+        'sasl.enabled.mechanisms=PLAIN',
+        'sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret" user_bob="bob-secret";',
+        'num.partitions=1',
+        'quota.window.num=2'
+      ]
+    })
+  })
+  after(async () => {
+    await broker?.stop()
+  })
+
+  it('holds user alice to her producer_byte_rate (±20% over 8 s) while bob, with the same client id, runs free', async () => {
+    const admin = new Admin({ clientId: 'quota-admin', bootstrapBrokers: [broker.bootstrap] })
+    try {
+      const results = await admin.alterClientQuotas({
+        entries: [
+          {
+            entities: [{ entityType: 'user', entityName: 'alice' }],
+            ops: [{ key: 'producer_byte_rate', value: PRODUCE_QUOTA, remove: false }]
+          }
+        ]
+      })
+      assert.deepEqual(
+        results.map((r) => r.errorCode),
+        [0]
+      )
+    } finally {
+      await admin.close()
+    }
+    const producer = (username: string) =>
+      new Producer({
+        clientId: 'shared',
+        bootstrapBrokers: [`127.0.0.1:${broker.portOf('SASL_PLAINTEXT')}`],
+        sasl: { mechanism: 'PLAIN', username, password: `${username}-secret` },
+        autocreateTopics: true,
+        retries: 3
+      })
+    const alice = producer('alice')
+    const bob = producer('bob')
+    const messages = Array.from({ length: 20 }, () => ({ topic: 'quota-users', partition: 0, value: VALUE }))
+    try {
+      const window = measurement()
+      const [aliceRate, bobRate] = await Promise.all([
+        produceFor(window, alice, messages, 0),
+        produceFor(window, bob, messages, 5)
+      ])
+      assert.ok(
+        aliceRate >= PRODUCE_QUOTA * 0.8 && aliceRate <= PRODUCE_QUOTA * 1.2,
+        `alice produced ${Math.round(aliceRate)} B/s for a quota of ${PRODUCE_QUOTA}`
+      )
+      assert.ok(bobRate > PRODUCE_QUOTA * 3, `bob produced only ${Math.round(bobRate)} B/s`)
+    } finally {
+      await alice.close()
+      await bob.close()
     }
   })
 })
