@@ -22,6 +22,9 @@ import {
   withDeleteTopicsMutationQuota
 } from '../server/quota/controller-mutation-quota.js'
 
+/** How long AlterClientQuotas waits for this broker to see its own write before answering anyway. */
+const APPLY_WAIT_MS = 5000
+
 export function clientQuotasFor(config: KafkaConfig): ClientQuotas {
   return new ClientQuotas(
     {
@@ -56,7 +59,10 @@ export function clientQuotaComponent(quotas: ClientQuotas, store: () => Metadata
 export function clientQuotaHandlers(quotas: ClientQuotas, store: () => MetadataStore): ApiHandler[] {
   return [
     createDescribeClientQuotasHandler({ quotas: () => quotas.image }),
-    createAlterClientQuotasHandler({ store })
+    createAlterClientQuotasHandler({
+      store,
+      applied: (version) => quotas.whenApplied(version, APPLY_WAIT_MS)
+    })
   ] as ApiHandler[]
 }
 

@@ -37,8 +37,8 @@ export class FileClientQuotas {
     return { version, quotas: [...quotas.values()] }
   }
 
-  alter(alterations: readonly ClientQuotaAlteration[]): Promise<void> {
-    const run = async (): Promise<void> => {
+  alter(alterations: readonly ClientQuotaAlteration[]): Promise<bigint> {
+    const run = async (): Promise<bigint> => {
       if (this.closed) throw new Error('the metadata store is closed')
       const current = await this.load()
       const quotas = applyClientQuotaAlterations(current.quotas, alterations)
@@ -51,6 +51,7 @@ export class FileClientQuotas {
       await writeFileAtomically(this.file, `${JSON.stringify(stored)}\n`)
       this.loaded = Promise.resolve({ version, quotas })
       this.publish({ version, quotas: [...quotas.values()] })
+      return version
     }
     const result = this.queue.then(run, run)
     this.queue = result.catch(() => undefined)

@@ -412,7 +412,7 @@ export class FileMetadataStore implements MetadataStore {
     return this.clientQuotaStore.read()
   }
 
-  alterClientQuotas(alterations: readonly ClientQuotaAlteration[]): Promise<void> {
+  alterClientQuotas(alterations: readonly ClientQuotaAlteration[]): Promise<bigint> {
     if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
     return this.clientQuotaStore.alter(alterations)
   }

@@ -351,8 +351,11 @@ export type ClientQuotasListener = (image: ClientQuotasImage) => void
 
 export interface ClientQuotaRecordStore {
   clientQuotas(): Promise<ClientQuotasImage>
-  /** Applies the alterations as one write; an entity left with no key is removed. */
-  alterClientQuotas(alterations: readonly ClientQuotaAlteration[]): Promise<void>
+  /**
+   * Applies the alterations as one write; an entity left with no key is removed. Resolves with the version
+   * of the write, which subscribers see in the image that includes it.
+   */
+  alterClientQuotas(alterations: readonly ClientQuotaAlteration[]): Promise<bigint>
   subscribeClientQuotas(listener: ClientQuotasListener): Unsubscribe
 }
 

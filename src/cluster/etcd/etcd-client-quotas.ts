@@ -57,7 +57,7 @@ export class EtcdClientQuotas {
     return { version: BigInt(response.header.revision), quotas }
   }
 
-  async alter(alterations: readonly ClientQuotaAlteration[]): Promise<void> {
+  async alter(alterations: readonly ClientQuotaAlteration[]): Promise<bigint> {
     const keys = [...new Set(alterations.map((a) => clientQuotaEntityKey(a.entity)))]
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const current = new Map<string, ClientQuotaRecord>()
@@ -81,7 +81,7 @@ export class EtcdClientQuotas {
           : this.kv.delete().key(quotaKey(key))
       })
       const reply = await txn.then(...writes).commit()
-      if (reply.succeeded) return
+      if (reply.succeeded) return BigInt(reply.header.revision)
     }
     throw new Error('client quotas changed concurrently too many times; try again')
   }

@@ -667,7 +667,7 @@ export class EtcdMetadataStore implements MetadataStore {
     return this.clientQuotaPrefix.read()
   }
 
-  alterClientQuotas(alterations: readonly ClientQuotaAlteration[]): Promise<void> {
+  alterClientQuotas(alterations: readonly ClientQuotaAlteration[]): Promise<bigint> {
     if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
     return this.clientQuotaPrefix.alter(alterations)
   }

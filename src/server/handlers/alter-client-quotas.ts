@@ -18,6 +18,8 @@ import { toEntity, validateQuotaOp } from '../quota/client-quota-validation.js'
 
 export interface AlterClientQuotasDeps {
   readonly store: () => ClientQuotaRecordStore
+  /** Waits until this broker applies the write's version, so a DescribeClientQuotas after it sees it. */
+  readonly applied?: (version: bigint) => Promise<void>
 }
 
 export function createAlterClientQuotasHandler(
@@ -55,7 +57,8 @@ export function createAlterClientQuotasHandler(
       }
       if (!request.validateOnly && valid.length > 0) {
         try {
-          await deps.store().alterClientQuotas(valid.map((v) => v.alteration))
+          const version = await deps.store().alterClientQuotas(valid.map((v) => v.alteration))
+          await deps.applied?.(version)
         } catch (err) {
           const errorCode = err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR
           for (const { result } of valid) {

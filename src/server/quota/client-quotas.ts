@@ -32,9 +32,27 @@ export class ClientQuotas {
     listener(this.image)
   }
 
+  /** Resolves once an image of at least `version` is applied, or after `timeoutMs` (the quotas lag behind). */
+  whenApplied(version: bigint, timeoutMs: number): Promise<void> {
+    if (this.image.version >= version) return Promise.resolve()
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer)
+        this.waiters.delete(waiter)
+        resolve()
+      }
+      const waiter = { version, done }
+      const timer = setTimeout(done, timeoutMs)
+      this.waiters.add(waiter)
+    })
+  }
+
+  private readonly waiters = new Set<{ readonly version: bigint; readonly done: () => void }>()
+
   apply(image: ClientQuotasImage): void {
     this.image = image
     for (const listener of this.listeners) listener(image)
+    for (const waiter of this.waiters) if (image.version >= waiter.version) waiter.done()
     for (const m of [this.produce, this.fetch, this.request, this.controllerMutation]) m.update(image.quotas)
     this.active = this.produce.enabled || this.fetch.enabled || this.request.enabled
   }
