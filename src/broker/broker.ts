@@ -81,6 +81,12 @@ import { createTxnOffsetCommitHandler } from '../server/handlers/txn-offset-comm
 import { createWriteTxnMarkersHandler } from '../server/handlers/write-txn-markers.js'
 import { type BrokerComponent, KafkaServer } from '../server/kafka-server.js'
 import { LogManager } from '../storage/log-manager.js'
+import {
+  clientQuotaComponent,
+  clientQuotaHandlers,
+  clientQuotasFor,
+  withControllerMutationQuotas
+} from './client-quota-services.js'
 import { type ClusterMetadata, openClusterMetadata } from './cluster-metadata.js'
 import { controlledShutdown } from './controlled-shutdown.js'
 import {
@@ -239,6 +245,8 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
   let scramCredentials: ScramCredentialCache | undefined
   let awsCredentials: AwsCredentialCache | undefined
   let eventLog: MetadataEventLog | undefined
+  const clientQuotas = clientQuotasFor(config)
+  const metadataStore = () => required(clusterMetadata, 'metadata').store
 
   const required = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`${what} is not started`)
@@ -443,6 +451,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     config,
     logger,
     bufferPools,
+    quotas: clientQuotas,
     // Listeners are built before the metadata opens; AWS_MSK_IAM looks keys up once a client authenticates.
     // Listeners are built before the metadata opens; mechanisms look credentials up once a client authenticates.
     saslContext: {
@@ -452,8 +461,13 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         server?.advertisedEndPoints().find((e) => e.listenerName === listener)?.host
     },
     handlers: [
-      ...brokerHandlers(deps, (id, topic, partition, records) =>
-        transactionCoordination.verifyProduce(id, topic, partition, records)
+      ...withControllerMutationQuotas(
+        brokerHandlers(deps, (id, topic, partition, records) =>
+          transactionCoordination.verifyProduce(id, topic, partition, records)
+        ),
+        clientQuotas,
+        config,
+        () => deps.metadataCache
       ),
       createInitProducerIdHandler(
         () => producerIds,
@@ -468,9 +482,18 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         deps,
         () => required(clusterMetadata, 'metadata'),
         () => required(scramCredentials, 'metadata')
-      )
+      ),
+      ...clientQuotaHandlers(clientQuotas, metadataStore)
     ],
-    components: [metadata, logs, replicas, groups, transactions, leaderRebalance(config, deps, logger)],
+    components: [
+      metadata,
+      clientQuotaComponent(clientQuotas, metadataStore),
+      logs,
+      replicas,
+      groups,
+      transactions,
+      leaderRebalance(config, deps, logger)
+    ],
     beforeShutdown: async () => {
       // A cluster of one has nobody to hand leadership to.
       if (config.getString('metadata.store') !== 'etcd' || !config.getBoolean('controlled.shutdown.enable'))

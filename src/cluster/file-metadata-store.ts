@@ -4,6 +4,7 @@ import { removeStaleTempFiles, writeFileAtomically } from '../common/atomic-file
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
 import { AWS_ACCESS_KEYS_FILE, FileAwsAccessKeys } from './file-aws-access-keys.js'
 import { DYNAMIC_CONFIGS_FILE, FileDynamicConfigs } from './file-dynamic-configs.js'
+import { CLIENT_QUOTAS_FILE, FileClientQuotas } from './file-client-quotas.js'
 import { ensureMetaProperties } from './meta-properties.js'
 import type {
   AwsAccessKey,
@@ -13,6 +14,9 @@ import type {
   BrokerRegistrationRequest,
   DynamicConfigsImage,
   DynamicConfigsListener,
+  ClientQuotaAlteration,
+  ClientQuotasImage,
+  ClientQuotasListener,
   MetadataDelta,
   MetadataImage,
   MetadataListener,
@@ -336,6 +340,7 @@ export class FileMetadataStore implements MetadataStore {
     this.closed = true
     await this.awsAccessKeyFile?.close()
     await this.dynamicConfigFile?.close()
+    await this.clientQuotaFile?.close()
     await this.queue.catch(() => undefined)
     this.listeners.clear()
     this.scramListeners.clear()
@@ -425,6 +430,28 @@ export class FileMetadataStore implements MetadataStore {
 
   subscribeDynamicConfigs(listener: DynamicConfigsListener): Unsubscribe {
     return this.dynamicConfigStore.subscribe(listener)
+  }
+
+  // ----- Client quotas (KIP-546), in a file of their own: see file-client-quotas.ts -----
+
+  private clientQuotaFile: FileClientQuotas | null = null
+
+  private get clientQuotaStore(): FileClientQuotas {
+    this.clientQuotaFile ??= new FileClientQuotas(join(dirname(this.file), CLIENT_QUOTAS_FILE))
+    return this.clientQuotaFile
+  }
+
+  clientQuotas(): Promise<ClientQuotasImage> {
+    return this.clientQuotaStore.read()
+  }
+
+  alterClientQuotas(alterations: readonly ClientQuotaAlteration[]): Promise<bigint> {
+    if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
+    return this.clientQuotaStore.alter(alterations)
+  }
+
+  subscribeClientQuotas(listener: ClientQuotasListener): Unsubscribe {
+    return this.clientQuotaStore.subscribe(listener)
   }
 }
 

@@ -373,3 +373,99 @@ export function applyDynamicConfigChanges(
 
 // Declaration merging adds the dynamic configs to the MetadataStore without touching its declaration above.
 export interface MetadataStore extends DynamicConfigRecordStore {}
+
+// ---------------------------------------------------------------------------------------------------------
+// Client quotas (KIP-546): quota values per entity (user, client-id, user + client-id, ip), each part either
+// named or the default entity of its type (`<default>`, null on the wire). Kafka keeps them as
+// ClientQuotaRecords in its metadata log; here they are one more part of the store with a change stream of
+// their own, so every broker applies the same quotas.
+// ---------------------------------------------------------------------------------------------------------
+
+export type ClientQuotaEntityType = 'user' | 'client-id' | 'ip'
+
+/** The parts an entity names: a name, or null for the default entity of that type. */
+export type ClientQuotaEntity = Readonly<Partial<Record<ClientQuotaEntityType, string | null>>>
+
+export interface ClientQuotaRecord {
+  readonly entity: ClientQuotaEntity
+  /** Quota key (producer_byte_rate, ...) to its value. */
+  readonly values: Readonly<Record<string, number>>
+}
+
+/** Sets (a number) or removes (null) quota keys of one entity; keys not named keep their value. */
+export interface ClientQuotaAlteration {
+  readonly entity: ClientQuotaEntity
+  readonly ops: Readonly<Record<string, number | null>>
+}
+
+export interface ClientQuotasImage {
+  readonly version: bigint
+  readonly quotas: readonly ClientQuotaRecord[]
+}
+
+/** Gets the whole set of quotas: once as soon as it is known after subscribing, then after every change. */
+export type ClientQuotasListener = (image: ClientQuotasImage) => void
+
+export interface ClientQuotaRecordStore {
+  clientQuotas(): Promise<ClientQuotasImage>
+  /**
+   * Applies the alterations as one write; an entity left with no key is removed. Resolves with the version
+   * of the write, which subscribers see in the image that includes it.
+   */
+  alterClientQuotas(alterations: readonly ClientQuotaAlteration[]): Promise<bigint>
+  subscribeClientQuotas(listener: ClientQuotasListener): Unsubscribe
+}
+
+const QUOTA_ENTITY_TYPES: readonly ClientQuotaEntityType[] = ['user', 'client-id', 'ip']
+
+/** A canonical string for an entity (the same parts give the same key, in any order). */
+export function clientQuotaEntityKey(entity: ClientQuotaEntity): string {
+  const parts: (string | null)[][] = []
+  for (const type of QUOTA_ENTITY_TYPES) {
+    const name = entity[type]
+    if (name !== undefined) parts.push([type, name])
+  }
+  return JSON.stringify(parts)
+}
+
+/** The inverse of clientQuotaEntityKey; null for a string that is not one. */
+export function parseClientQuotaEntityKey(key: string): ClientQuotaEntity | null {
+  let parts: unknown
+  try {
+    parts = JSON.parse(key)
+  } catch {
+    return null
+  }
+  if (!Array.isArray(parts)) return null
+  const entity: Partial<Record<ClientQuotaEntityType, string | null>> = {}
+  for (const part of parts) {
+    if (!Array.isArray(part) || part.length !== 2) return null
+    const [type, name] = part as [unknown, unknown]
+    if (!QUOTA_ENTITY_TYPES.includes(type as ClientQuotaEntityType)) return null
+    if (name !== null && typeof name !== 'string') return null
+    entity[type as ClientQuotaEntityType] = name
+  }
+  return entity
+}
+
+/** Applies alterations to a map of quotas by entity key; returns the new map (the input is not changed). */
+export function applyClientQuotaAlterations(
+  quotas: ReadonlyMap<string, ClientQuotaRecord>,
+  alterations: readonly ClientQuotaAlteration[]
+): Map<string, ClientQuotaRecord> {
+  const next = new Map(quotas)
+  for (const { entity, ops } of alterations) {
+    const key = clientQuotaEntityKey(entity)
+    const values: Record<string, number> = { ...(next.get(key)?.values ?? {}) }
+    for (const [name, value] of Object.entries(ops)) {
+      if (value === null) delete values[name]
+      else values[name] = value
+    }
+    if (Object.keys(values).length === 0) next.delete(key)
+    else next.set(key, { entity: { ...entity }, values })
+  }
+  return next
+}
+
+// Declaration merging adds client quotas to the MetadataStore without touching its declaration above.
+export interface MetadataStore extends ClientQuotaRecordStore {}

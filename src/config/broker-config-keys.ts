@@ -6,6 +6,7 @@
  */
 
 import type { ConfigKey } from './config-def.js'
+import { QUOTA_CONFIG_KEYS } from './quota-config-keys.js'
 import { SASL_OAUTHBEARER_CONFIG_KEYS } from './sasl-oauthbearer-config-keys.js'
 import { SECURITY_CONFIG_KEYS } from './security-config-keys.js'
 
@@ -150,5 +151,6 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'zookeeper.connection.timeout.ms', type: 'int', default: null, ignored: true },
 
   ...SECURITY_CONFIG_KEYS,
-  ...SASL_OAUTHBEARER_CONFIG_KEYS
+  ...SASL_OAUTHBEARER_CONFIG_KEYS,
+  ...QUOTA_CONFIG_KEYS
 ]

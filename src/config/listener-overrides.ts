@@ -6,6 +6,7 @@
  */
 
 import { type ConfigKey, type ConfigValue, parseConfigValue } from './config-def.js'
+import { QUOTA_LISTENER_PREFIXABLE_KEYS } from './quota-config-keys.js'
 import { SASL_OAUTHBEARER_CONFIG_NAMES } from './sasl-oauthbearer-config-keys.js'
 import { LISTENER_PREFIXABLE_KEYS } from './security-config-keys.js'
 
@@ -47,7 +48,11 @@ export function parseListenerOverride(
   const rest = m[2]!
   const unprefixed = withoutMechanismPrefix(rest)
   const base = unprefixed ?? rest
-  if (!LISTENER_PREFIXABLE_KEYS.has(base) && !SASL_OAUTHBEARER_CONFIG_NAMES.has(base)) return null
+  const prefixable =
+    LISTENER_PREFIXABLE_KEYS.has(base) ||
+    SASL_OAUTHBEARER_CONFIG_NAMES.has(base) ||
+    QUOTA_LISTENER_PREFIXABLE_KEYS.has(base)
+  if (!prefixable) return null
   const key = keysByName.get(base)
   if (!key) return null
   // Errors name the key as written, so the operator finds the line at fault.

@@ -24,6 +24,8 @@ export interface ConnectionInfo {
   readonly clientPort: number
   /** Who the connection acts as: null while a SASL connection has not yet authenticated. */
   readonly principal?: () => KafkaPrincipal | null
+  /** Mutes the connection for a quota's throttle: no request is read until it has passed (KIP-219). */
+  readonly throttle?: (throttleTimeMs: number) => void
 }
 
 export interface RequestProcessor {
@@ -68,6 +70,9 @@ export class KafkaConnection {
   /** The client shut down its sending side; close once its last requests are answered. */
   private peerEnded = false
   private readonly closedPromise: Promise<void>
+  /** Until when a quota mutes this connection (ms since the epoch); 0 when it is not throttled. */
+  private throttledUntilMs = 0
+  private throttleTimer: NodeJS.Timeout | null = null
 
   constructor(
     private readonly socket: Socket,
@@ -101,6 +106,7 @@ export class KafkaConnection {
     )
     socket.once('close', () => {
       this.closed = true
+      if (this.throttleTimer !== null) clearTimeout(this.throttleTimer)
       this.slots.length = 0
     })
   }
@@ -117,6 +123,23 @@ export class KafkaConnection {
   /** Changes `socket.request.max.bytes` for this connection's next requests (see FrameDecoder). */
   setMaxRequestBytes(maxRequestBytes: number): void {
     this.decoder.setMaxFrameBytes(maxRequestBytes)
+  }
+
+  /**
+   * Reads no further request for `throttleTimeMs` (Kafka mutes the channel once the throttled response is
+   * sent); responses to requests already read are still written.
+   */
+  throttle(throttleTimeMs: number): void {
+    const until = Date.now() + throttleTimeMs
+    if (until <= this.throttledUntilMs || this.closed) return
+    this.throttledUntilMs = until
+    if (this.throttleTimer !== null) clearTimeout(this.throttleTimer)
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = null
+      this.throttledUntilMs = 0
+      this.pump()
+    }, throttleTimeMs)
+    this.pump()
   }
 
   /** Graceful close: stop reading, finish and write in-flight requests, then close the socket. */
@@ -143,6 +166,7 @@ export class KafkaConnection {
 
   private canDispatch(): boolean {
     return (
+      this.throttledUntilMs === 0 &&
       this.slots.length < this.limits.maxInFlightRequests &&
       this.socket.writableLength < this.limits.maxQueuedResponseBytes
     )

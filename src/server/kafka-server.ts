@@ -11,8 +11,10 @@ import type { KafkaConfig } from '../config/kafka-config.js'
 import { type ListenerSecurity, listenerSecurity } from '../security/listener-security.js'
 import type { SaslMechanismContext } from '../security/sasl/sasl-mechanisms.js'
 import { type ApiHandler, ApiRegistry } from './api-registry.js'
+import { ConnectionQuotas } from './connection-quotas.js'
 import { defaultHandlers } from './handlers/index.js'
 import type { ConnectionLimits } from './kafka-connection.js'
+import type { ClientQuotas } from './quota/client-quotas.js'
 import { type PipelineServices, RequestPipeline } from './request-pipeline.js'
 import { SocketServer } from './socket-server.js'
 
@@ -44,6 +46,8 @@ export interface KafkaServerOptions {
   readonly bufferPools?: BrokerBufferPools
   /** What SASL mechanisms read at authentication time (SCRAM credentials, AWS access keys, advertised hosts). */
   readonly saslContext?: SaslMechanismContext
+  /** Client quotas the requests are served under (see quota/request-throttling.ts). */
+  readonly quotas?: ClientQuotas
 }
 
 const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 64
@@ -77,9 +81,13 @@ export class KafkaServer {
     const services: PipelineServices = {
       config: this.config,
       logger: this.logger,
-      apiRegistry: this.apiRegistry
+      apiRegistry: this.apiRegistry,
+      quotas: options.quotas
     }
+    const connectionQuotas = new ConnectionQuotas(this.config)
+    options.quotas?.onApply((image) => connectionQuotas.updateIpQuotas(image.quotas))
     this.socketServer = new SocketServer({
+      connectionQuotas,
       listeners: this.config.listeners,
       limits: {
         maxRequestBytes: this.config.socketRequestMaxBytes,

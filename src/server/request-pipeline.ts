@@ -15,11 +15,15 @@ import {
   type RequestOutcome,
   type RequestProcessor
 } from './kafka-connection.js'
+import type { ClientQuotas } from './quota/client-quotas.js'
+import { serveWithQuotas } from './quota/request-throttling.js'
 import { type BrokerServices, RequestContext } from './request-context.js'
 
 /** The broker services, with the registry the pipeline looks handlers up in (handlers see less of it). */
 export interface PipelineServices extends BrokerServices {
   readonly apiRegistry: ApiRegistry
+  /** Client quotas; absent or inactive, requests pay one property read for them. */
+  readonly quotas?: ClientQuotas
 }
 
 const API_VERSIONS_KEY = ApiVersionsApi.apiKey
@@ -51,6 +55,8 @@ export class RequestPipeline implements RequestProcessor {
     }
     const { header, body } = decoded
     const ctx = new RequestContext(header, connection, this.broker)
+    const quotas = this.broker.quotas
+    if (quotas?.active) return serveWithQuotas(quotas, handler, body, ctx, payload.length)
     const response = await handler.handle(body, ctx)
     if (response === NO_RESPONSE) return null
     return encodeResponseFrame(apiKey, apiVersion, correlationId, response)

@@ -21,6 +21,7 @@ import { ANONYMOUS, type KafkaPrincipal } from '../security/kafka-principal.js'
 import { DEFAULT_SASL_MAX_RECEIVE_BYTES, type ListenerSecurity } from '../security/listener-security.js'
 import { sslPeerPrincipal } from '../security/ssl/ssl-peer-principal.js'
 import { authenticatedProcessor } from './authenticated-processor.js'
+import type { ConnectionQuotas } from './connection-quotas.js'
 import { type ConnectionLimits, KafkaConnection, type RequestProcessor } from './kafka-connection.js'
 
 const READ_BUFFER_BYTES = 256 * 1024
@@ -36,6 +37,15 @@ export interface SocketServerOptions {
   readonly pools: BrokerBufferPools
   /** Each listener's security, by listener name; a listener without an entry is PLAINTEXT. */
   readonly security?: () => ReadonlyMap<string, ListenerSecurity>
+  /** Connection limits and connection creation rates (see connection-quotas.ts); none without. */
+  readonly connectionQuotas?: ConnectionQuotas
+}
+
+/** A connection waiting for a slot or for its listener's creation throttle to pass. */
+interface PendingAccept {
+  readonly socket: Socket
+  readonly notBeforeMs: number
+  readonly admit: () => void
 }
 
 export class SocketServer {
@@ -48,6 +58,10 @@ export class SocketServer {
   private readonly tlsServers = new Map<string, TlsServer>()
   private readonly reloadedTls = new Map<string, TlsOptions>()
   private nextConnectionIndex = 0
+  private readonly pendingAccepts = new Map<string, PendingAccept[]>()
+  private readonly pendingTimers = new Map<string, NodeJS.Timeout>()
+  /** Connections created too fast by their IP, closed once their throttle has passed (KIP-612). */
+  private readonly throttledSockets = new Set<Socket>()
   /**
    * Every connection reads into this one buffer and copies out what it keeps. Larger than Node's 64 KiB
    * default, so a produce request of a megabyte takes fewer reads.
@@ -93,7 +107,7 @@ export class SocketServer {
 
   private tcpServer(listenerName: string, security: ListenerSecurity | undefined): Server {
     return createServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: true }, (socket) =>
-      this.accept(socket, listenerName, security, ANONYMOUS)
+      this.acceptWithinQuotas(socket, listenerName, security, ANONYMOUS)
     )
   }
 
@@ -148,7 +162,7 @@ export class SocketServer {
         socket.destroy()
         return
       }
-      this.accept(socket, security.listenerName, security, principal)
+      this.acceptWithinQuotas(socket, security.listenerName, security, principal)
     })
     server.on('tlsClientError', (err, socket) => {
       this.options.logger.debug(
@@ -159,6 +173,96 @@ export class SocketServer {
       socket.destroy()
     })
     return server
+  }
+
+  /** Holds a new connection to the connection quotas before it is served, as Kafka's acceptor does. */
+  private acceptWithinQuotas(
+    socket: Socket,
+    listenerName: string,
+    security: ListenerSecurity | undefined,
+    tlsPrincipal: KafkaPrincipal
+  ): void {
+    const quotas = this.options.connectionQuotas
+    if (quotas === undefined) {
+      this.accept(socket, listenerName, security, tlsPrincipal)
+      return
+    }
+    const waitMs = quotas.recordCreation(listenerName)
+    const queue = this.pendingAccepts.get(listenerName) ?? []
+    this.pendingAccepts.set(listenerName, queue)
+    queue.push({
+      socket,
+      notBeforeMs: Date.now() + waitMs,
+      admit: () => this.admit(quotas, socket, listenerName, security, tlsPrincipal)
+    })
+    this.drainPendingAccepts(listenerName)
+  }
+
+  private admit(
+    quotas: ConnectionQuotas,
+    socket: Socket,
+    listenerName: string,
+    security: ListenerSecurity | undefined,
+    tlsPrincipal: KafkaPrincipal
+  ): void {
+    const address = socket.remoteAddress ?? 'unknown'
+    const verdict = quotas.admit(listenerName, address)
+    if (verdict.kind === 'too-many') {
+      this.options.logger.info(
+        { clientAddress: address, listener: listenerName, max: verdict.max },
+        'rejected connection: too many connections from this address (max.connections.per.ip)'
+      )
+      socket.destroy()
+      return
+    }
+    if (verdict.kind === 'throttled') {
+      this.options.logger.info(
+        { clientAddress: address, listener: listenerName, throttleTimeMs: verdict.throttleTimeMs },
+        'throttling connection: connection_creation_rate of this address exceeded'
+      )
+      socket.pause()
+      this.throttledSockets.add(socket)
+      const timer = setTimeout(() => socket.destroy(), verdict.throttleTimeMs)
+      socket.once('close', () => {
+        clearTimeout(timer)
+        this.throttledSockets.delete(socket)
+      })
+      return
+    }
+    socket.once('close', () => {
+      quotas.release(listenerName, address)
+      for (const name of this.pendingAccepts.keys()) this.drainPendingAccepts(name)
+    })
+    this.accept(socket, listenerName, security, tlsPrincipal)
+  }
+
+  /** Serves the listener's waiting connections, in order, while they have a slot and their throttle passed. */
+  private drainPendingAccepts(listenerName: string): void {
+    const quotas = this.options.connectionQuotas
+    const queue = this.pendingAccepts.get(listenerName)
+    if (quotas === undefined || queue === undefined) return
+    while (queue.length > 0) {
+      const head = queue[0]!
+      if (head.socket.destroyed) {
+        queue.shift()
+        continue
+      }
+      const waitMs = head.notBeforeMs - Date.now()
+      if (waitMs > 0) {
+        if (!this.pendingTimers.has(listenerName)) {
+          const timer = setTimeout(() => {
+            this.pendingTimers.delete(listenerName)
+            this.drainPendingAccepts(listenerName)
+          }, waitMs)
+          this.pendingTimers.set(listenerName, timer)
+        }
+        return
+      }
+      // Woken again when a connection closes.
+      if (!quotas.slotAvailable(listenerName)) return
+      queue.shift()
+      head.admit()
+    }
   }
 
   private accept(
@@ -194,7 +298,14 @@ export class SocketServer {
     }
     const connection: KafkaConnection = new KafkaConnection(
       socket,
-      { connectionId, listenerName, clientAddress, clientPort, principal },
+      {
+        connectionId,
+        listenerName,
+        clientAddress,
+        clientPort,
+        principal,
+        throttle: (ms) => connection.throttle(ms)
+      },
       processor,
       limits,
       this.options.logger,
@@ -217,6 +328,10 @@ export class SocketServer {
   async shutdown(graceMs: number): Promise<void> {
     const listening = this.servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())))
     for (const raw of this.handshaking.values()) raw.destroy()
+    for (const timer of this.pendingTimers.values()) clearTimeout(timer)
+    this.pendingTimers.clear()
+    for (const queue of this.pendingAccepts.values()) for (const p of queue.splice(0)) p.socket.destroy()
+    for (const socket of this.throttledSockets) socket.destroy()
     const closing = [...this.connections].map((c) => c.close())
     let timer: NodeJS.Timeout | undefined
     const timedOut = new Promise<boolean>((resolve) => {

@@ -9,6 +9,9 @@ import type {
   BrokerRegistrationRequest,
   DynamicConfigsImage,
   DynamicConfigsListener,
+  ClientQuotaAlteration,
+  ClientQuotasImage,
+  ClientQuotasListener,
   MetadataDelta,
   MetadataImage,
   MetadataListener,
@@ -31,6 +34,7 @@ import { reassignmentFieldsAfter } from '../partition-reassignment.js'
 import { type Compare, ControllerElection } from './controller-election.js'
 import { EtcdAwsAccessKeys } from './etcd-aws-access-keys.js'
 import { EtcdDynamicConfigs } from './etcd-dynamic-configs.js'
+import { EtcdClientQuotas } from './etcd-client-quotas.js'
 import {
   brokerKey,
   CLUSTER_ID_KEY,
@@ -442,6 +446,7 @@ export class EtcdMetadataStore implements MetadataStore {
     } finally {
       await this.awsAccessKeyStore?.close().catch(() => undefined)
       await this.dynamicConfigStore?.close().catch(() => undefined)
+      await this.clientQuotaStore?.close().catch(() => undefined)
       for (const w of this.waiters.splice(0)) w.resolve()
       this.client.close()
     }
@@ -681,6 +686,28 @@ export class EtcdMetadataStore implements MetadataStore {
 
   subscribeDynamicConfigs(listener: DynamicConfigsListener): Unsubscribe {
     return this.dynamicConfigPrefix.subscribe(listener)
+  }
+
+  // ----- Client quotas (KIP-546): see etcd-client-quotas.ts -----
+
+  private clientQuotaStore: EtcdClientQuotas | null = null
+
+  private get clientQuotaPrefix(): EtcdClientQuotas {
+    this.clientQuotaStore ??= new EtcdClientQuotas(this.kv)
+    return this.clientQuotaStore
+  }
+
+  clientQuotas(): Promise<ClientQuotasImage> {
+    return this.clientQuotaPrefix.read()
+  }
+
+  alterClientQuotas(alterations: readonly ClientQuotaAlteration[]): Promise<bigint> {
+    if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
+    return this.clientQuotaPrefix.alter(alterations)
+  }
+
+  subscribeClientQuotas(listener: ClientQuotasListener): Unsubscribe {
+    return this.clientQuotaPrefix.subscribe(listener)
   }
 }
 
