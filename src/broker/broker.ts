@@ -23,6 +23,8 @@ import { DEFAULT_REPLICA_FETCHER_CONFIG, type ReplicaFetcherConfig } from '../re
 import { ReplicaManager } from '../replica/replica-manager.js'
 import { replicaSelectorFor } from '../replica/replica-selector.js'
 import { ReplicationThrottle } from '../replica/replication-throttle.js'
+import { followAcls } from '../security/authorizer/acl-follower.js'
+import { authorizerFromConfig } from '../security/authorizer/authorizer-config.js'
 import type { AwsCredentialCache } from '../security/msk-iam/aws-credential-store.js'
 import { ScramCredentialCache } from '../security/scram/scram-credential-cache.js'
 import { brokerLogConfig, topicLogConfig } from '../server/admin/broker-log-config.js'
@@ -37,11 +39,14 @@ import { apiVersionsHandler } from '../server/handlers/api-versions.js'
 import { createConsumerGroupDescribeHandler } from '../server/handlers/consumer-group-describe.js'
 import { createConsumerGroupHeartbeatHandler } from '../server/handlers/consumer-group-heartbeat.js'
 import { createControlledShutdownHandler } from '../server/handlers/controlled-shutdown.js'
+import { createCreateAclsHandler } from '../server/handlers/create-acls.js'
 import { createCreatePartitionsHandler } from '../server/handlers/create-partitions.js'
 import { createCreateTopicsHandler } from '../server/handlers/create-topics.js'
+import { createDeleteAclsHandler } from '../server/handlers/delete-acls.js'
 import { createDeleteGroupsHandler } from '../server/handlers/delete-groups.js'
 import { createDeleteRecordsHandler } from '../server/handlers/delete-records.js'
 import { createDeleteTopicsHandler } from '../server/handlers/delete-topics.js'
+import { describeAclsHandler } from '../server/handlers/describe-acls.js'
 import { createDescribeClusterHandler } from '../server/handlers/describe-cluster.js'
 import { createDescribeConfigsHandler } from '../server/handlers/describe-configs.js'
 import { createDescribeGroupsHandler } from '../server/handlers/describe-groups.js'
@@ -168,6 +173,16 @@ function scramCredentialHandlers(
   ] as ApiHandler[]
 }
 
+/** The ACL APIs: described from this broker's authorizer, created and deleted by the controller. */
+function aclHandlers(deps: HandlerDeps, clusterMetadata: () => ClusterMetadata): ApiHandler[] {
+  const aclDeps = { controllerChannel: () => deps.controllerChannel, acls: () => clusterMetadata().store }
+  return [
+    createCreateAclsHandler(aclDeps),
+    describeAclsHandler,
+    createDeleteAclsHandler(aclDeps)
+  ] as ApiHandler[]
+}
+
 /** A component whose startup builds state that later components and the handlers need. */
 function component(
   name: string,
@@ -222,6 +237,9 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
   let replicaManager: ReplicaManager | undefined
   let scramCredentials: ScramCredentialCache | undefined
   let awsCredentials: AwsCredentialCache | undefined
+  // authorizer.class.name: the ACLs are loaded with the metadata, before any request is served.
+  const authorizer = authorizerFromConfig(config)
+  let unfollowAcls: (() => void) | undefined
 
   const required = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`${what} is not started`)
@@ -236,8 +254,10 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
       cache = clusterMetadata.cache
       scramCredentials = await ScramCredentialCache.start(clusterMetadata.store)
       awsCredentials = await awsCredentialsFor(config, clusterMetadata.store)
+      if (authorizer) unfollowAcls = await followAcls(clusterMetadata.store, authorizer)
     },
     async () => {
+      unfollowAcls?.()
       scramCredentials?.close()
       awsCredentials?.close()
       await clusterMetadata?.close()
@@ -418,8 +438,10 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         deps,
         () => required(clusterMetadata, 'metadata'),
         () => required(scramCredentials, 'metadata')
-      )
+      ),
+      ...aclHandlers(deps, () => required(clusterMetadata, 'metadata'))
     ],
+    authorizer,
     components: [metadata, logs, replicas, groups, transactions, leaderRebalance(config, deps, logger)],
     beforeShutdown: async () => {
       // A cluster of one has nobody to hand leadership to.

@@ -21,7 +21,36 @@ export interface ForwardedRequest {
   readonly requestApiKey: number
   readonly requestApiVersion: number
   readonly clientId?: string | null
+  /**
+   * Who the forwarding broker serves (the client's principal and address): the controller authorizes the
+   * request as theirs, as Kafka's Envelope carries them (KIP-590).
+   */
+  readonly onBehalfOf?: ForwardedIdentity
 }
+
+export interface ForwardedIdentity {
+  readonly principal: string
+  readonly host: string
+}
+
+const ON_BEHALF_OF = ' on-behalf-of='
+
+/** The identity a forwarded request's client id carries, or null for a request that was not forwarded. */
+export function forwardedIdentity(clientId: string | null | undefined): ForwardedIdentity | null {
+  if (!clientId?.startsWith(FORWARDED_CLIENT_ID_PREFIX)) return null
+  const at = clientId.indexOf(ON_BEHALF_OF)
+  if (at < 0) return null
+  const [principal, host] = clientId.slice(at + ON_BEHALF_OF.length).split(' ')
+  if (principal === undefined || host === undefined) return null
+  try {
+    return { principal: decodeURIComponent(principal), host: decodeURIComponent(host) }
+  } catch {
+    return null
+  }
+}
+
+const identitySuffix = (id: ForwardedIdentity | undefined): string =>
+  id ? `${ON_BEHALF_OF}${encodeURIComponent(id.principal)} ${encodeURIComponent(id.host)}` : ''
 
 /**
  * Sends controller-only admin requests (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs,
@@ -87,7 +116,7 @@ export class ControllerChannel {
         requestApiKey: request.requestApiKey,
         requestApiVersion: request.requestApiVersion,
         correlationId,
-        clientId: `${FORWARDED_CLIENT_ID_PREFIX}${this.localNodeId}`
+        clientId: `${FORWARDED_CLIENT_ID_PREFIX}${this.localNodeId}${identitySuffix(request.onBehalfOf)}`
       },
       body
     )

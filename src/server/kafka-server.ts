@@ -7,6 +7,8 @@ import { type BrokerBufferPools, createBrokerBufferPools } from '../common/buffe
 import type { Logger } from '../common/logger.js'
 import type { EndPoint } from '../config/end-point.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
+import { DenialAuditLog } from '../security/authorizer/denial-audit-log.js'
+import type { StandardAuthorizer } from '../security/authorizer/standard-authorizer.js'
 import { type ListenerSecurity, listenerSecurity } from '../security/listener-security.js'
 import type { SaslMechanismContext } from '../security/sasl/sasl-mechanisms.js'
 import { type ApiHandler, ApiRegistry } from './api-registry.js'
@@ -43,6 +45,8 @@ export interface KafkaServerOptions {
   readonly bufferPools?: BrokerBufferPools
   /** What SASL mechanisms read at authentication time (SCRAM credentials, AWS access keys, advertised hosts). */
   readonly saslContext?: SaslMechanismContext
+  /** The ACL authorizer handlers consult (authorizer.class.name); none: every request is allowed. */
+  readonly authorizer?: StandardAuthorizer | null
 }
 
 const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 64
@@ -76,7 +80,9 @@ export class KafkaServer {
     const services: PipelineServices = {
       config: this.config,
       logger: this.logger,
-      apiRegistry: this.apiRegistry
+      apiRegistry: this.apiRegistry,
+      authorizer: () => options.authorizer ?? null,
+      denials: new DenialAuditLog(this.logger.child({ name: 'kafka.authorizer.logger' }))
     }
     this.socketServer = new SocketServer({
       listeners: this.config.listeners,

@@ -2,6 +2,9 @@ import { Etcd3, type IKeyValue, type IOperation, type Lease, type Namespace, typ
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js'
 import { randomUuid } from '../kafka-uuid.js'
 import type {
+  AclRecord,
+  AclsImage,
+  AclsListener,
   AwsAccessKey,
   AwsAccessKeysImage,
   AwsAccessKeysListener,
@@ -27,6 +30,7 @@ import type {
 } from '../metadata-store.js'
 import { reassignmentFieldsAfter } from '../partition-reassignment.js'
 import { type Compare, ControllerElection } from './controller-election.js'
+import { EtcdAcls } from './etcd-acls.js'
 import { EtcdAwsAccessKeys } from './etcd-aws-access-keys.js'
 import {
   brokerKey,
@@ -435,6 +439,7 @@ export class EtcdMetadataStore implements MetadataStore {
       // etcd may be gone already; the lease then expires by itself.
     } finally {
       await this.awsAccessKeyStore?.close().catch(() => undefined)
+      await this.aclStore?.close().catch(() => undefined)
       for (const w of this.waiters.splice(0)) w.resolve()
       this.client.close()
     }
@@ -647,6 +652,28 @@ export class EtcdMetadataStore implements MetadataStore {
 
   subscribeAwsAccessKeys(listener: AwsAccessKeysListener): Unsubscribe {
     return this.awsAccessKeyPrefix.subscribe(listener)
+  }
+
+  // ----- ACLs: see etcd-acls.ts -----
+
+  private aclStore: EtcdAcls | null = null
+
+  private get aclPrefix(): EtcdAcls {
+    this.aclStore ??= new EtcdAcls(this.kv)
+    return this.aclStore
+  }
+
+  acls(): Promise<AclsImage> {
+    return this.aclPrefix.read()
+  }
+
+  alterAcls(create: readonly AclRecord[], deleteIds: readonly string[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
+    return this.aclPrefix.alter(create, deleteIds)
+  }
+
+  subscribeAcls(listener: AclsListener): Unsubscribe {
+    return this.aclPrefix.subscribe(listener)
   }
 }
 
