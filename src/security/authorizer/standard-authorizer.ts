@@ -122,9 +122,25 @@ export class StandardAuthorizer {
 
   /** The bitfield of authorized operations (bit n = AclOperation n) a Metadata or Describe* answer carries. */
   authorizedOperations(subject: AuthorizationSubject, resourceType: number, name: string): number {
+    const ops = OPERATIONS_BY_RESOURCE.get(resourceType) ?? []
+    // One walk of the index collects the subject's ACLs on the resource; each operation is decided on those.
+    let hasResourceAcls = false
+    const mine: StandardAcl[] = []
+    this.index.forEachMatching(resourceType, name, (acls) => {
+      hasResourceAcls = true
+      for (const acl of acls) if (subjectMatches(acl, subject)) mine.push(acl)
+      return false
+    })
+    const superUser = this.isSuperUser(subject.principal)
     let bits = 0
-    for (const op of OPERATIONS_BY_RESOURCE.get(resourceType) ?? []) {
-      if (this.authorize(subject, op, resourceType, name)) bits |= 1 << op
+    for (const op of ops) {
+      const matching = mine.filter((acl) => operationMatches(acl, op))
+      const allowed =
+        superUser ||
+        (matching.length > 0
+          ? matching.every((acl) => acl.permissionType === AclPermissionType.ALLOW)
+          : !hasResourceAcls && this.settings.allowEveryoneIfNoAclFound)
+      if (allowed) bits |= 1 << op
     }
     return bits
   }
