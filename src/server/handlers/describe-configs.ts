@@ -10,6 +10,7 @@ import {
   type DescribeConfigsResponseDescribeConfigsResourceResult,
   type DescribeConfigsResponseDescribeConfigsResult
 } from '../../protocol/messages/describe-configs.js'
+import { AclOperation } from '../../security/authorizer/acl-types.js'
 import { describeBrokerConfigs } from '../admin/broker-config-description.js'
 import { ConfigSource, checkBrokerResourceName, ResourceType } from '../admin/config-resource.js'
 import {
@@ -19,6 +20,7 @@ import {
 } from '../admin/topic-config-description.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
+import { configResourceDenial } from './config-authorization.js'
 import type { HandlerDeps } from './handler-deps.js'
 
 type Result = DescribeConfigsResponseDescribeConfigsResult
@@ -81,6 +83,13 @@ export function createDescribeConfigsHandler(
       const includeSynonyms = request.includeSynonyms ?? false
       const results: Result[] = request.resources.map((resource) => {
         try {
+          const denied = configResourceDenial(
+            ctx,
+            AclOperation.DESCRIBE_CONFIGS,
+            resource.resourceType,
+            resource.resourceName
+          )
+          if (denied !== null) throw new KafkaError(denied)
           const configs = describe(resource).map((d) => toEntry(d, ctx.apiVersion, includeSynonyms))
           return {
             errorCode: ErrorCode.NONE,
