@@ -49,8 +49,11 @@ export function forwardedIdentity(clientId: string | null | undefined): Forwarde
   }
 }
 
-const identitySuffix = (id: ForwardedIdentity | undefined): string =>
-  id ? `${ON_BEHALF_OF}${encodeURIComponent(id.principal)} ${encodeURIComponent(id.host)}` : ''
+/** The client id a broker forwards with: its own node id, and the client it serves when there is one. */
+export const forwardedClientId = (localNodeId: number, id: ForwardedIdentity | undefined): string =>
+  `${FORWARDED_CLIENT_ID_PREFIX}${localNodeId}${
+    id ? `${ON_BEHALF_OF}${encodeURIComponent(id.principal)} ${encodeURIComponent(id.host)}` : ''
+  }`
 
 /**
  * Sends controller-only admin requests (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs,
@@ -116,7 +119,7 @@ export class ControllerChannel {
         requestApiKey: request.requestApiKey,
         requestApiVersion: request.requestApiVersion,
         correlationId,
-        clientId: `${FORWARDED_CLIENT_ID_PREFIX}${this.localNodeId}${identitySuffix(request.onBehalfOf)}`
+        clientId: forwardedClientId(this.localNodeId, request.onBehalfOf)
       },
       body
     )
