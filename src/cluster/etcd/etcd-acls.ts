@@ -13,6 +13,9 @@ import type { AclRecord, AclsImage, AclsListener, Unsubscribe } from '../metadat
  */
 export const ACLS_PREFIX = 'acls/'
 
+/** How long a write waits for this broker's own watch to show it before answering anyway. */
+const CATCH_UP_TIMEOUT_MS = 2_000
+
 const aclKey = (id: string): string => `${ACLS_PREFIX}${id}`
 
 type StoredAcl = Omit<AclRecord, 'id'>
@@ -48,10 +51,30 @@ export class EtcdAcls {
       ...deleteIds.map((id) => this.kv.delete().key(aclKey(id))),
       ...create.map(({ id, ...stored }) => this.kv.put(aclKey(id)).value(JSON.stringify(stored)))
     ]
-    await this.kv
+    const reply = await this.kv
       .if(ACLS_PREFIX, 'Version', '>', -1)
       .then(...ops)
       .commit()
+    // A DescribeAcls right after a CreateAcls on this broker must see it: wait (briefly) for the watch.
+    if (this.following !== null) await this.caughtUp(BigInt(reply.header.revision))
+  }
+
+  private caughtUp(revision: bigint): Promise<void> {
+    if ((this.published?.version ?? -1n) >= revision) return Promise.resolve()
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | undefined
+      const waiter: AclsListener = (image) => {
+        if (image.version < revision) return
+        clearTimeout(timer)
+        this.listeners.delete(waiter)
+        resolve()
+      }
+      timer = setTimeout(() => {
+        this.listeners.delete(waiter)
+        resolve()
+      }, CATCH_UP_TIMEOUT_MS)
+      this.listeners.add(waiter)
+    })
   }
 
   subscribe(listener: AclsListener): Unsubscribe {

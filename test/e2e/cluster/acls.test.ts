@@ -94,6 +94,7 @@ describe('ACLs in a cluster on etcd', { skip, timeout: 120_000 }, () => {
       })
       assert.deepEqual(created.results, [{ errorCode: ErrorCode.NONE, errorMessage: null }])
       const createdAt = Date.now()
+      // The controller answers once its own watch has the ACL; the broker that forwarded follows within a second.
       for (const other of ports) {
         await pollFor(`the DENY on ${topic} at ${other}`, 1_000, async () =>
           (await topicError(other, topic)) === ErrorCode.TOPIC_AUTHORIZATION_FAILED ? true : undefined
