@@ -185,6 +185,50 @@ describe('ACLs end to end', () => {
     await produce('alice', 'orders-2', true)
   })
 
+  it('runs a transaction with WRITE on the transactional id, and refuses one without', async () => {
+    await withAdmin('admin', (admin) =>
+      admin.createAcls({
+        acl: [
+          acl('tx-', AclOperationTypes.WRITE, {
+            pattern: ResourcePatternTypes.PREFIXED,
+            type: AclResourceTypes.TRANSACTIONAL_ID
+          })
+        ]
+      })
+    )
+    const transactional = async (user: User) => {
+      const producer = kafkajs(user).producer({
+        transactionalId: `tx-${user}`,
+        idempotent: true,
+        maxInFlightRequests: 1
+      })
+      await producer.connect()
+      try {
+        const txn = await producer.transaction()
+        await txn.send({ topic: 'orders-1', messages: [{ value: `in a transaction of ${user}` }] })
+        await txn.commit()
+      } finally {
+        await producer.disconnect()
+      }
+    }
+    await transactional('alice')
+    // Without WRITE on any topic, not even the idempotent producer id (KIP-679): CLUSTER_AUTHORIZATION_FAILED.
+    await assert.rejects(transactional('bob'), /Cluster authorization failed/)
+    await withAdmin('admin', (admin) =>
+      // DESCRIBE on its transactional id lets bob find the coordinator; initializing needs WRITE.
+      admin.createAcls({
+        acl: [
+          acl('bob-only', AclOperationTypes.WRITE, { principal: 'User:bob' }),
+          acl('tx-bob', AclOperationTypes.DESCRIBE, {
+            principal: 'User:bob',
+            type: AclResourceTypes.TRANSACTIONAL_ID
+          })
+        ]
+      })
+    )
+    await assert.rejects(transactional('bob'), /Transactional Id authorization failed/)
+  })
+
   it('lets a super user do everything', async () => {
     await produce('admin', 'hidden', true)
     await withAdmin('admin', async (admin) => {
