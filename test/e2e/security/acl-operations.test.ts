@@ -90,23 +90,55 @@ describe('authorized operations and ACLs across a restart', () => {
     const port = broker!.port
     assert.deepEqual(await topicBits(port), { ops: ALL_TOPIC, other: ALL_TOPIC })
     const created = await rawRequest<CreateAclsResponse>(port, 30, 3, {
-      creations: [allow(RT.TOPIC, 'ops', Op.WRITE), allow(RT.CLUSTER, CLUSTER_NAME, Op.DESCRIBE)]
+      creations: [
+        allow(RT.TOPIC, 'ops', Op.WRITE),
+        allow(RT.CLUSTER, CLUSTER_NAME, Op.DESCRIBE),
+        allow(RT.CLUSTER, CLUSTER_NAME, Op.ALTER)
+      ]
     })
     assert.deepEqual(
       created.results.map((r) => r.errorCode),
-      [0, 0]
+      [0, 0, 0]
     )
     assert.deepEqual(await topicBits(port), { ops: bits(Op.WRITE, Op.DESCRIBE), other: ALL_TOPIC })
-    assert.equal((await metadata(port)).clusterAuthorizedOperations, bits(Op.DESCRIBE))
+    assert.equal((await metadata(port)).clusterAuthorizedOperations, bits(Op.ALTER, Op.DESCRIBE))
     const cluster = await rawRequest<DescribeClusterResponse>(port, 60, 0, {
       includeClusterAuthorizedOperations: true
     })
-    assert.equal(cluster.clusterAuthorizedOperations, bits(Op.DESCRIBE))
+    assert.equal(cluster.clusterAuthorizedOperations, bits(Op.ALTER, Op.DESCRIBE))
     const groups = await rawRequest<DescribeGroupsResponse>(port, 15, 5, {
       groups: ['g'],
       includeAuthorizedOperations: true
     })
     assert.equal(groups.groups[0]?.authorizedOperations, bits(Op.READ, Op.DELETE, Op.DESCRIBE))
+  })
+
+  it('auto-creates a topic in Metadata only with CREATE on the cluster or the topic', async () => {
+    const port = broker!.port
+    const created = await rawRequest<CreateAclsResponse>(port, 30, 3, {
+      creations: [
+        allow(RT.TOPIC, 'auto-denied', Op.DESCRIBE),
+        { ...allow(RT.TOPIC, 'auto-denied', Op.CREATE), permissionType: AclPermissionType.DENY }
+      ]
+    })
+    assert.deepEqual(
+      created.results.map((r) => r.errorCode),
+      [0, 0]
+    )
+    const asked = await rawRequest<MetadataResponse>(port, 3, 10, {
+      topics: [{ name: 'auto-denied' }, { name: 'auto-allowed' }],
+      allowAutoTopicCreation: true,
+      includeClusterAuthorizedOperations: false,
+      includeTopicAuthorizedOperations: false
+    })
+    const errors = Object.fromEntries(asked.topics.map((t) => [t.name, t.errorCode]))
+    assert.equal(errors['auto-denied'], 29, 'TOPIC_AUTHORIZATION_FAILED')
+    assert.ok(
+      errors['auto-allowed'] === 0 || errors['auto-allowed'] === 5,
+      `created: ${errors['auto-allowed']}`
+    )
+    const names = Object.keys(await topicBits(port)).sort()
+    assert.deepEqual(names, ['auto-allowed', 'ops', 'other'])
   })
 
   it('keeps the ACLs across a restart', async () => {
@@ -122,7 +154,12 @@ describe('authorized operations and ACLs across a restart', () => {
       operation: Op.ANY,
       permissionType: AclPermissionType.ANY
     })
-    assert.deepEqual(described.resources.map((r) => r.resourceName).sort(), ['kafka-cluster', 'ops'])
-    assert.deepEqual(await topicBits(port), { ops: bits(Op.WRITE, Op.DESCRIBE), other: ALL_TOPIC })
+    assert.deepEqual(described.resources.map((r) => r.resourceName).sort(), [
+      'auto-denied',
+      'kafka-cluster',
+      'ops'
+    ])
+    const after = await topicBits(port)
+    assert.deepEqual([after.ops, after.other], [bits(Op.WRITE, Op.DESCRIBE), ALL_TOPIC])
   })
 })
