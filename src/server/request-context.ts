@@ -92,8 +92,8 @@ export class RequestContext {
   }
 
   /** `authorize` on the cluster resource (kafka-cluster). */
-  authorizeCluster(operation: number): boolean {
-    return this.authorize(operation, ResourceType.CLUSTER, CLUSTER_NAME)
+  authorizeCluster(operation: number, logIfDenied = true): boolean {
+    return this.authorize(operation, ResourceType.CLUSTER, CLUSTER_NAME, logIfDenied)
   }
 
   /** Whether the subject may do `operation` on some resource of the type (KIP-679's idempotent producers). */

@@ -48,7 +48,7 @@ export function createInitProducerIdHandler(
       }
       // KIP-679: IDEMPOTENT_WRITE on the cluster, or WRITE on any topic.
       if (
-        !ctx.authorizeCluster(AclOperation.IDEMPOTENT_WRITE) &&
+        !ctx.authorizeCluster(AclOperation.IDEMPOTENT_WRITE, false) &&
         !ctx.authorizeByResourceType(AclOperation.WRITE, ResourceType.TOPIC)
       )
         return denied(ErrorCode.CLUSTER_AUTHORIZATION_FAILED)

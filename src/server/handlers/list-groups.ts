@@ -19,7 +19,7 @@ export function createListGroupsHandler(
     handle(request, ctx) {
       const r = admin.listGroups(request.statesFilter ?? [], request.typesFilter ?? [])
       // Kafka: DESCRIBE on the cluster lists every group, otherwise those the principal may DESCRIBE.
-      const groups = ctx.authorizeCluster(AclOperation.DESCRIBE)
+      const groups = ctx.authorizeCluster(AclOperation.DESCRIBE, false)
         ? r.groups
         : r.groups.filter((g) => ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, g.groupId, false))
       return { throttleTimeMs: 0, errorCode: r.errorCode, groups }

@@ -63,7 +63,7 @@ function produceAuthorization(
     id === null && request.topicData.some((t) => t.partitionData.some((p) => hasProducerId(p.records)))
   if (
     idempotent &&
-    !ctx.authorizeCluster(AclOperation.IDEMPOTENT_WRITE) &&
+    !ctx.authorizeCluster(AclOperation.IDEMPOTENT_WRITE, false) &&
     !ctx.authorizeByResourceType(AclOperation.WRITE, ResourceType.TOPIC)
   )
     return () => ErrorCode.CLUSTER_AUTHORIZATION_FAILED
