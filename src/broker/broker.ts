@@ -23,6 +23,8 @@ import { DEFAULT_REPLICA_FETCHER_CONFIG, type ReplicaFetcherConfig } from '../re
 import { ReplicaManager } from '../replica/replica-manager.js'
 import { replicaSelectorFor } from '../replica/replica-selector.js'
 import { ReplicationThrottle } from '../replica/replication-throttle.js'
+import { followAcls } from '../security/authorizer/acl-follower.js'
+import { authorizerFromConfig } from '../security/authorizer/authorizer-config.js'
 import type { AwsCredentialCache } from '../security/msk-iam/aws-credential-store.js'
 import { ScramCredentialCache } from '../security/scram/scram-credential-cache.js'
 import { brokerLogConfig, topicLogConfig } from '../server/admin/broker-log-config.js'
@@ -38,11 +40,14 @@ import { apiVersionsHandler } from '../server/handlers/api-versions.js'
 import { createConsumerGroupDescribeHandler } from '../server/handlers/consumer-group-describe.js'
 import { createConsumerGroupHeartbeatHandler } from '../server/handlers/consumer-group-heartbeat.js'
 import { createControlledShutdownHandler } from '../server/handlers/controlled-shutdown.js'
+import { createCreateAclsHandler } from '../server/handlers/create-acls.js'
 import { createCreatePartitionsHandler } from '../server/handlers/create-partitions.js'
 import { createCreateTopicsHandler } from '../server/handlers/create-topics.js'
+import { createDeleteAclsHandler } from '../server/handlers/delete-acls.js'
 import { createDeleteGroupsHandler } from '../server/handlers/delete-groups.js'
 import { createDeleteRecordsHandler } from '../server/handlers/delete-records.js'
 import { createDeleteTopicsHandler } from '../server/handlers/delete-topics.js'
+import { describeAclsHandler } from '../server/handlers/describe-acls.js'
 import { createDescribeClusterHandler } from '../server/handlers/describe-cluster.js'
 import { createDescribeConfigsHandler } from '../server/handlers/describe-configs.js'
 import { createDescribeGroupsHandler } from '../server/handlers/describe-groups.js'
@@ -181,6 +186,16 @@ function scramCredentialHandlers(
   ] as ApiHandler[]
 }
 
+/** The ACL APIs: described from this broker's authorizer, created and deleted by the controller. */
+function aclHandlers(deps: HandlerDeps, clusterMetadata: () => ClusterMetadata): ApiHandler[] {
+  const aclDeps = { controllerChannel: () => deps.controllerChannel, acls: () => clusterMetadata().store }
+  return [
+    createCreateAclsHandler(aclDeps),
+    describeAclsHandler,
+    createDeleteAclsHandler(aclDeps)
+  ] as ApiHandler[]
+}
+
 /** A component whose startup builds state that later components and the handlers need. */
 function component(
   name: string,
@@ -247,6 +262,9 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
   let eventLog: MetadataEventLog | undefined
   const clientQuotas = clientQuotasFor(config)
   const metadataStore = () => required(clusterMetadata, 'metadata').store
+  // authorizer.class.name: the ACLs are loaded with the metadata, before any request is served.
+  const authorizer = authorizerFromConfig(config)
+  let unfollowAcls: (() => void) | undefined
 
   const required = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`${what} is not started`)
@@ -262,6 +280,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
       scramCredentials = await ScramCredentialCache.start(clusterMetadata.store)
       awsCredentials = await awsCredentialsFor(config, clusterMetadata.store)
       await dynamicConfig.start(clusterMetadata.store)
+      if (authorizer) unfollowAcls = await followAcls(clusterMetadata.store, authorizer)
       const channel = clusterMetadata.controllerChannel
       eventLog = new MetadataEventLog(clusterMetadata.cache, logger, config.nodeId, () =>
         channel.isActiveController()
@@ -270,6 +289,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     },
     async () => {
       eventLog?.stop()
+      unfollowAcls?.()
       dynamicConfig.close()
       scramCredentials?.close()
       awsCredentials?.close()
@@ -483,8 +503,10 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         () => required(clusterMetadata, 'metadata'),
         () => required(scramCredentials, 'metadata')
       ),
-      ...clientQuotaHandlers(clientQuotas, metadataStore)
+      ...clientQuotaHandlers(clientQuotas, metadataStore),
+      ...aclHandlers(deps, () => required(clusterMetadata, 'metadata'))
     ],
+    authorizer,
     components: [
       metadata,
       clientQuotaComponent(clientQuotas, metadataStore),

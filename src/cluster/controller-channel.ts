@@ -32,7 +32,39 @@ export interface ForwardedRequest {
   readonly requestApiKey: number
   readonly requestApiVersion: number
   readonly clientId?: string | null
+  /**
+   * Who the forwarding broker serves (the client's principal and address): the controller authorizes the
+   * request as theirs, as Kafka's Envelope carries them (KIP-590).
+   */
+  readonly onBehalfOf?: ForwardedIdentity
 }
+
+export interface ForwardedIdentity {
+  readonly principal: string
+  readonly host: string
+}
+
+const ON_BEHALF_OF = ' on-behalf-of='
+
+/** The identity a forwarded request's client id carries, or null for a request that was not forwarded. */
+export function forwardedIdentity(clientId: string | null | undefined): ForwardedIdentity | null {
+  if (!clientId?.startsWith(FORWARDED_CLIENT_ID_PREFIX)) return null
+  const at = clientId.indexOf(ON_BEHALF_OF)
+  if (at < 0) return null
+  const [principal, host] = clientId.slice(at + ON_BEHALF_OF.length).split(' ')
+  if (principal === undefined || host === undefined) return null
+  try {
+    return { principal: decodeURIComponent(principal), host: decodeURIComponent(host) }
+  } catch {
+    return null
+  }
+}
+
+/** The client id a broker forwards with: its own node id, and the client it serves when there is one. */
+export const forwardedClientId = (localNodeId: number, id: ForwardedIdentity | undefined): string =>
+  `${FORWARDED_CLIENT_ID_PREFIX}${localNodeId}${
+    id ? `${ON_BEHALF_OF}${encodeURIComponent(id.principal)} ${encodeURIComponent(id.host)}` : ''
+  }`
 
 /**
  * Sends controller-only admin requests (CreateTopics, DeleteTopics, CreatePartitions, AlterConfigs,
@@ -93,7 +125,7 @@ export class ControllerChannel {
     try {
       return (await this.transport(
         endpoint,
-        `${FORWARDED_CLIENT_ID_PREFIX}${this.localNodeId}`,
+        forwardedClientId(this.localNodeId, request.onBehalfOf),
         { apiKey: request.requestApiKey, apiVersion: request.requestApiVersion, body },
         FORWARD_TIMEOUT_MS
       )) as Res

@@ -2,21 +2,25 @@ import { mkdir, readFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { removeStaleTempFiles, writeFileAtomically } from '../common/atomic-file.js'
 import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
+import { ACLS_FILE, FileAcls } from './file-acls.js'
 import { AWS_ACCESS_KEYS_FILE, FileAwsAccessKeys } from './file-aws-access-keys.js'
-import { DYNAMIC_CONFIGS_FILE, FileDynamicConfigs } from './file-dynamic-configs.js'
 import { CLIENT_QUOTAS_FILE, FileClientQuotas } from './file-client-quotas.js'
+import { DYNAMIC_CONFIGS_FILE, FileDynamicConfigs } from './file-dynamic-configs.js'
 import { ensureMetaProperties } from './meta-properties.js'
 import type {
+  AclRecord,
+  AclsImage,
+  AclsListener,
   AwsAccessKey,
   AwsAccessKeysImage,
   AwsAccessKeysListener,
   BrokerRegistration,
   BrokerRegistrationRequest,
-  DynamicConfigsImage,
-  DynamicConfigsListener,
   ClientQuotaAlteration,
   ClientQuotasImage,
   ClientQuotasListener,
+  DynamicConfigsImage,
+  DynamicConfigsListener,
   MetadataDelta,
   MetadataImage,
   MetadataListener,
@@ -341,6 +345,7 @@ export class FileMetadataStore implements MetadataStore {
     await this.awsAccessKeyFile?.close()
     await this.dynamicConfigFile?.close()
     await this.clientQuotaFile?.close()
+    await this.aclFile?.close()
     await this.queue.catch(() => undefined)
     this.listeners.clear()
     this.scramListeners.clear()
@@ -452,6 +457,28 @@ export class FileMetadataStore implements MetadataStore {
 
   subscribeClientQuotas(listener: ClientQuotasListener): Unsubscribe {
     return this.clientQuotaStore.subscribe(listener)
+  }
+
+  // ----- ACLs, in a file of their own: see file-acls.ts -----
+
+  private aclFile: FileAcls | null = null
+
+  private get aclStore(): FileAcls {
+    this.aclFile ??= new FileAcls(join(dirname(this.file), ACLS_FILE))
+    return this.aclFile
+  }
+
+  acls(): Promise<AclsImage> {
+    return this.aclStore.acls()
+  }
+
+  alterAcls(create: readonly AclRecord[], deleteIds: readonly string[]): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
+    return this.aclStore.alter(create, deleteIds)
+  }
+
+  subscribeAcls(listener: AclsListener): Unsubscribe {
+    return this.aclStore.subscribe(listener)
   }
 }
 

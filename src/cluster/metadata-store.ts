@@ -469,3 +469,42 @@ export function applyClientQuotaAlterations(
 
 // Declaration merging adds client quotas to the MetadataStore without touching its declaration above.
 export interface MetadataStore extends ClientQuotaRecordStore {}
+
+// ---------------------------------------------------------------------------------------------------------
+// ACLs (Kafka's AccessControlEntryRecord): the bindings the authorizer enforces, known to every broker. Each
+// has an id (as Kafka's records do) so a deletion names exactly what it removes. Written by the controller
+// (CreateAcls and DeleteAcls are forwarded to it); every broker follows them through their own change stream.
+// ---------------------------------------------------------------------------------------------------------
+
+/** One binding, with Kafka's codes (ResourceType, PatternType, AclOperation, AclPermissionType). */
+export interface AclRecord {
+  /** A KafkaUuid-style id, unique in the cluster. */
+  readonly id: string
+  readonly resourceType: number
+  readonly resourceName: string
+  readonly patternType: number
+  readonly principal: string
+  readonly host: string
+  readonly operation: number
+  readonly permissionType: number
+}
+
+/** Every ACL at one version; versions increase with every change to the ACLs. */
+export interface AclsImage {
+  readonly version: bigint
+  readonly acls: readonly AclRecord[]
+}
+
+/** Gets the whole set of ACLs: once as soon as it is known after subscribing, then after every change. */
+export type AclsListener = (image: AclsImage) => void
+
+export interface AclRecordStore {
+  /** A fresh read of the ACLs. */
+  acls(): Promise<AclsImage>
+  /** Adds and removes (by id) in one write; ids of ACLs that do not exist are ignored. */
+  alterAcls(create: readonly AclRecord[], deleteIds: readonly string[]): Promise<void>
+  subscribeAcls(listener: AclsListener): Unsubscribe
+}
+
+// Declaration merging adds the ACLs to the MetadataStore without touching its declaration above.
+export interface MetadataStore extends AclRecordStore {}

@@ -5,6 +5,7 @@
  * Keys marked `ignored` are accepted so that a stock Kafka server.properties loads without warnings.
  */
 
+import { AUTHORIZER_CONFIG_KEYS } from './authorizer-config-keys.js'
 import type { ConfigKey } from './config-def.js'
 import { QUOTA_CONFIG_KEYS } from './quota-config-keys.js'
 import { SASL_OAUTHBEARER_CONFIG_KEYS } from './sasl-oauthbearer-config-keys.js'
@@ -151,6 +152,7 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'zookeeper.connection.timeout.ms', type: 'int', default: null, ignored: true },
 
   ...SECURITY_CONFIG_KEYS,
+  ...AUTHORIZER_CONFIG_KEYS,
   ...SASL_OAUTHBEARER_CONFIG_KEYS,
   ...QUOTA_CONFIG_KEYS
 ]

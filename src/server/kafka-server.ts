@@ -8,6 +8,8 @@ import { type BrokerBufferPools, createBrokerBufferPools } from '../common/buffe
 import type { Logger } from '../common/logger.js'
 import type { EndPoint } from '../config/end-point.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
+import { DenialAuditLog } from '../security/authorizer/denial-audit-log.js'
+import type { StandardAuthorizer } from '../security/authorizer/standard-authorizer.js'
 import { type ListenerSecurity, listenerSecurity } from '../security/listener-security.js'
 import type { SaslMechanismContext } from '../security/sasl/sasl-mechanisms.js'
 import { type ApiHandler, ApiRegistry } from './api-registry.js'
@@ -48,6 +50,8 @@ export interface KafkaServerOptions {
   readonly saslContext?: SaslMechanismContext
   /** Client quotas the requests are served under (see quota/request-throttling.ts). */
   readonly quotas?: ClientQuotas
+  /** The ACL authorizer handlers consult (authorizer.class.name); none: every request is allowed. */
+  readonly authorizer?: StandardAuthorizer | null
 }
 
 const DEFAULT_MAX_IN_FLIGHT_REQUESTS = 64
@@ -82,7 +86,9 @@ export class KafkaServer {
       config: this.config,
       logger: this.logger,
       apiRegistry: this.apiRegistry,
-      quotas: options.quotas
+      quotas: options.quotas,
+      authorizer: () => options.authorizer ?? null,
+      denials: new DenialAuditLog(this.logger.child({ name: 'kafka.authorizer.logger' }))
     }
     const connectionQuotas = new ConnectionQuotas(this.config)
     options.quotas?.onApply((image) => connectionQuotas.updateIpQuotas(image.quotas))

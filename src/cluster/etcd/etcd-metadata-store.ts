@@ -2,16 +2,8 @@ import { Etcd3, type IKeyValue, type IOperation, type Lease, type Namespace, typ
 import { ErrorCode, KafkaError } from '../../protocol/error-codes.js'
 import { randomUuid } from '../kafka-uuid.js'
 import type {
-  AwsAccessKey,
-  AwsAccessKeysImage,
-  AwsAccessKeysListener,
   BrokerRegistration,
   BrokerRegistrationRequest,
-  DynamicConfigsImage,
-  DynamicConfigsListener,
-  ClientQuotaAlteration,
-  ClientQuotasImage,
-  ClientQuotasListener,
   MetadataDelta,
   MetadataImage,
   MetadataListener,
@@ -32,9 +24,6 @@ import type {
 } from '../metadata-store.js'
 import { reassignmentFieldsAfter } from '../partition-reassignment.js'
 import { type Compare, ControllerElection } from './controller-election.js'
-import { EtcdAwsAccessKeys } from './etcd-aws-access-keys.js'
-import { EtcdDynamicConfigs } from './etcd-dynamic-configs.js'
-import { EtcdClientQuotas } from './etcd-client-quotas.js'
 import {
   brokerKey,
   CLUSTER_ID_KEY,
@@ -59,6 +48,7 @@ import {
   encodeScramCredential,
   scramCredentialKey
 } from './etcd-scram-credentials.js'
+import { EtcdSideRecordStores } from './etcd-side-record-stores.js'
 import { type EtcdTlsCredentials, etcdClientOptions } from './etcd-tls-credentials.js'
 
 export interface EtcdMetadataStoreOptions {
@@ -104,7 +94,7 @@ interface WritePlan<T> {
  * synchronously in revision order. A write resolves once its own revision has been published here, so
  * `image()` and the listeners on this broker already include it.
  */
-export class EtcdMetadataStore implements MetadataStore {
+export class EtcdMetadataStore extends EtcdSideRecordStores implements MetadataStore {
   readonly election: ControllerElection
   private readonly listeners = new Set<MetadataListener>()
   private readonly waiters: { version: bigint; resolve: () => void }[] = []
@@ -114,17 +104,18 @@ export class EtcdMetadataStore implements MetadataStore {
   private watcher: Watcher | null = null
   private renewTimer: NodeJS.Timeout | null = null
   private reRegisterTimer: NodeJS.Timeout | null = null
-  private closed = false
+  protected closed = false
   private scram = new EtcdScramCredentialMirror(0n)
   private readonly scramListeners = new Set<ScramCredentialsListener>()
 
   private constructor(
     readonly clusterId: string,
     private readonly client: Etcd3,
-    private readonly kv: Namespace,
+    kv: Namespace,
     private readonly mirror: EtcdMetadataMirror,
     private readonly options: EtcdMetadataStoreOptions
   ) {
+    super(kv)
     this.election = new ControllerElection(kv, options.nodeId, () => this.leaseIdValue)
   }
 
@@ -444,9 +435,7 @@ export class EtcdMetadataStore implements MetadataStore {
     } catch {
       // etcd may be gone already; the lease then expires by itself.
     } finally {
-      await this.awsAccessKeyStore?.close().catch(() => undefined)
-      await this.dynamicConfigStore?.close().catch(() => undefined)
-      await this.clientQuotaStore?.close().catch(() => undefined)
+      await this.closeSideStores()
       for (const w of this.waiters.splice(0)) w.resolve()
       this.client.close()
     }
@@ -632,82 +621,6 @@ export class EtcdMetadataStore implements MetadataStore {
     this.election.campaign().catch(() => {
       // etcd unreachable: the next controller-key change or session renewal campaigns again.
     })
-  }
-
-  // ----- AWS access keys (AWS_MSK_IAM): see etcd-aws-access-keys.ts -----
-
-  private awsAccessKeyStore: EtcdAwsAccessKeys | null = null
-
-  private get awsAccessKeyPrefix(): EtcdAwsAccessKeys {
-    if (this.awsAccessKeyStore === null) this.awsAccessKeyStore = new EtcdAwsAccessKeys(this.kv)
-    return this.awsAccessKeyStore
-  }
-
-  awsAccessKeys(): Promise<AwsAccessKeysImage> {
-    return this.awsAccessKeyPrefix.read()
-  }
-
-  createAwsAccessKey(key: AwsAccessKey): Promise<void> {
-    if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
-    return this.awsAccessKeyPrefix.create(key)
-  }
-
-  deleteAwsAccessKey(accessKeyId: string): Promise<boolean> {
-    if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
-    return this.awsAccessKeyPrefix.delete(accessKeyId)
-  }
-
-  subscribeAwsAccessKeys(listener: AwsAccessKeysListener): Unsubscribe {
-    return this.awsAccessKeyPrefix.subscribe(listener)
-  }
-
-  // ----- Dynamic configs of broker, group and client-metrics resources: see etcd-dynamic-configs.ts -----
-
-  private dynamicConfigStore: EtcdDynamicConfigs | null = null
-
-  private get dynamicConfigPrefix(): EtcdDynamicConfigs {
-    if (this.dynamicConfigStore === null) this.dynamicConfigStore = new EtcdDynamicConfigs(this.kv)
-    return this.dynamicConfigStore
-  }
-
-  dynamicConfigs(): Promise<DynamicConfigsImage> {
-    return this.dynamicConfigPrefix.read()
-  }
-
-  alterDynamicConfigs(
-    resourceType: number,
-    resourceName: string,
-    changes: Readonly<Record<string, string | null>>,
-    replace: boolean
-  ): Promise<Readonly<Record<string, string>>> {
-    if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
-    return this.dynamicConfigPrefix.alter(resourceType, resourceName, changes, replace)
-  }
-
-  subscribeDynamicConfigs(listener: DynamicConfigsListener): Unsubscribe {
-    return this.dynamicConfigPrefix.subscribe(listener)
-  }
-
-  // ----- Client quotas (KIP-546): see etcd-client-quotas.ts -----
-
-  private clientQuotaStore: EtcdClientQuotas | null = null
-
-  private get clientQuotaPrefix(): EtcdClientQuotas {
-    this.clientQuotaStore ??= new EtcdClientQuotas(this.kv)
-    return this.clientQuotaStore
-  }
-
-  clientQuotas(): Promise<ClientQuotasImage> {
-    return this.clientQuotaPrefix.read()
-  }
-
-  alterClientQuotas(alterations: readonly ClientQuotaAlteration[]): Promise<bigint> {
-    if (this.closed) return Promise.reject(new Error('the metadata store is closed'))
-    return this.clientQuotaPrefix.alter(alterations)
-  }
-
-  subscribeClientQuotas(listener: ClientQuotasListener): Unsubscribe {
-    return this.clientQuotaPrefix.subscribe(listener)
   }
 }
 

@@ -10,6 +10,7 @@ import {
   type AddOffsetsToTxnRequest,
   type AddOffsetsToTxnResponse
 } from '../../protocol/messages/add-offsets-to-txn.js'
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 
 /** PRODUCER_FENCED exists from v2; older clients understand only INVALID_PRODUCER_EPOCH. */
@@ -23,6 +24,11 @@ export function createAddOffsetsToTxnHandler(
     minVersion: 0,
     maxVersion: 4,
     async handle(request, ctx) {
+      // Kafka: WRITE on the transactional id, then READ on the group.
+      if (!ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId))
+        return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED }
+      if (!ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.groupId))
+        return { throttleTimeMs: 0, errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED }
       if (request.groupId === '') return { throttleTimeMs: 0, errorCode: ErrorCode.INVALID_GROUP_ID }
       let errorCode = await txn.coordinator.handleAddPartitions(
         request.transactionalId,

@@ -14,7 +14,9 @@ import {
   type AddPartitionsToTxnResponse,
   type AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult
 } from '../../protocol/messages/add-partitions-to-txn.js'
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
+import type { RequestContext } from '../request-context.js'
 
 const BATCHED_VERSION = 4
 /** PRODUCER_FENCED exists from v2; older clients understand only INVALID_PRODUCER_EPOCH. */
@@ -46,8 +48,23 @@ export function createAddPartitionsToTxnHandler(
     producerEpoch: number,
     topics: readonly AddPartitionsToTxnRequestAddPartitionsToTxnTopic[],
     verifyOnly: boolean,
-    apiVersion: number
+    apiVersion: number,
+    ctx: RequestContext
   ): Promise<TopicResult[]> => {
+    // Kafka: WRITE on the transactional id, then on each topic (the other topics are not attempted).
+    if (!verifyOnly) {
+      if (!ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, transactionalId))
+        return results(topics, () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+      const denied = new Set(
+        topics
+          .filter((t) => !ctx.authorize(AclOperation.WRITE, ResourceType.TOPIC, t.name))
+          .map((t) => t.name)
+      )
+      if (denied.size > 0)
+        return results(topics, (tp) =>
+          denied.has(tp.topic) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED
+        )
+    }
     const partitions = topics.flatMap((t) => t.partitions.map((p) => ({ topic: t.name, partition: p })))
     // Unknown partitions fail the whole request; the others are reported as not attempted, as in Kafka.
     const unknown = new Set(
@@ -96,10 +113,18 @@ export function createAddPartitionsToTxnHandler(
           request.v3AndBelowProducerEpoch ?? -1,
           request.v3AndBelowTopics ?? [],
           false,
-          ctx.apiVersion
+          ctx.apiVersion,
+          ctx
         )
         return { throttleTimeMs: 0, resultsByTopicV3AndBelow }
       }
+      // From v4 only brokers send this request (KIP-890): CLUSTER_ACTION.
+      if (!ctx.authorizeCluster(AclOperation.CLUSTER_ACTION))
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+          resultsByTransaction: []
+        }
       const resultsByTransaction = await Promise.all(
         (request.transactions ?? []).map(async (t) => ({
           transactionalId: t.transactionalId,
@@ -109,7 +134,8 @@ export function createAddPartitionsToTxnHandler(
             t.producerEpoch,
             t.topics,
             t.verifyOnly,
-            ctx.apiVersion
+            ctx.apiVersion,
+            ctx
           )
         }))
       )

@@ -9,9 +9,11 @@ import {
   type AlterConfigsRequestAlterConfigsResource,
   type AlterConfigsResponse
 } from '../../protocol/messages/alter-configs.js'
+import { AclOperation } from '../../security/authorizer/acl-types.js'
 import { alterConfigResources, type ConfigAlterations } from '../admin/alter-config-resources.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
+import { authorizeAlterations } from './config-authorization.js'
 import type { HandlerDeps } from './handler-deps.js'
 
 /** Replacing the whole set: what is overridden now but not named any more goes back to the default. */
@@ -33,7 +35,14 @@ export function createAlterConfigsHandler(
     minVersion: 0,
     maxVersion: 2,
     async handle(request: AlterConfigsRequest, ctx: RequestContext): Promise<AlterConfigsResponse> {
-      return alterConfigResources(deps, ctx.header, request, REPLACE_ALL)
+      const { allowed, denied } = authorizeAlterations(ctx, AclOperation.ALTER_CONFIGS, request.resources)
+      const altered = await alterConfigResources(
+        deps,
+        ctx.forwardingHeader,
+        { ...request, resources: allowed },
+        REPLACE_ALL
+      )
+      return { ...altered, responses: [...altered.responses, ...denied] }
     }
   }
 }

@@ -7,6 +7,7 @@ import {
   type AlterPartitionReassignmentsResponse,
   type AlterPartitionReassignmentsResponseReassignableTopicResponse
 } from '../../protocol/messages/alter-partition-reassignments.js'
+import { AclOperation } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 import type { HandlerDeps } from './handler-deps.js'
@@ -22,9 +23,17 @@ export function createAlterPartitionReassignmentsHandler(
       request: AlterPartitionReassignmentsRequest,
       ctx: RequestContext
     ): Promise<AlterPartitionReassignmentsResponse> {
+      if (!ctx.authorizeCluster(AclOperation.ALTER)) {
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+          errorMessage: null,
+          responses: []
+        }
+      }
       const remote =
         await deps.controllerChannel.forwardUnlessController<AlterPartitionReassignmentsResponse>(
-          ctx.header,
+          ctx.forwardingHeader,
           request,
           (errorMessage) => ({
             throttleTimeMs: 0,

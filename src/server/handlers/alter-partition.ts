@@ -10,7 +10,9 @@ import {
   type AlterPartitionResponse,
   type AlterPartitionResponsePartitionData
 } from '../../protocol/messages/alter-partition.js'
+import { AclOperation } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
+import type { RequestContext } from '../request-context.js'
 import type { HandlerDeps } from './handler-deps.js'
 
 export function createAlterPartitionHandler(
@@ -20,7 +22,9 @@ export function createAlterPartitionHandler(
     api: AlterPartitionApi,
     minVersion: 2,
     maxVersion: 2,
-    async handle(request: AlterPartitionRequest): Promise<AlterPartitionResponse> {
+    async handle(request: AlterPartitionRequest, ctx: RequestContext): Promise<AlterPartitionResponse> {
+      if (!ctx.authorizeCluster(AclOperation.CLUSTER_ACTION))
+        return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, topics: [] }
       if (!deps.controllerChannel.isActiveController()) {
         return { throttleTimeMs: 0, errorCode: ErrorCode.NOT_CONTROLLER, topics: [] }
       }

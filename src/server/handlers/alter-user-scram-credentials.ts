@@ -20,6 +20,7 @@ import type {
   AlterUserScramCredentialsResponseAlterUserScramCredentialsResult as UserResult
 } from '../../protocol/messages/alter-user-scram-credentials.js'
 import { AlterUserScramCredentialsApi } from '../../protocol/messages/alter-user-scram-credentials.js'
+import { AclOperation } from '../../security/authorizer/acl-types.js'
 import {
   credentialFromSaltedPassword,
   MAX_SCRAM_ITERATIONS,
@@ -57,14 +58,30 @@ export function createAlterUserScramCredentialsHandler(
     minVersion: 0,
     maxVersion: 0,
     async handle(request, ctx: RequestContext): Promise<AlterUserScramCredentialsResponse> {
+      // Kafka: ALTER on the cluster, every user fails without.
+      if (!ctx.authorizeCluster(AclOperation.ALTER)) {
+        const users = new Set([...request.deletions, ...request.upsertions].map((x) => x.name))
+        return {
+          throttleTimeMs: 0,
+          results: [...users].map((user) => ({
+            user,
+            errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+            errorMessage: null
+          }))
+        }
+      }
       const remote = await deps
         .controllerChannel()
-        .forwardUnlessController<AlterUserScramCredentialsResponse>(ctx.header, request, (errorMessage) => ({
-          throttleTimeMs: 0,
-          results: [...new Set([...request.deletions, ...request.upsertions].map((a) => a.name))].map(
-            (user) => ({ user, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage })
-          )
-        }))
+        .forwardUnlessController<AlterUserScramCredentialsResponse>(
+          ctx.forwardingHeader,
+          request,
+          (errorMessage) => ({
+            throttleTimeMs: 0,
+            results: [...new Set([...request.deletions, ...request.upsertions].map((a) => a.name))].map(
+              (user) => ({ user, errorCode: ErrorCode.NOT_CONTROLLER, errorMessage })
+            )
+          })
+        )
       if (remote) return remote
 
       const store = deps.credentials()

@@ -9,7 +9,9 @@ import {
   type ControlledShutdownRequest,
   type ControlledShutdownResponse
 } from '../../protocol/messages/controlled-shutdown.js'
+import { AclOperation } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
+import type { RequestContext } from '../request-context.js'
 import type { HandlerDeps } from './handler-deps.js'
 
 export function createControlledShutdownHandler(
@@ -19,7 +21,12 @@ export function createControlledShutdownHandler(
     api: ControlledShutdownApi,
     minVersion: 0,
     maxVersion: 3,
-    async handle(request: ControlledShutdownRequest): Promise<ControlledShutdownResponse> {
+    async handle(
+      request: ControlledShutdownRequest,
+      ctx: RequestContext
+    ): Promise<ControlledShutdownResponse> {
+      if (!ctx.authorizeCluster(AclOperation.CLUSTER_ACTION))
+        return { errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, remainingPartitions: [] }
       if (!deps.controllerChannel.isActiveController()) {
         return { errorCode: ErrorCode.NOT_CONTROLLER, remainingPartitions: [] }
       }

@@ -6,6 +6,7 @@ import {
   type CreatePartitionsRequest,
   type CreatePartitionsResponse
 } from '../../protocol/messages/create-partitions.js'
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 import type { HandlerDeps } from './handler-deps.js'
@@ -19,7 +20,7 @@ export function createCreatePartitionsHandler(
     maxVersion: 3,
     async handle(request: CreatePartitionsRequest, ctx: RequestContext): Promise<CreatePartitionsResponse> {
       const remote = await deps.controllerChannel.forwardUnlessController<CreatePartitionsResponse>(
-        ctx.header,
+        ctx.forwardingHeader,
         request,
         (errorMessage) => ({
           throttleTimeMs: 0,
@@ -31,8 +32,15 @@ export function createCreatePartitionsHandler(
         })
       )
       if (remote) return remote
+      // Kafka: ALTER on each topic.
+      const alterable = request.topics.filter((t) =>
+        ctx.authorize(AclOperation.ALTER, ResourceType.TOPIC, t.name)
+      )
+      const denied = request.topics
+        .filter((t) => !alterable.includes(t))
+        .map((t) => ({ name: t.name, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null }))
       const results = await deps.controller.createPartitions(
-        request.topics.map((t) => ({
+        alterable.map((t) => ({
           name: t.name,
           count: t.count,
           assignments: t.assignments === null ? null : t.assignments.map((a) => ({ brokerIds: a.brokerIds }))
@@ -41,7 +49,10 @@ export function createCreatePartitionsHandler(
       )
       return {
         throttleTimeMs: 0,
-        results: results.map((r) => ({ name: r.name, errorCode: r.errorCode, errorMessage: r.errorMessage }))
+        results: [
+          ...results.map((r) => ({ name: r.name, errorCode: r.errorCode, errorMessage: r.errorMessage })),
+          ...denied
+        ]
       }
     }
   }

@@ -11,6 +11,7 @@ import {
   type CreateTopicsResponse,
   type CreateTopicsResponseCreatableTopicResult
 } from '../../protocol/messages/create-topics.js'
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../../security/authorizer/acl-types.js'
 import { describeTopicConfigs } from '../admin/topic-config-description.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
@@ -25,7 +26,7 @@ export function createCreateTopicsHandler(
     maxVersion: 7,
     async handle(request: CreateTopicsRequest, ctx: RequestContext): Promise<CreateTopicsResponse> {
       const remote = await deps.controllerChannel.forwardUnlessController<CreateTopicsResponse>(
-        ctx.header,
+        ctx.forwardingHeader,
         request,
         (errorMessage) => ({
           throttleTimeMs: 0,
@@ -39,8 +40,21 @@ export function createCreateTopicsHandler(
         })
       )
       if (remote) return remote
+      // Kafka: CREATE on the cluster, or else on each topic (TOPIC_AUTHORIZATION_FAILED).
+      const creatable = ctx.authorize(AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_NAME, false)
+        ? request.topics
+        : request.topics.filter((t) => ctx.authorize(AclOperation.CREATE, ResourceType.TOPIC, t.name))
+      const denied = request.topics
+        .filter((t) => !creatable.includes(t))
+        .map((t) => ({
+          name: t.name,
+          errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+          errorMessage: null,
+          numPartitions: -1,
+          replicationFactor: -1
+        }))
       const results = await deps.controller.createTopics(
-        request.topics.map((t) => ({
+        creatable.map((t) => ({
           name: t.name,
           numPartitions: t.numPartitions,
           replicationFactor: t.replicationFactor,
@@ -82,7 +96,7 @@ export function createCreateTopicsHandler(
           }))
         }
       })
-      return { throttleTimeMs: 0, topics }
+      return { throttleTimeMs: 0, topics: [...topics, ...denied] }
     }
   }
 }

@@ -12,6 +12,7 @@ import {
   type DeleteRecordsResponse,
   type DeleteRecordsResponseDeleteRecordsPartitionResult
 } from '../../protocol/messages/delete-records.js'
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 import type { HandlerDeps } from './handler-deps.js'
@@ -41,13 +42,20 @@ export function createDeleteRecordsHandler(
     api: DeleteRecordsApi,
     minVersion: 0,
     maxVersion: 2,
-    async handle(request: DeleteRecordsRequest, _ctx: RequestContext): Promise<DeleteRecordsResponse> {
+    async handle(request: DeleteRecordsRequest, ctx: RequestContext): Promise<DeleteRecordsResponse> {
       return {
         throttleTimeMs: 0,
         topics: await Promise.all(
           request.topics.map(async (t) => ({
             name: t.name,
-            partitions: await Promise.all(t.partitions.map((p) => deleteRecords(t.name, p)))
+            // Kafka: DELETE on the topic.
+            partitions: ctx.authorize(AclOperation.DELETE, ResourceType.TOPIC, t.name)
+              ? await Promise.all(t.partitions.map((p) => deleteRecords(t.name, p)))
+              : t.partitions.map((p) => ({
+                  partitionIndex: p.partitionIndex,
+                  lowWatermark: -1n,
+                  errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED
+                }))
           }))
         )
       }

@@ -12,6 +12,7 @@ import {
   type DeleteTopicsRequest,
   type DeleteTopicsResponse
 } from '../../protocol/messages/delete-topics.js'
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-types.js'
 import { duplicateNames } from '../admin/config-resource.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
@@ -26,7 +27,7 @@ export function createDeleteTopicsHandler(
     maxVersion: 6,
     async handle(request: DeleteTopicsRequest, ctx: RequestContext): Promise<DeleteTopicsResponse> {
       const remote = await deps.controllerChannel.forwardUnlessController<DeleteTopicsResponse>(
-        ctx.header,
+        ctx.forwardingHeader,
         request,
         (errorMessage) => ({
           throttleTimeMs: 0,
@@ -55,9 +56,17 @@ export function createDeleteTopicsHandler(
       const duplicateId = new Set(duplicateNames(ids))
       for (const name of duplicateName) fail(name, ZERO_UUID, 'Duplicate topic name.')
       for (const id of duplicateId) fail(null, id, 'Duplicate topic id.')
+      // Kafka: DELETE on each topic (named, or found by its id).
+      const deletable = (name: string | undefined, topicId: string): boolean => {
+        if (name === undefined || ctx.authorize(AclOperation.DELETE, ResourceType.TOPIC, name)) return true
+        failed.push({ name, topicId, errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, errorMessage: null })
+        return false
+      }
       const toDelete: DeletableTopic[] = [
-        ...names.filter((n) => !duplicateName.has(n)).map((name) => ({ name })),
-        ...ids.filter((id) => !duplicateId.has(id)).map((topicId) => ({ topicId }))
+        ...names.filter((n) => !duplicateName.has(n) && deletable(n, ZERO_UUID)).map((name) => ({ name })),
+        ...ids
+          .filter((id) => !duplicateId.has(id) && deletable(deps.metadataCache.topicById(id)?.name, id))
+          .map((topicId) => ({ topicId }))
       ]
       const deleted = toDelete.length > 0 ? await deps.controller.deleteTopics(toDelete) : []
       return {

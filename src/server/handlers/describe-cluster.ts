@@ -6,6 +6,7 @@ import {
   type DescribeClusterRequest,
   type DescribeClusterResponse
 } from '../../protocol/messages/describe-cluster.js'
+import { CLUSTER_NAME, ResourceType } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 import { ALL_CLUSTER_OPERATIONS, AUTHORIZED_OPERATIONS_OMITTED, type HandlerDeps } from './handler-deps.js'
@@ -28,7 +29,7 @@ export function createDescribeClusterHandler(
         clusterId: deps.metadataCache.clusterId,
         controllerId: deps.controllerChannel.controllerId(),
         clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
-          ? ALL_CLUSTER_OPERATIONS
+          ? ctx.authorizedOperations(ResourceType.CLUSTER, CLUSTER_NAME, ALL_CLUSTER_OPERATIONS)
           : AUTHORIZED_OPERATIONS_OMITTED
       }
       // A broker describes brokers only; controller endpoints are asked of controllers (KIP-919).

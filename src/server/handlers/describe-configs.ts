@@ -10,6 +10,7 @@ import {
   type DescribeConfigsResponseDescribeConfigsResourceResult,
   type DescribeConfigsResponseDescribeConfigsResult
 } from '../../protocol/messages/describe-configs.js'
+import { AclOperation } from '../../security/authorizer/acl-types.js'
 import { describeBrokerConfigs, describeDefaultBrokerConfigs } from '../admin/broker-config-description.js'
 import { type BrokerConfigView, staticView } from '../admin/broker-config-view.js'
 import { ConfigSource, checkBrokerResourceName, ResourceType } from '../admin/config-resource.js'
@@ -21,6 +22,7 @@ import {
 } from '../admin/topic-config-description.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
+import { configResourceDenial } from './config-authorization.js'
 import type { HandlerDeps } from './handler-deps.js'
 
 type Result = DescribeConfigsResponseDescribeConfigsResult
@@ -98,6 +100,13 @@ export function createDescribeConfigsHandler(
     includeSynonyms: boolean
   ): Promise<Result> {
     try {
+      const denied = configResourceDenial(
+        ctx,
+        AclOperation.DESCRIBE_CONFIGS,
+        resource.resourceType,
+        resource.resourceName
+      )
+      if (denied !== null) throw new KafkaError(denied)
       const configs = (await describe(resource)).map((d) => toEntry(d, ctx.apiVersion, includeSynonyms))
       return {
         errorCode: ErrorCode.NONE,

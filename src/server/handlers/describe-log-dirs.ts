@@ -13,6 +13,7 @@ import {
   type DescribeLogDirsResponseDescribeLogDirsResult
 } from '../../protocol/messages/describe-log-dirs.js'
 import type { Partition } from '../../replica/partition.js'
+import { AclOperation } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 import type { HandlerDeps } from './handler-deps.js'
@@ -76,6 +77,8 @@ export function createDescribeLogDirsHandler(
     minVersion: 0,
     maxVersion: 4,
     async handle(request: DescribeLogDirsRequest, ctx: RequestContext): Promise<DescribeLogDirsResponse> {
+      if (!ctx.authorizeCluster(AclOperation.DESCRIBE))
+        return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] }
       const partitions = await localPartitions(request)
       const results = await Promise.all(
         deps.config.logDirs.map((dir) => describeDir(dir, partitions, ctx.apiVersion >= 4))

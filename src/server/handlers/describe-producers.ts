@@ -8,6 +8,7 @@ import {
   type DescribeProducersResponsePartitionResponse
 } from '../../protocol/messages/describe-producers.js'
 import type { ReplicaManager } from '../../replica/replica-manager.js'
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 
 export function createDescribeProducersHandler(
@@ -48,13 +49,21 @@ export function createDescribeProducersHandler(
     api: DescribeProducersApi,
     minVersion: 0,
     maxVersion: 0,
-    async handle(request) {
+    async handle(request, ctx) {
       return {
         throttleTimeMs: 0,
         topics: await Promise.all(
           request.topics.map(async (t) => ({
             name: t.name,
-            partitions: await Promise.all(t.partitionIndexes.map((p) => describe(t.name, p)))
+            // Kafka: READ on the topic.
+            partitions: ctx.authorize(AclOperation.READ, ResourceType.TOPIC, t.name)
+              ? await Promise.all(t.partitionIndexes.map((p) => describe(t.name, p)))
+              : t.partitionIndexes.map((partitionIndex) => ({
+                  partitionIndex,
+                  errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+                  errorMessage: null,
+                  activeProducers: []
+                }))
           }))
         )
       }

@@ -1,11 +1,13 @@
 /** DescribeTransactions (key 65): the coordinator's view of each transactional id (KIP-664). */
 
 import type { TransactionCoordinator } from '../../coordinator/transaction/transaction-coordinator.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
 import {
   DescribeTransactionsApi,
   type DescribeTransactionsRequest,
   type DescribeTransactionsResponse
 } from '../../protocol/messages/describe-transactions.js'
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 
 export function createDescribeTransactionsHandler(
@@ -15,11 +17,18 @@ export function createDescribeTransactionsHandler(
     api: DescribeTransactionsApi,
     minVersion: 0,
     maxVersion: 0,
-    handle(request) {
+    handle(request, ctx) {
       return {
         throttleTimeMs: 0,
         transactionStates: request.transactionalIds.map((transactionalId) => {
-          const { errorCode, metadata: md } = coordinator().describe(transactionalId)
+          // Kafka: DESCRIBE on the transactional id.
+          const { errorCode, metadata: md } = ctx.authorize(
+            AclOperation.DESCRIBE,
+            ResourceType.TRANSACTIONAL_ID,
+            transactionalId
+          )
+            ? coordinator().describe(transactionalId)
+            : { errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, metadata: undefined }
           if (md === undefined) {
             return {
               errorCode,

@@ -13,6 +13,7 @@ import type {
   DescribeUserScramCredentialsResponseDescribeUserScramCredentialsResult as UserResult
 } from '../../protocol/messages/describe-user-scram-credentials.js'
 import { DescribeUserScramCredentialsApi } from '../../protocol/messages/describe-user-scram-credentials.js'
+import { AclOperation } from '../../security/authorizer/acl-types.js'
 import { scramMechanismByName } from '../../security/scram/scram-mechanism.js'
 import type { ApiHandler } from '../api-registry.js'
 
@@ -28,7 +29,14 @@ export function createDescribeUserScramCredentialsHandler(
     api: DescribeUserScramCredentialsApi,
     minVersion: 0,
     maxVersion: 0,
-    handle(request) {
+    handle(request, ctx) {
+      if (!ctx.authorizeCluster(AclOperation.DESCRIBE))
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+          errorMessage: null,
+          results: []
+        }
       const users = deps.users()
       const describe = (user: string): UserResult => {
         const mechanisms = users.get(user)

@@ -10,6 +10,7 @@ import {
   type ElectLeadersResponse,
   type ElectLeadersResponseReplicaElectionResult
 } from '../../protocol/messages/elect-leaders.js'
+import { AclOperation } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 import type { HandlerDeps } from './handler-deps.js'
@@ -22,8 +23,22 @@ export function createElectLeadersHandler(
     minVersion: 0,
     maxVersion: 2,
     async handle(request: ElectLeadersRequest, ctx: RequestContext): Promise<ElectLeadersResponse> {
+      if (!ctx.authorizeCluster(AclOperation.ALTER)) {
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+          replicaElectionResults: (request.topicPartitions ?? []).map((t) => ({
+            topic: t.topic,
+            partitionResult: t.partitions.map((partitionId) => ({
+              partitionId,
+              errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+              errorMessage: null
+            }))
+          }))
+        }
+      }
       const remote = await deps.controllerChannel.forwardUnlessController<ElectLeadersResponse>(
-        ctx.header,
+        ctx.forwardingHeader,
         request,
         // v0 has no top-level error code: every partition carries NOT_CONTROLLER instead.
         (errorMessage) => ({

@@ -7,6 +7,7 @@
 import type { TransactionCoordination } from '../../coordinator/runtime/transaction-coordination.js'
 import { ErrorCode } from '../../protocol/error-codes.js'
 import { EndTxnApi, type EndTxnRequest, type EndTxnResponse } from '../../protocol/messages/end-txn.js'
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 
 /** PRODUCER_FENCED exists from v2; older clients understand only INVALID_PRODUCER_EPOCH. */
@@ -18,6 +19,8 @@ export function createEndTxnHandler(txn: TransactionCoordination): ApiHandler<En
     minVersion: 0,
     maxVersion: 4,
     async handle(request, ctx) {
+      if (!ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId))
+        return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED }
       let errorCode = await txn.coordinator.handleEndTransaction(
         request.transactionalId,
         request.producerId,

@@ -14,6 +14,7 @@ import type {
 import { FetchApi } from '../../protocol/messages/fetch.js'
 import type { FetchParams, FetchPartitionData } from '../../replica/fetch-params.js'
 import type { FetchIsolation } from '../../replica/partition.js'
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 import {
   type FetchSession,
@@ -31,6 +32,50 @@ const TOPIC_IDS_VERSION = 13
 const RACK_ID_VERSION = 11
 /** From v15 the replica id moves into ReplicaState (KIP-903). */
 const REPLICA_STATE_VERSION = 15
+
+/** A partition the fetcher may not read (Kafka answers it without reading). */
+const denied = (partition: number, errorCode: number): FetchPartitionData => ({
+  partition,
+  errorCode,
+  highWatermark: -1,
+  lastStableOffset: -1,
+  logStartOffset: -1,
+  abortedTransactions: null,
+  preferredReadReplica: -1,
+  records: Buffer.alloc(0)
+})
+
+/**
+ * Reads the partitions the fetcher may read, as Kafka's handleFetchRequest: a follower needs CLUSTER_ACTION
+ * (every partition is TOPIC_AUTHORIZATION_FAILED without), a consumer READ on each topic.
+ */
+async function fetchAuthorized(
+  deps: HandlerDeps,
+  ctx: RequestContext,
+  params: FetchParams,
+  targets: SessionPartitionRequest[]
+): Promise<FetchPartitionData[]> {
+  const follower = params.replicaId >= 0
+  const clusterAllowed = follower && ctx.authorizeCluster(AclOperation.CLUSTER_ACTION)
+  const readable = new Map<string, boolean>()
+  const allowed = (topic: string | undefined): boolean => {
+    if (follower) return clusterAllowed
+    if (topic === undefined) return true
+    let ok = readable.get(topic)
+    if (ok === undefined) {
+      ok = ctx.authorize(AclOperation.READ, ResourceType.TOPIC, topic)
+      readable.set(topic, ok)
+    }
+    return ok
+  }
+  const permitted = targets.filter((t) => allowed(t.topic))
+  if (permitted.length === targets.length) return deps.replicaManager.fetchMessages(params, targets)
+  const fetched = permitted.length > 0 ? await deps.replicaManager.fetchMessages(params, permitted) : []
+  let next = 0
+  return targets.map((t) =>
+    allowed(t.topic) ? fetched[next++]! : denied(t.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED)
+  )
+}
 
 /** The data plane's answer for one partition in the wire's shape. */
 function toResponseData(d: FetchPartitionData): FetchResponsePartitionData {
@@ -125,7 +170,7 @@ export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, 
         isolation,
         clientRack
       }
-      const fetched = await deps.replicaManager.fetchMessages(params, targets)
+      const fetched = await fetchAuthorized(deps, ctx, params, targets)
 
       const incremental = sessionEpoch > INITIAL_EPOCH
       const responses: FetchResponseFetchableTopicResponse[] = []

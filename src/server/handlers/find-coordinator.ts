@@ -17,7 +17,9 @@ import {
   type FindCoordinatorResponse,
   type FindCoordinatorResponseCoordinator
 } from '../../protocol/messages/find-coordinator.js'
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
+import type { RequestContext } from '../request-context.js'
 
 const BATCHED_VERSION = 4
 
@@ -34,10 +36,23 @@ export function createFindCoordinatorHandler(
   lookup: CoordinatorLookup,
   endPointOn?: CoordinatorEndPoint
 ): ApiHandler<FindCoordinatorRequest, FindCoordinatorResponse> {
-  const find = (keyType: number, key: string, listenerName: string): FindCoordinatorResponseCoordinator => {
+  const find = (
+    keyType: number,
+    key: string,
+    listenerName: string,
+    ctx: RequestContext
+  ): FindCoordinatorResponseCoordinator => {
     let found: CoordinatorNode | number
     if (keyType !== GROUP_KEY_TYPE && keyType !== TRANSACTION_KEY_TYPE) found = ErrorCode.INVALID_REQUEST
     else if (keyType === TRANSACTION_KEY_TYPE && key === '') found = ErrorCode.INVALID_REQUEST
+    // Kafka: DESCRIBE on the group or the transactional id the coordinator is asked for.
+    else if (keyType === GROUP_KEY_TYPE && !ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, key))
+      found = ErrorCode.GROUP_AUTHORIZATION_FAILED
+    else if (
+      keyType === TRANSACTION_KEY_TYPE &&
+      !ctx.authorize(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, key)
+    )
+      found = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
     else found = lookup(keyType, key)
     if (typeof found !== 'number' && endPointOn) {
       const e = endPointOn(found.nodeId, listenerName)
@@ -58,11 +73,11 @@ export function createFindCoordinatorHandler(
         return {
           throttleTimeMs: 0,
           coordinators: (request.coordinatorKeys ?? []).map((k) =>
-            find(keyType, k, ctx.connection.listenerName)
+            find(keyType, k, ctx.connection.listenerName, ctx)
           )
         }
       }
-      const c = find(keyType, request.key ?? '', ctx.connection.listenerName)
+      const c = find(keyType, request.key ?? '', ctx.connection.listenerName, ctx)
       return {
         throttleTimeMs: 0,
         errorCode: c.errorCode,

@@ -14,12 +14,14 @@ import {
   type IncrementalAlterConfigsRequestAlterConfigsResource,
   type IncrementalAlterConfigsResponse
 } from '../../protocol/messages/incremental-alter-configs.js'
+import { AclOperation } from '../../security/authorizer/acl-types.js'
 import { alterConfigResources, type ConfigAlterations } from '../admin/alter-config-resources.js'
 import { AlterConfigOp } from '../admin/config-resource.js'
 import type { KeyTypes } from '../admin/dynamic-config-alteration.js'
 import { topicKeyDefault } from '../admin/topic-config-description.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
+import { authorizeAlterations } from './config-authorization.js'
 import type { HandlerDeps } from './handler-deps.js'
 
 const OP_NAMES = ['SET', 'DELETE', 'APPEND', 'SUBTRACT'] as const
@@ -86,7 +88,14 @@ export function createIncrementalAlterConfigsHandler(
       request: IncrementalAlterConfigsRequest,
       ctx: RequestContext
     ): Promise<IncrementalAlterConfigsResponse> {
-      return alterConfigResources(deps, ctx.header, request, INCREMENTAL)
+      const { allowed, denied } = authorizeAlterations(ctx, AclOperation.ALTER_CONFIGS, request.resources)
+      const altered = await alterConfigResources(
+        deps,
+        ctx.forwardingHeader,
+        { ...request, resources: allowed },
+        INCREMENTAL
+      )
+      return { ...altered, responses: [...altered.responses, ...denied] }
     }
   }
 }

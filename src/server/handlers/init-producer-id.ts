@@ -11,6 +11,7 @@ import {
   type InitProducerIdRequest,
   type InitProducerIdResponse
 } from '../../protocol/messages/init-producer-id.js'
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 
@@ -28,7 +29,15 @@ export function createInitProducerIdHandler(
     minVersion: 0,
     maxVersion: 5,
     async handle(request, ctx) {
+      const denied = (errorCode: number): InitProducerIdResponse => ({
+        throttleTimeMs: 0,
+        errorCode,
+        producerId: -1n,
+        producerEpoch: -1
+      })
       if (request.transactionalId !== null && request.transactionalId !== undefined) {
+        if (!ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId))
+          return denied(ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
         if (transactional) return transactional(request, ctx)
         return {
           throttleTimeMs: 0,
@@ -37,6 +46,12 @@ export function createInitProducerIdHandler(
           producerEpoch: -1
         }
       }
+      // KIP-679: IDEMPOTENT_WRITE on the cluster, or WRITE on any topic.
+      if (
+        !ctx.authorizeCluster(AclOperation.IDEMPOTENT_WRITE, false) &&
+        !ctx.authorizeByResourceType(AclOperation.WRITE, ResourceType.TOPIC)
+      )
+        return denied(ErrorCode.CLUSTER_AUTHORIZATION_FAILED)
       try {
         const producerId = await producerIds().generateProducerId()
         return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId, producerEpoch: 0 }

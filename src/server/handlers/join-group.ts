@@ -2,11 +2,14 @@
 
 import type { ClassicGroupCoordinator } from '../../coordinator/group/classic-group-coordinator.js'
 import type { GroupRequestContext } from '../../coordinator/group/group-request-context.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
 import {
+  defaultJoinGroupResponse,
   JoinGroupApi,
   type JoinGroupRequest,
   type JoinGroupResponse
 } from '../../protocol/messages/join-group.js'
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 
@@ -21,7 +24,13 @@ export function createJoinGroupHandler(
     minVersion: 0,
     maxVersion: 9,
     async handle(request, ctx) {
-      const response = await classic.joinGroup(request, groupRequestContext(ctx))
+      const response = ctx.authorize(AclOperation.READ, ResourceType.GROUP, request.groupId)
+        ? await classic.joinGroup(request, groupRequestContext(ctx))
+        : {
+            ...defaultJoinGroupResponse(),
+            errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED,
+            memberId: request.memberId
+          }
       const nullable = ctx.apiVersion >= NULLABLE_PROTOCOL_NAME_VERSION
       return {
         ...response,

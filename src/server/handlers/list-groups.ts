@@ -6,6 +6,7 @@ import {
   type ListGroupsRequest,
   type ListGroupsResponse
 } from '../../protocol/messages/list-groups.js'
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 
 export function createListGroupsHandler(
@@ -15,9 +16,13 @@ export function createListGroupsHandler(
     api: ListGroupsApi,
     minVersion: 0,
     maxVersion: 5,
-    handle(request) {
+    handle(request, ctx) {
       const r = admin.listGroups(request.statesFilter ?? [], request.typesFilter ?? [])
-      return { throttleTimeMs: 0, errorCode: r.errorCode, groups: r.groups }
+      // Kafka: DESCRIBE on the cluster lists every group, otherwise those the principal may DESCRIBE.
+      const groups = ctx.authorizeCluster(AclOperation.DESCRIBE, false)
+        ? r.groups
+        : r.groups.filter((g) => ctx.authorize(AclOperation.DESCRIBE, ResourceType.GROUP, g.groupId, false))
+      return { throttleTimeMs: 0, errorCode: r.errorCode, groups }
     }
   }
 }

@@ -8,6 +8,7 @@ import {
   type ListOffsetsResponse,
   type ListOffsetsResponseListOffsetsPartitionResponse
 } from '../../protocol/messages/list-offsets.js'
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 import type { HandlerDeps } from './handler-deps.js'
@@ -55,14 +56,23 @@ export function createListOffsetsHandler(
     api: ListOffsetsApi,
     minVersion: 1,
     maxVersion: 10,
-    async handle(request: ListOffsetsRequest, _ctx: RequestContext): Promise<ListOffsetsResponse> {
+    async handle(request: ListOffsetsRequest, ctx: RequestContext): Promise<ListOffsetsResponse> {
       const isolation = request.isolationLevel ?? 0
       return {
         throttleTimeMs: 0,
         topics: await Promise.all(
           request.topics.map(async (t) => ({
             name: t.name,
-            partitions: await Promise.all(t.partitions.map((p) => lookup(t.name, p, isolation)))
+            // Kafka: DESCRIBE on the topic.
+            partitions: ctx.authorize(AclOperation.DESCRIBE, ResourceType.TOPIC, t.name)
+              ? await Promise.all(t.partitions.map((p) => lookup(t.name, p, isolation)))
+              : t.partitions.map((p) => ({
+                  partitionIndex: p.partitionIndex,
+                  errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+                  timestamp: -1n,
+                  offset: -1n,
+                  leaderEpoch: -1
+                }))
           }))
         )
       }

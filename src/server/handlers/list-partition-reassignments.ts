@@ -7,6 +7,7 @@ import {
   type ListPartitionReassignmentsResponse,
   type ListPartitionReassignmentsResponseOngoingTopicReassignment
 } from '../../protocol/messages/list-partition-reassignments.js'
+import { AclOperation } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 import type { HandlerDeps } from './handler-deps.js'
@@ -22,8 +23,16 @@ export function createListPartitionReassignmentsHandler(
       request: ListPartitionReassignmentsRequest,
       ctx: RequestContext
     ): Promise<ListPartitionReassignmentsResponse> {
+      if (!ctx.authorizeCluster(AclOperation.DESCRIBE)) {
+        return {
+          throttleTimeMs: 0,
+          errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+          errorMessage: null,
+          topics: []
+        }
+      }
       const remote = await deps.controllerChannel.forwardUnlessController<ListPartitionReassignmentsResponse>(
-        ctx.header,
+        ctx.forwardingHeader,
         request,
         (errorMessage) => ({
           throttleTimeMs: 0,

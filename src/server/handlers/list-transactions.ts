@@ -8,6 +8,7 @@ import {
   type ListTransactionsRequest,
   type ListTransactionsResponse
 } from '../../protocol/messages/list-transactions.js'
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 
 export function createListTransactionsHandler(
@@ -17,7 +18,7 @@ export function createListTransactionsHandler(
     api: ListTransactionsApi,
     minVersion: 0,
     maxVersion: 1,
-    handle(request) {
+    handle(request, ctx) {
       const unknownStateFilters = request.stateFilters.filter((s) => !isTransactionStateName(s))
       const known = request.stateFilters.filter(isTransactionStateName)
       // Only unknown states asked for: nothing can match.
@@ -29,11 +30,16 @@ export function createListTransactionsHandler(
         throttleTimeMs: 0,
         errorCode: ErrorCode.NONE,
         unknownStateFilters,
-        transactionStates: matches.map((md) => ({
-          transactionalId: md.transactionalId,
-          producerId: md.producerId,
-          transactionState: md.state
-        }))
+        // Kafka lists the transactional ids the principal may DESCRIBE.
+        transactionStates: matches
+          .filter((md) =>
+            ctx.authorize(AclOperation.DESCRIBE, ResourceType.TRANSACTIONAL_ID, md.transactionalId, false)
+          )
+          .map((md) => ({
+            transactionalId: md.transactionalId,
+            producerId: md.producerId,
+            transactionState: md.state
+          }))
       }
     }
   }

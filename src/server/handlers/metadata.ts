@@ -15,6 +15,7 @@ import {
   type MetadataResponseMetadataResponseBroker,
   type MetadataResponseMetadataResponseTopic
 } from '../../protocol/messages/metadata.js'
+import { AclOperation, CLUSTER_NAME, ResourceType } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 import {
@@ -37,7 +38,7 @@ export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataReq
 
   const describe = (
     topic: TopicRegistration,
-    includeOps: boolean,
+    includeOps: false | RequestContext,
     reachable: ReadonlySet<number>
   ): MetadataResponseMetadataResponseTopic => ({
     errorCode: ErrorCode.NONE,
@@ -58,7 +59,9 @@ export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataReq
         offlineReplicas: p.replicas.filter((r) => !deps.metadataCache.isBrokerLive(r))
       }
     }),
-    topicAuthorizedOperations: includeOps ? ALL_TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED
+    topicAuthorizedOperations: includeOps
+      ? includeOps.authorizedOperations(ResourceType.TOPIC, topic.name, ALL_TOPIC_OPERATIONS)
+      : AUTHORIZED_OPERATIONS_OMITTED
   })
 
   const failed = (
@@ -80,14 +83,22 @@ export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataReq
     maxVersion: 12,
     async handle(request: MetadataRequest, ctx: RequestContext): Promise<MetadataResponse> {
       const version = ctx.apiVersion
-      const includeOps = request.includeTopicAuthorizedOperations === true
+      const includeOps = request.includeTopicAuthorizedOperations === true && ctx
+      // Kafka lists only the topics the principal may DESCRIBE, and answers the others it names with
+      // TOPIC_AUTHORIZATION_FAILED; auto-creation needs CREATE on the cluster or the topic.
+      const describable = (name: string, logIfDenied: boolean) =>
+        ctx.authorize(AclOperation.DESCRIBE, ResourceType.TOPIC, name, logIfDenied)
+      const creatable = (name: string) =>
+        ctx.authorize(AclOperation.CREATE, ResourceType.CLUSTER, CLUSTER_NAME, false) ||
+        ctx.authorize(AclOperation.CREATE, ResourceType.TOPIC, name)
       const listed = brokers(ctx.connection.listenerName)
       const reachable = new Set(listed.map((b) => b.nodeId))
       // v0 asks for every topic with an empty list; v1+ with null.
       const all = request.topics === null || (version === 0 && request.topics.length === 0)
       const topics: MetadataResponseMetadataResponseTopic[] = []
       if (all) {
-        for (const t of deps.metadataCache.topics()) topics.push(describe(t, includeOps, reachable))
+        for (const t of deps.metadataCache.topics())
+          if (describable(t.name, false)) topics.push(describe(t, includeOps, reachable))
       } else {
         const autoCreate =
           deps.config.autoCreateTopicsEnable && (version < 4 || request.allowAutoTopicCreation !== false)
@@ -96,15 +107,25 @@ export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataReq
             const byId =
               requested.topicId === undefined ? undefined : deps.metadataCache.topicById(requested.topicId)
             topics.push(
-              byId
-                ? describe(byId, includeOps, reachable)
-                : failed(null, ErrorCode.UNKNOWN_TOPIC_ID, requested.topicId)
+              !byId
+                ? failed(null, ErrorCode.UNKNOWN_TOPIC_ID, requested.topicId)
+                : describable(byId.name, true)
+                  ? describe(byId, includeOps, reachable)
+                  : failed(null, ErrorCode.TOPIC_AUTHORIZATION_FAILED, requested.topicId)
             )
+            continue
+          }
+          if (!describable(requested.name, true)) {
+            topics.push(failed(requested.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED))
             continue
           }
           const existing = deps.metadataCache.topicByName(requested.name)
           if (existing) {
             topics.push(describe(existing, includeOps, reachable))
+            continue
+          }
+          if (autoCreate && topicNameError(requested.name) === null && !creatable(requested.name)) {
+            topics.push(failed(requested.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED))
             continue
           }
           topics.push(await autoCreateTopic(requested.name, autoCreate))
@@ -118,7 +139,7 @@ export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataReq
         topics,
         clusterAuthorizedOperations:
           request.includeClusterAuthorizedOperations === true
-            ? ALL_CLUSTER_OPERATIONS
+            ? ctx.authorizedOperations(ResourceType.CLUSTER, CLUSTER_NAME, ALL_CLUSTER_OPERATIONS)
             : AUTHORIZED_OPERATIONS_OMITTED
       }
 
@@ -135,7 +156,12 @@ export function createMetadataHandler(deps: HandlerDeps): ApiHandler<MetadataReq
         } else {
           // Only the controller creates topics: ask it, as Kafka's broker does (a CreateTopics to the controller).
           await deps.controllerChannel.forward<CreateTopicsResponse>(
-            { requestApiKey: CreateTopicsApi.apiKey, requestApiVersion: 4, clientId: ctx.clientId },
+            {
+              requestApiKey: CreateTopicsApi.apiKey,
+              requestApiVersion: 4,
+              clientId: ctx.clientId,
+              onBehalfOf: ctx.subject
+            },
             {
               topics: [{ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: [] }],
               timeoutMs: 30_000,

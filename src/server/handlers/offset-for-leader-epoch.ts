@@ -11,6 +11,7 @@ import {
   type OffsetForLeaderEpochResponse,
   type OffsetForLeaderEpochResponseEpochEndOffset
 } from '../../protocol/messages/offset-for-leader-epoch.js'
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 import type { RequestContext } from '../request-context.js'
 import type { HandlerDeps } from './handler-deps.js'
@@ -54,12 +55,23 @@ export function createOffsetForLeaderEpochHandler(
     ): Promise<OffsetForLeaderEpochResponse> {
       const replicaId = ctx.apiVersion >= 3 ? (request.replicaId ?? -1) : DEBUGGING_REPLICA_ID
       const fetchOnlyFromLeader = replicaId !== DEBUGGING_REPLICA_ID
+      // Kafka: a follower needs CLUSTER_ACTION, a client DESCRIBE on each topic.
+      const clusterAction = replicaId >= 0 && ctx.authorizeCluster(AclOperation.CLUSTER_ACTION)
+      const allowed = (topic: string) =>
+        replicaId >= 0 ? clusterAction : ctx.authorize(AclOperation.DESCRIBE, ResourceType.TOPIC, topic)
       return {
         throttleTimeMs: 0,
         topics: await Promise.all(
           request.topics.map(async (t) => ({
             topic: t.topic,
-            partitions: await Promise.all(t.partitions.map((p) => endOffset(t.topic, p, fetchOnlyFromLeader)))
+            partitions: allowed(t.topic)
+              ? await Promise.all(t.partitions.map((p) => endOffset(t.topic, p, fetchOnlyFromLeader)))
+              : t.partitions.map((p) => ({
+                  errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+                  partition: p.partition,
+                  leaderEpoch: -1,
+                  endOffset: -1n
+                }))
           }))
         )
       }

@@ -8,6 +8,7 @@ import {
   type ProduceResponse,
   type ProduceResponsePartitionProduceResponse
 } from '../../protocol/messages/produce.js'
+import { AclOperation, ResourceType } from '../../security/authorizer/acl-types.js'
 import { RecordValidationError } from '../../storage/log-validator.js'
 import { type ApiHandler, NO_RESPONSE, type NoResponse } from '../api-registry.js'
 import { CloseConnectionError } from '../kafka-connection.js'
@@ -41,6 +42,34 @@ export type TxnProduceVerifier = (
   partition: number,
   records: Buffer
 ) => Promise<void>
+
+/** A v2 batch's producer id (offset 43): idempotent and transactional batches carry one (>= 0). */
+const hasProducerId = (records: Buffer | null): boolean =>
+  records !== null && records.length >= 51 && records.readBigInt64BE(43) >= 0n
+
+/**
+ * What Kafka's handleProduceRequest checks: WRITE on the transactional id for a transactional producer,
+ * IDEMPOTENT_WRITE on the cluster or WRITE on some topic (KIP-679) for an idempotent one, WRITE on each
+ * topic. Returns the error a topic's partitions answer, or null.
+ */
+function produceAuthorization(
+  request: ProduceRequest,
+  ctx: RequestContext
+): (topic: string) => number | null {
+  const id = request.transactionalId ?? null
+  if (id !== null && !ctx.authorize(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, id))
+    return () => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+  const idempotent =
+    id === null && request.topicData.some((t) => t.partitionData.some((p) => hasProducerId(p.records)))
+  if (
+    idempotent &&
+    !ctx.authorizeCluster(AclOperation.IDEMPOTENT_WRITE, false) &&
+    !ctx.authorizeByResourceType(AclOperation.WRITE, ResourceType.TOPIC)
+  )
+    return () => ErrorCode.CLUSTER_AUTHORIZATION_FAILED
+  return (topic) =>
+    ctx.authorize(AclOperation.WRITE, ResourceType.TOPIC, topic) ? null : ErrorCode.TOPIC_AUTHORIZATION_FAILED
+}
 
 export function createProduceHandler(
   deps: HandlerDeps,
@@ -87,22 +116,28 @@ export function createProduceHandler(
     minVersion: 3,
     maxVersion: 11,
     async handle(request: ProduceRequest, ctx: RequestContext): Promise<ProduceResponse | NoResponse> {
+      const denied = produceAuthorization(request, ctx)
       const responses = await Promise.all(
-        request.topicData.map(async (topic) => ({
-          name: topic.name,
-          partitionResponses: await Promise.all(
-            topic.partitionData.map((p) =>
-              appendPartition(
-                topic.name,
-                p.index,
-                p.records,
-                request.acks,
-                request.timeoutMs,
-                request.transactionalId ?? null
+        request.topicData.map(async (topic) => {
+          const code = denied(topic.name)
+          return {
+            name: topic.name,
+            partitionResponses: await Promise.all(
+              topic.partitionData.map((p) =>
+                code !== null
+                  ? errorResponse(p.index, new KafkaError(code))
+                  : appendPartition(
+                      topic.name,
+                      p.index,
+                      p.records,
+                      request.acks,
+                      request.timeoutMs,
+                      request.transactionalId ?? null
+                    )
               )
             )
-          )
-        }))
+          }
+        })
       )
       if (request.acks === 0) {
         // With acks=0 the client reads no response; Kafka closes the connection so that it notices a failure.

@@ -5,11 +5,13 @@
  */
 
 import type { TransactionCoordination } from '../../coordinator/runtime/transaction-coordination.js'
+import { ErrorCode } from '../../protocol/error-codes.js'
 import {
   WriteTxnMarkersApi,
   type WriteTxnMarkersRequest,
   type WriteTxnMarkersResponse
 } from '../../protocol/messages/write-txn-markers.js'
+import { AclOperation } from '../../security/authorizer/acl-types.js'
 import type { ApiHandler } from '../api-registry.js'
 
 export function createWriteTxnMarkersHandler(
@@ -19,7 +21,22 @@ export function createWriteTxnMarkersHandler(
     api: WriteTxnMarkersApi,
     minVersion: 0,
     maxVersion: 1,
-    async handle(request) {
+    async handle(request, ctx) {
+      // Only brokers write markers: CLUSTER_ACTION, or every partition fails.
+      if (!ctx.authorizeCluster(AclOperation.CLUSTER_ACTION)) {
+        return {
+          markers: request.markers.map((m) => ({
+            producerId: m.producerId,
+            topics: m.topics.map((t) => ({
+              name: t.name,
+              partitions: t.partitionIndexes.map((p) => ({
+                partitionIndex: p,
+                errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED
+              }))
+            }))
+          }))
+        }
+      }
       const markers = await Promise.all(
         request.markers.map(async (m) => {
           const failed = await txn.writeMarkersLocally({

@@ -119,7 +119,7 @@ describe('a cluster with only SASL_SSL listeners and etcd over TLS', { timeout: 
         BrokerProcess.start({ overrides: brokerOverrides(id, BROKER_PASSWORD), startTimeoutMs: 30_000 })
       )
     )
-    started.forEach((b, i) => brokers.set(i + 1, b))
+    for (const [i, b] of started.entries()) brokers.set(i + 1, b)
   })
   after(async () => {
     await Promise.all([...brokers.values()].map((b) => b.kill()))
