@@ -13,6 +13,7 @@ import { type ApiHandler, ApiRegistry } from './api-registry.js'
 import { defaultHandlers } from './handlers/index.js'
 import type { ConnectionLimits } from './kafka-connection.js'
 import { type PipelineServices, RequestPipeline } from './request-pipeline.js'
+import { ConnectionStats, RequestStats } from './request-stats.js'
 import { SocketServer } from './socket-server.js'
 
 /**
@@ -55,6 +56,9 @@ export class KafkaServer {
   readonly config: KafkaConfig
   readonly logger: Logger
   readonly apiRegistry: ApiRegistry
+  /** Plain-number request and connection counters, read by the admin listener's /metrics. */
+  readonly requestStats = new RequestStats()
+  readonly connectionStats = new ConnectionStats()
   private readonly components: readonly BrokerComponent[]
   private readonly socketServer: SocketServer
   private readonly shutdownGraceMs: number
@@ -85,7 +89,9 @@ export class KafkaServer {
         maxInFlightRequests: options.limits?.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT_REQUESTS,
         maxQueuedResponseBytes: options.limits?.maxQueuedResponseBytes ?? DEFAULT_MAX_QUEUED_RESPONSE_BYTES
       },
-      processor: new RequestPipeline(services),
+      processor: new RequestPipeline(services, this.requestStats),
+      requestStats: this.requestStats,
+      connectionStats: this.connectionStats,
       logger: this.logger,
       pools: options.bufferPools ?? createBrokerBufferPools(),
       security: () => this.security ?? new Map()
@@ -108,6 +114,16 @@ export class KafkaServer {
     await this.socketServer.startup()
     this.state = 'running'
     this.logger.info({ nodeId: this.config.nodeId, listeners: this.boundEndPoints }, 'started')
+  }
+
+  /** new, starting, running, stopping or stopped (for /readyz). */
+  get lifecycleState(): State {
+    return this.state
+  }
+
+  /** Open client connections. */
+  get connectionCount(): number {
+    return this.socketServer.connectionCount
   }
 
   /** Listeners with their bound ports. */

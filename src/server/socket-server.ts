@@ -17,6 +17,7 @@ import { DEFAULT_SASL_MAX_RECEIVE_BYTES, type ListenerSecurity } from '../securi
 import { sslPeerPrincipal } from '../security/ssl/ssl-peer-principal.js'
 import { authenticatedProcessor } from './authenticated-processor.js'
 import { type ConnectionLimits, KafkaConnection, type RequestProcessor } from './kafka-connection.js'
+import type { ConnectionStats, RequestStats } from './request-stats.js'
 
 const READ_BUFFER_BYTES = 256 * 1024
 
@@ -29,6 +30,9 @@ export interface SocketServerOptions {
   readonly pools: BrokerBufferPools
   /** Each listener's security, by listener name; a listener without an entry is PLAINTEXT. */
   readonly security?: () => ReadonlyMap<string, ListenerSecurity>
+  /** Plain-number counters for /metrics (see request-stats.ts). */
+  readonly requestStats?: RequestStats
+  readonly connectionStats?: ConnectionStats
 }
 
 export class SocketServer {
@@ -140,7 +144,9 @@ export class SocketServer {
           clientAddress,
           close: () => void connection.close(),
           logger: this.options.logger,
-          onAuthenticated: () => connection.setMaxRequestBytes(this.options.limits.maxRequestBytes)
+          onAuthenticated: () => connection.setMaxRequestBytes(this.options.limits.maxRequestBytes),
+          onAuthenticationResult: (mechanism, success) =>
+            this.options.connectionStats?.authentication(mechanism, success)
         },
         tlsPrincipal
       )
@@ -155,12 +161,15 @@ export class SocketServer {
       this.options.logger,
       this.options.pools,
       // TLS sockets decrypt into their own buffers; only plain TCP sockets read into the shared one.
-      security?.tls ? undefined : this.readBuffer
+      security?.tls ? undefined : this.readBuffer,
+      this.options.requestStats
     )
     this.connections.add(connection)
+    this.options.connectionStats?.connectionCreated(listenerName)
     this.options.logger.debug({ connectionId }, 'connection accepted')
     void connection.whenClosed.then(() => {
       this.connections.delete(connection)
+      this.options.connectionStats?.connectionClosed(listenerName)
       this.options.logger.debug({ connectionId }, 'connection closed')
     })
   }
