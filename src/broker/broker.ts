@@ -4,6 +4,7 @@
  * log manager, the replica manager, the buffer pools and every API handler.
  */
 
+import { samsaVersion } from '../admin/samsa-version.js'
 import type { Controller } from '../cluster/controller/controller.js'
 import { LeaderRebalancer } from '../cluster/controller/leader-rebalancer.js'
 import type { MetadataCache } from '../cluster/metadata-cache.js'
@@ -80,6 +81,7 @@ import { createTxnOffsetCommitHandler } from '../server/handlers/txn-offset-comm
 import { createWriteTxnMarkersHandler } from '../server/handlers/write-txn-markers.js'
 import { type BrokerComponent, KafkaServer } from '../server/kafka-server.js'
 import { LogManager } from '../storage/log-manager.js'
+import { adminListenerComponent } from './admin-listener.js'
 import { type ClusterMetadata, openClusterMetadata } from './cluster-metadata.js'
 import { controlledShutdown } from './controlled-shutdown.js'
 import { awsCredentialsFor } from './sasl-services.js'
@@ -222,6 +224,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
   let replicaManager: ReplicaManager | undefined
   let scramCredentials: ScramCredentialCache | undefined
   let awsCredentials: AwsCredentialCache | undefined
+  let logsRecovered = false
 
   const required = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`${what} is not started`)
@@ -261,6 +264,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         producerIdExpirationMs: config.getNumber('producer.id.expiration.ms')
       })
       await logManager.startup()
+      logsRecovered = true
     },
     async () => {
       await logManager?.shutdown()
@@ -389,6 +393,25 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     () => transactionCoordination.shutdown()
   )
 
+  // The admin HTTP listener (src/admin) reads the running broker through these getters.
+  const adminListener = adminListenerComponent(
+    () => ({
+      config,
+      version: samsaVersion(),
+      metadataCache: () => cache,
+      replicaManager: () => replicaManager,
+      logsRecovered: () => logsRecovered,
+      server: () => server,
+      groups: groupCoordinator,
+      isActiveController: () => clusterMetadata?.controllerChannel.isActiveController() ?? false,
+      controllerId: () => clusterMetadata?.controllerChannel.controllerId() ?? -1,
+      auth: {
+        mechanisms: () => server?.saslMechanisms() ?? new Map(),
+        scramCredential: (user, mechanism) => scramCredentials?.credential(user, mechanism)
+      }
+    }),
+    logger
+  )
   server = new KafkaServer({
     config,
     logger,
@@ -420,7 +443,15 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         () => required(scramCredentials, 'metadata')
       )
     ],
-    components: [metadata, logs, replicas, groups, transactions, leaderRebalance(config, deps, logger)],
+    components: [
+      adminListener,
+      metadata,
+      logs,
+      replicas,
+      groups,
+      transactions,
+      leaderRebalance(config, deps, logger)
+    ],
     beforeShutdown: async () => {
       // A cluster of one has nobody to hand leadership to.
       if (config.getString('metadata.store') !== 'etcd' || !config.getBoolean('controlled.shutdown.enable'))

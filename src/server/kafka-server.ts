@@ -9,6 +9,7 @@ import type { EndPoint } from '../config/end-point.js'
 import type { KafkaConfig } from '../config/kafka-config.js'
 import { type ListenerSecurity, listenerSecurity } from '../security/listener-security.js'
 import type { SaslMechanismContext } from '../security/sasl/sasl-mechanisms.js'
+import type { SaslServerFactory } from '../security/sasl/sasl-server.js'
 import { type ApiHandler, ApiRegistry } from './api-registry.js'
 import { defaultHandlers } from './handlers/index.js'
 import type { ConnectionLimits } from './kafka-connection.js'
@@ -119,6 +120,15 @@ export class KafkaServer {
   /** new, starting, running, stopping or stopped (for /readyz). */
   get lifecycleState(): State {
     return this.state
+  }
+
+  /** The SASL mechanisms the listeners enable (the first listener's factory of each); empty before start. */
+  saslMechanisms(): ReadonlyMap<string, SaslServerFactory> {
+    const out = new Map<string, SaslServerFactory>()
+    for (const security of this.security?.values() ?? []) {
+      for (const [name, factory] of security.saslMechanisms ?? []) if (!out.has(name)) out.set(name, factory)
+    }
+    return out
   }
 
   /** Open client connections. */

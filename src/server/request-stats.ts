@@ -14,30 +14,12 @@
  * Ownership: one per KafkaServer, on its event loop.
  */
 
-/** Upper bounds in seconds; the last bucket is +Inf. */
-export const LATENCY_BUCKETS_SECONDS: readonly number[] = [
-  0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30
-]
-const BUCKETS = LATENCY_BUCKETS_SECONDS.length + 1
+import { LatencyHistogram } from '../common/latency-histogram.js'
+
 const MAX_API_KEY = 128
 
 export const REQUEST_PHASES = ['total', 'queue', 'local', 'send'] as const
 export type RequestPhase = (typeof REQUEST_PHASES)[number]
-
-/** One latency histogram: bucket counts (not cumulative), a sum in seconds and a count. */
-export class LatencyHistogram {
-  readonly buckets = new Float64Array(BUCKETS)
-  sum = 0
-  count = 0
-
-  observe(seconds: number): void {
-    let i = 0
-    while (i < LATENCY_BUCKETS_SECONDS.length && seconds > LATENCY_BUCKETS_SECONDS[i]!) i++
-    this.buckets[i]!++
-    this.sum += seconds
-    this.count++
-  }
-}
 
 export class RequestStats {
   /** [phase][apiKey], created on an API's first request. */

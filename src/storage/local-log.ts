@@ -5,6 +5,7 @@ import type { BatchEntry } from './file-records.js'
 import { CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './log-cleaner-recovery.js'
 import type { LogConfig } from './log-config.js'
 import { DELETED_FILE_SUFFIX, type TopicPartition } from './log-file-names.js'
+import { LOG_FLUSH_LATENCY } from './log-flush-stats.js'
 import { type LoadedLog, loadLog } from './log-loader.js'
 import { LogSegment, type LogSegmentOptions } from './log-segment.js'
 import type { AbortedTxn } from './transaction-index.js'
@@ -254,6 +255,7 @@ export class LocalLog {
     const target = this.nextOffset
     const from = this.recoveryPointValue
     const list = this.segmentList
+    const startedAt = performance.now()
     try {
       for (let i = 0; i < list.length; i++) {
         const s = list[i]!
@@ -277,6 +279,7 @@ export class LocalLog {
     } catch (err) {
       throw this.markOffline(err)
     }
+    LOG_FLUSH_LATENCY.observe((performance.now() - startedAt) / 1000)
     this.recoveryPointValue = Math.max(this.recoveryPointValue, target)
     this.lastFlushTimeValue = this.time()
   }
