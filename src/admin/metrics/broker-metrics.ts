@@ -16,6 +16,13 @@ import { registerPartitionMetrics } from './partition-metrics.js'
 export function createBrokerMetrics(sources: AdminSources): Registry {
   const registry = new Registry()
   collectDefaultMetrics({ register: registry })
+  // Gauges named like counters, which promtool rejects; nodejs_active_{handles,requests,resources} stay.
+  for (const name of [
+    'nodejs_active_handles_total',
+    'nodejs_active_requests_total',
+    'nodejs_active_resources_total'
+  ])
+    registry.removeSingleMetric(name)
   registerCollected(registry, 'samsa_build_info', 'Samsa version and node id, always 1', 'gauge', () => [
     { labels: { version: sources.version, node_id: sources.config.nodeId }, value: 1 }
   ])
