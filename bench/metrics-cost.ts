@@ -1,0 +1,143 @@
+/**
+ * What metrics cost. Three measurements:
+ *  1. The counters on the hot path, which are always on: ns per request for what one produce request records
+ *     (a request count, four phase observations, the topic's bytes and records), measured in a tight loop.
+ *  2. Produce throughput (kcat/librdkafka, acks=1, 100-byte records, one partition) against a broker with
+ *     the admin listener off (`admin.listeners=` empty: counters still counted, nothing serves or reads them)
+ *     and on with /metrics scraped every second (Prometheus scrapes every 15-60 s: this is the unkind case).
+ *     "Off" cannot drop the counters: they are plain additions with no switch, so this compares the whole
+ *     cost an operator can choose, the listener plus scrapes. Runs alternate off/on, three of each.
+ *  3. The time to serve /metrics with 1,000 partitions (one topic) and 100 groups each committed on 10
+ *     partitions (1,000 lag series): the first scrape (reads each lagging offset's batch for the time lag)
+ *     and then the median and p99 of 50 scrapes.
+ * Run: npx tsc -p tsconfig.json && node dist/bench/metrics-cost.js [records]   (default 300000)
+ */
+
+import kafkajs from 'kafkajs'
+import { BrokerTopicStats } from '../src/replica/broker-topic-stats.js'
+import { ConnectionStats, RequestStats } from '../src/server/request-stats.js'
+import { runOk } from '../test/e2e/support/run-process.js'
+import { BrokerProcess } from '../test/helpers/broker-process.js'
+
+const RECORDS = Number(process.argv[2] ?? 300_000)
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN
+}
+
+function counterCost(): void {
+  const requests = new RequestStats()
+  const connections = new ConnectionStats()
+  const topics = new BrokerTopicStats()
+  const n = 5_000_000
+  const started = process.hrtime.bigint()
+  for (let i = 0; i < n; i++) {
+    requests.recordRequest(0, 0)
+    requests.recordPhase(0, 0, 0.0012)
+    requests.recordPhase(1, 0, 0.00001)
+    requests.recordPhase(2, 0, 0.0009)
+    requests.recordPhase(3, 0, 0.00002)
+    const s = topics.of('bench')
+    s.bytesIn += 1024
+    s.messagesIn += 10
+  }
+  const ns = Number(process.hrtime.bigint() - started) / n
+  connections.connectionCreated('PLAINTEXT')
+  console.log(`counters per produce request: ${ns.toFixed(0)} ns`)
+}
+
+async function produceRun(admin: boolean): Promise<number> {
+  const broker = await BrokerProcess.start({
+    overrides: [admin ? 'admin.listeners=http://127.0.0.1:0' : 'admin.listeners=']
+  })
+  let scraping = true
+  const scraper = (async () => {
+    while (admin && scraping) {
+      await (await fetch(`http://127.0.0.1:${broker.adminPort}/metrics`)).text()
+      await new Promise((r) => setTimeout(r, 1000))
+    }
+  })()
+  try {
+    const input = Buffer.alloc(RECORDS * 101, 'x')
+    for (let i = 100; i < input.length; i += 101) input[i] = 0x0a
+    const args = ['-P', '-b', broker.bootstrap, '-t', 'bench', '-p', '0', '-X', 'acks=1', '-X', 'linger.ms=5']
+    // The topic is auto-created by a first record, outside the timing.
+    await runOk('kcat', args, { input: Buffer.from('warm\n'), timeoutMs: 30_000 })
+    const started = process.hrtime.bigint()
+    await runOk('kcat', args, { input, timeoutMs: 300_000 })
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9
+    return RECORDS / seconds
+  } finally {
+    scraping = false
+    await scraper
+    await broker.stop()
+  }
+}
+
+async function scrapeTime(): Promise<void> {
+  const broker = await BrokerProcess.start({
+    overrides: ['group.initial.rebalance.delay.ms=0'],
+    startTimeoutMs: 30_000
+  })
+  try {
+    const kafka = new kafkajs.Kafka({ brokers: [broker.bootstrap], logLevel: kafkajs.logLevel.NOTHING })
+    const admin = kafka.admin()
+    await admin.connect()
+    await admin.createTopics({
+      topics: [{ topic: 'wide', numPartitions: 1000 }],
+      waitForLeaders: true,
+      timeout: 120_000
+    })
+    const producer = kafka.producer()
+    await producer.connect()
+    for (let p = 0; p < 1000; p += 100) {
+      await producer.send({
+        topic: 'wide',
+        messages: Array.from({ length: 100 }, (_, i) => ({ partition: p + i, value: 'v' })).flatMap((m) => [
+          m,
+          m,
+          m
+        ])
+      })
+    }
+    await producer.disconnect()
+    for (let g = 0; g < 100; g++) {
+      const partitions = Array.from({ length: 10 }, (_, i) => ({ partition: g * 10 + i, offset: '1' }))
+      await admin.setOffsets({ groupId: `group-${g}`, topic: 'wide', partitions })
+    }
+    await admin.disconnect()
+    const url = `http://127.0.0.1:${broker.adminPort}/metrics`
+    let started = process.hrtime.bigint()
+    const first = await (await fetch(url)).text()
+    const firstMs = Number(process.hrtime.bigint() - started) / 1e6
+    const ms: number[] = []
+    for (let i = 0; i < 50; i++) {
+      started = process.hrtime.bigint()
+      await (await fetch(url)).text()
+      ms.push(Number(process.hrtime.bigint() - started) / 1e6)
+    }
+    ms.sort((a, b) => a - b)
+    const lagSeries = first.split('\n').filter((l) => l.startsWith('samsa_consumer_group_lag{')).length
+    console.log(
+      `/metrics with 1000 partitions, 100 groups (${lagSeries} lag series, ${(first.length / 1024).toFixed(0)} KiB): ` +
+        `first ${firstMs.toFixed(1)} ms, then median ${percentile(ms, 0.5).toFixed(1)} ms, p99 ${percentile(ms, 0.99).toFixed(1)} ms`
+    )
+  } finally {
+    await broker.stop()
+  }
+}
+
+async function main(): Promise<void> {
+  counterCost()
+  const off: number[] = []
+  const on: number[] = []
+  for (let i = 0; i < 3; i++) {
+    off.push(await produceRun(false))
+    on.push(await produceRun(true))
+  }
+  const fmt = (xs: number[]) => xs.map((x) => `${(x / 1000).toFixed(0)}k`).join(', ')
+  console.log(`produce records/s, admin listener off: ${fmt(off)}; on, scraped every 1 s: ${fmt(on)}`)
+  await scrapeTime()
+}
+
+await main()
