@@ -10,19 +10,27 @@
  *  3. The time to serve /metrics with 1,000 partitions (one topic) and 100 groups each committed on 10
  *     partitions (1,000 lag series): the first scrape (reads each lagging offset's batch for the time lag)
  *     and then the median and p99 of 50 scrapes.
- * Run: npx tsc -p tsconfig.json && node dist/bench/metrics-cost.js [records]   (default 300000)
+ * Run: npx tsc -p tsconfig.json && node dist/bench/metrics-cost.js [records] [scrape-only]   (default 300000)
  */
 
+import { readFileSync } from 'node:fs'
 import kafkajs from 'kafkajs'
 import { BrokerTopicStats } from '../src/replica/broker-topic-stats.js'
 import { ConnectionStats, RequestStats } from '../src/server/request-stats.js'
 import { runOk } from '../test/e2e/support/run-process.js'
 import { BrokerProcess } from '../test/helpers/broker-process.js'
+import { request } from '../test/helpers/partition-client.js'
 
 const RECORDS = Number(process.argv[2] ?? 300_000)
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN
+}
+
+/** CPU seconds (user + system) a process has used, from /proc: robust to other load on shared cores. */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  return (Number(fields[11]) + Number(fields[12])) / 100
 }
 
 function counterCost(): void {
@@ -46,7 +54,7 @@ function counterCost(): void {
   console.log(`counters per produce request: ${ns.toFixed(0)} ns`)
 }
 
-async function produceRun(admin: boolean): Promise<number> {
+async function produceRun(admin: boolean): Promise<{ rate: number; cpuUsPerRecord: number }> {
   const broker = await BrokerProcess.start({
     overrides: [admin ? 'admin.listeners=http://127.0.0.1:0' : 'admin.listeners=']
   })
@@ -63,10 +71,12 @@ async function produceRun(admin: boolean): Promise<number> {
     const args = ['-P', '-b', broker.bootstrap, '-t', 'bench', '-p', '0', '-X', 'acks=1', '-X', 'linger.ms=5']
     // The topic is auto-created by a first record, outside the timing.
     await runOk('kcat', args, { input: Buffer.from('warm\n'), timeoutMs: 30_000 })
+    const cpuBefore = cpuSeconds(broker.pid)
     const started = process.hrtime.bigint()
     await runOk('kcat', args, { input, timeoutMs: 300_000 })
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
-    return RECORDS / seconds
+    const cpu = cpuSeconds(broker.pid) - cpuBefore
+    return { rate: RECORDS / seconds, cpuUsPerRecord: (cpu * 1e6) / RECORDS }
   } finally {
     scraping = false
     await scraper
@@ -101,26 +111,52 @@ async function scrapeTime(): Promise<void> {
       })
     }
     await producer.disconnect()
-    for (let g = 0; g < 100; g++) {
-      const partitions = Array.from({ length: 10 }, (_, i) => ({ partition: g * 10 + i, offset: '1' }))
-      await admin.setOffsets({ groupId: `group-${g}`, topic: 'wide', partitions })
-    }
     await admin.disconnect()
+    // Simple-group commits (OffsetCommit v2, generation -1): the groups exist without members to join.
+    for (let g = 0; g < 100; g++) {
+      const partitions = Array.from({ length: 10 }, (_, i) => ({
+        partitionIndex: g * 10 + i,
+        committedOffset: 1n,
+        committedMetadata: ''
+      }))
+      // FindCoordinator creates __consumer_offsets; commits are retried while its partitions load.
+      await request(broker.port, 10, 3, { key: `group-${g}`, keyType: 0 })
+      for (let attempt = 0; ; attempt++) {
+        const answer = await request<{ topics: { partitions: { errorCode: number }[] }[] }>(
+          broker.port,
+          8,
+          2,
+          {
+            groupId: `group-${g}`,
+            generationIdOrMemberEpoch: -1,
+            memberId: '',
+            retentionTimeMs: -1n,
+            topics: [{ name: 'wide', partitions }]
+          }
+        )
+        const failed = answer.topics.flatMap((t) => t.partitions).filter((p) => p.errorCode !== 0)
+        if (failed.length === 0) break
+        if (attempt > 100) throw new Error(`OffsetCommit for group-${g}: error ${failed[0]!.errorCode}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+    }
     const url = `http://127.0.0.1:${broker.adminPort}/metrics`
     let started = process.hrtime.bigint()
     const first = await (await fetch(url)).text()
     const firstMs = Number(process.hrtime.bigint() - started) / 1e6
     const ms: number[] = []
+    const cpuBefore = cpuSeconds(broker.pid)
     for (let i = 0; i < 50; i++) {
       started = process.hrtime.bigint()
       await (await fetch(url)).text()
       ms.push(Number(process.hrtime.bigint() - started) / 1e6)
     }
+    const cpuMs = ((cpuSeconds(broker.pid) - cpuBefore) * 1000) / 50
     ms.sort((a, b) => a - b)
     const lagSeries = first.split('\n').filter((l) => l.startsWith('samsa_consumer_group_lag{')).length
     console.log(
       `/metrics with 1000 partitions, 100 groups (${lagSeries} lag series, ${(first.length / 1024).toFixed(0)} KiB): ` +
-        `first ${firstMs.toFixed(1)} ms, then median ${percentile(ms, 0.5).toFixed(1)} ms, p99 ${percentile(ms, 0.99).toFixed(1)} ms`
+        `first ${firstMs.toFixed(1)} ms, then median ${percentile(ms, 0.5).toFixed(1)} ms, p99 ${percentile(ms, 0.99).toFixed(1)} ms wall; ${cpuMs.toFixed(1)} ms broker CPU per scrape`
     )
   } finally {
     await broker.stop()
@@ -128,15 +164,20 @@ async function scrapeTime(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  if (process.argv[3] === 'scrape-only') return scrapeTime()
   counterCost()
-  const off: number[] = []
-  const on: number[] = []
+  const off: { rate: number; cpuUsPerRecord: number }[] = []
+  const on: typeof off = []
   for (let i = 0; i < 3; i++) {
     off.push(await produceRun(false))
     on.push(await produceRun(true))
   }
-  const fmt = (xs: number[]) => xs.map((x) => `${(x / 1000).toFixed(0)}k`).join(', ')
-  console.log(`produce records/s, admin listener off: ${fmt(off)}; on, scraped every 1 s: ${fmt(on)}`)
+  const fmt = (xs: typeof off) =>
+    xs
+      .map((x) => `${(x.rate / 1000).toFixed(0)}k/s (${x.cpuUsPerRecord.toFixed(2)} us CPU/record)`)
+      .join(', ')
+  console.log(`produce, admin listener off: ${fmt(off)}`)
+  console.log(`produce, admin listener on, scraped every 1 s: ${fmt(on)}`)
   await scrapeTime()
 }
 
