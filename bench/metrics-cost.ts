@@ -11,6 +11,17 @@
  *     partitions (1,000 lag series): the first scrape (reads each lagging offset's batch for the time lag)
  *     and then the median and p99 of 50 scrapes.
  * Run: npx tsc -p tsconfig.json && node dist/bench/metrics-cost.js [records] [scrape-only]   (default 300000)
+ *
+ * Results (2 cores shared with 7 other engineers' builds and tests, load average ~17, Node 20, kcat 1.7 /
+ * librdkafka 2.0.2; wall-clock rates swing 3x between identical runs, CPU per record is steadier):
+ *  - counters per produce request: 69-237 ns (three runs, the spread is the machine's load).
+ *  - 1,000,000 records: off 931k, 871k, 308k records/s (0.28, 0.25, 0.38 us broker CPU per record);
+ *    on + 1 s scrapes 725k, 206k, 492k records/s (0.31, 0.51, 0.35 us). 200,000 records: off 0.45, 0.30,
+ *    0.25 us; on 0.75, 0.20, 0.10 us. No difference shows above the noise; a 1 s scrape of this small
+ *    broker costs a few ms of CPU, i.e. well under 1% of a core.
+ *  - /metrics with 1,000 partitions and 100 groups (1,000 lag series, 267 KiB of text): 17.4 and 27.2 ms of
+ *    broker CPU per scrape (two runs); wall time median 37-122 ms, p99 310-445 ms, first scrape 317-959 ms
+ *    (it reads one batch header per lagging offset for the time lag, remembered afterwards).
  */
 
 import { readFileSync } from 'node:fs'
