@@ -55,7 +55,7 @@ function counterCost(): void {
     requests.recordPhase(0, 0, 0.0012)
     requests.recordPhase(1, 0, 0.00001)
     requests.recordPhase(2, 0, 0.0009)
-    requests.recordPhase(3, 0, 0.00002)
+    requests.recordPhase(4, 0, 0.00002)
     const s = topics.of('bench')
     s.bytesIn += 1024
     s.messagesIn += 10

@@ -185,7 +185,9 @@ export class ReplicaManager {
    */
   async fetchMessages(
     params: FetchParams,
-    partitions: readonly FetchPartitionRequest[]
+    partitions: readonly FetchPartitionRequest[],
+    /** Told the bounds (performance.now()) of a wait in the purgatory, for the request's remote time. */
+    onWait?: (start: number, end: number) => void
   ): Promise<FetchPartitionData[]> {
     const first = await this.logReader.readFromLog(params, partitions)
     const answerNow =
@@ -200,6 +202,7 @@ export class ReplicaManager {
       partitions.map((p) => (p.topic === undefined ? undefined : this.onlinePartition(p.topic, p.partition))),
       first.reads.map((r) => r.endOffset)
     )
+    const waitStart = performance.now()
     await new Promise<void>((resolve) => {
       const delayed = new DelayedFetch(
         watched,
@@ -210,6 +213,7 @@ export class ReplicaManager {
       )
       this.fetchPurgatory.tryCompleteElseWatch(delayed, delayed.keys)
     })
+    onWait?.(waitStart, performance.now())
     // The first read is answered by the second: its pooled bytes are never written anywhere.
     releaseReads(first.reads, this.fetchReadPool)
     const second = await this.logReader.readFromLog(params, partitions)
@@ -247,7 +251,9 @@ export class ReplicaManager {
     partitionIndex: number,
     records: Buffer,
     requiredAcks: number,
-    timeoutMs?: number
+    timeoutMs?: number,
+    /** Told the bounds (performance.now()) of an acks=all wait, for the request's remote time. */
+    onWait?: (start: number, end: number) => void
   ): Promise<LogAppendInfo> {
     let info: LogAppendInfo
     let partition: Partition
@@ -266,12 +272,14 @@ export class ReplicaManager {
     // moves the high watermark that acks=all waits for (Kafka's addCompletePurgatoryAction).
     this.fetchPurgatory.checkAndComplete(partitionKey(topic, partitionIndex))
     if (requiredAcks !== -1 || timeoutMs === undefined) return info
+    const waitStart = performance.now()
     const error = await new Promise<Error | null>((resolve) => {
       this.producePurgatory.tryCompleteElseWatch(
         new DelayedProduce(partition, info.lastOffset + 1, timeoutMs, resolve),
         [partitionKey(topic, partitionIndex)]
       )
     })
+    onWait?.(waitStart, performance.now())
     if (error) throw error
     return info
   }

@@ -16,7 +16,7 @@ import {
   type RequestProcessor
 } from './kafka-connection.js'
 import { type BrokerServices, RequestContext } from './request-context.js'
-import { PHASE_LOCAL, PHASE_QUEUE, type RequestStats } from './request-stats.js'
+import { PHASE_LOCAL, PHASE_QUEUE, PHASE_REMOTE, type RequestStats } from './request-stats.js'
 
 /** The broker services, with the registry the pipeline looks handlers up in (handlers see less of it). */
 export interface PipelineServices extends BrokerServices {
@@ -67,7 +67,9 @@ export class RequestPipeline implements RequestProcessor {
       const errorCode = (response as { errorCode?: unknown } | null)?.errorCode
       stats.recordRequest(apiKey, typeof errorCode === 'number' ? errorCode : 0)
       if (receivedAt !== undefined) stats.recordPhase(PHASE_QUEUE, apiKey, (startedAt - receivedAt) / 1000)
-      stats.recordPhase(PHASE_LOCAL, apiKey, (performance.now() - startedAt) / 1000)
+      const remoteMs = ctx.remoteTimeMs
+      stats.recordPhase(PHASE_LOCAL, apiKey, (performance.now() - startedAt - remoteMs) / 1000)
+      stats.recordPhase(PHASE_REMOTE, apiKey, remoteMs / 1000)
     }
     return outcome
   }

@@ -6,8 +6,9 @@
  *
  * Phases, as Kafka's RequestMetrics names them where Node has an equivalent:
  *  - queue: from the frame being read to the pipeline starting it (waits behind a SASL step);
- *  - local: decode, handler and encode. It includes waits in the purgatories (acks=all, fetch.min.bytes),
- *    which Kafka reports apart as "remote": handlers do not tell the pipeline when they park;
+ *  - local: decode, handler and encode, less the remote time;
+ *  - remote: waits in the purgatories (acks=all, fetch.min.bytes), which the Produce and Fetch handlers
+ *    report on the RequestContext (the span from the first wait's start to the last one's end);
  *  - send: from the response being ready to it being handed to the socket, behind earlier responses
  *    (Kafka's responseQueue + responseSend).
  *
@@ -18,7 +19,7 @@ import { LatencyHistogram } from '../common/latency-histogram.js'
 
 const MAX_API_KEY = 128
 
-export const REQUEST_PHASES = ['total', 'queue', 'local', 'send'] as const
+export const REQUEST_PHASES = ['total', 'queue', 'local', 'remote', 'send'] as const
 export type RequestPhase = (typeof REQUEST_PHASES)[number]
 
 export class RequestStats {
@@ -66,7 +67,8 @@ export class RequestStats {
 export const PHASE_TOTAL = 0
 export const PHASE_QUEUE = 1
 export const PHASE_LOCAL = 2
-export const PHASE_SEND = 3
+export const PHASE_REMOTE = 3
+export const PHASE_SEND = 4
 
 /** Connections by listener and SASL outcomes by mechanism (Kafka's SocketServer and authenticator metrics). */
 export class ConnectionStats {

@@ -75,7 +75,22 @@ describe('admin listener /metrics on a real broker', () => {
     assert.equal(consumed.length, 26)
     assert.equal(await topicValue('samsa_topic_bytes_out_total'), await logSize())
 
+    // A consumer at the log end parks its fetch in the purgatory until fetch.wait.max.ms: remote time.
+    const remoteBefore =
+      sampleValue(await scrape(broker.adminPort), 'samsa_request_phase_seconds_sum', {
+        api: 'Fetch',
+        phase: 'remote'
+      }) ?? 0
+    await kcatConsume(broker.bootstrap, TOPIC, {
+      partition: 0,
+      offset: 'end',
+      config: ['fetch.wait.max.ms=300']
+    })
     const latency = await scrape(broker.adminPort)
+    const remote =
+      sampleValue(latency, 'samsa_request_phase_seconds_sum', { api: 'Fetch', phase: 'remote' }) ?? 0
+    assert.ok(remote - remoteBefore >= 0.2, `Fetch remote time grew by ${remote - remoteBefore} s`)
+    assert.equal(await topicValue('samsa_topic_bytes_out_total'), await logSize())
     const count = sampleValue(latency, 'samsa_request_latency_seconds_count', { api: 'Produce' }) ?? 0
     assert.ok(count >= 4)
     assert.ok((sampleValue(latency, 'samsa_connection_creations_total', { listener: 'PLAINTEXT' }) ?? 0) >= 3)

@@ -111,13 +111,13 @@ function registerRequestMetrics(registry: Registry, sources: AdminSources): void
   registerCollected(
     registry,
     'samsa_request_phase_seconds',
-    'Where request time went: queue (waiting to start), local (handler, purgatory waits included), send',
+    'Where request time went: queue (waiting to start), local (handler), remote (purgatory waits), send',
     'histogram',
     () => {
       const server = sources.server()
       if (server === undefined) return []
       const samples: Sample[] = []
-      for (const phase of ['queue', 'local', 'send'] as const) {
+      for (const phase of ['queue', 'local', 'remote', 'send'] as const) {
         for (const { apiKey, histogram } of server.requestStats.phase(phase)) {
           const labels = { api: apiName(apiKey), phase }
           samples.push(...histogramSamples('samsa_request_phase_seconds', labels, histogram))

@@ -125,7 +125,9 @@ export function createFetchHandler(deps: HandlerDeps): ApiHandler<FetchRequest, 
         isolation,
         clientRack
       }
-      const fetched = await deps.replicaManager.fetchMessages(params, targets)
+      const fetched = await deps.replicaManager.fetchMessages(params, targets, (start, end) =>
+        ctx.recordWait(start, end)
+      )
 
       const incremental = sessionEpoch > INITIAL_EPOCH
       const responses: FetchResponseFetchableTopicResponse[] = []
