@@ -143,6 +143,26 @@ export class LocalLog {
     this.configValue = config
   }
 
+  /**
+   * Bytes of the log after `offset` when its position is known without I/O (a batch boundary the segment
+   * recently wrote or served, as a follower's fetch position is); undefined otherwise. For follower lag.
+   */
+  bytesAfter(offset: number): number | undefined {
+    if (offset >= this.nextOffset) return 0
+    const list = this.segmentList
+    for (let i = list.length - 1; i >= 0; i--) {
+      const s = list[i]!
+      if (s.baseOffset > offset) continue
+      // A segment's base offset is where its first batch starts, at position 0.
+      const position = offset === s.baseOffset ? 0 : s.knownPosition(offset)
+      if (position === undefined) return undefined
+      let bytes = s.size - position
+      for (let j = i + 1; j < list.length; j++) bytes += list[j]!.size
+      return bytes
+    }
+    return undefined
+  }
+
   get segments(): readonly LogSegment[] {
     return this.segmentList
   }

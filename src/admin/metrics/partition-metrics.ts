@@ -84,4 +84,26 @@ export function registerPartitionMetrics(registry: Registry, sources: AdminSourc
       return samples
     }
   )
+  registerCollected(
+    registry,
+    'samsa_follower_lag_bytes',
+    "Bytes of the leader's log after a follower's last fetch position (where that position is a known batch boundary)",
+    'gauge',
+    () => {
+      const rm = sources.replicaManager()
+      if (rm === undefined) return []
+      const samples: Sample[] = []
+      for (const p of rm.allPartitions()) {
+        if (!p.isLeader) continue
+        for (const replica of p.registration.replicas) {
+          if (replica === p.localBrokerId) continue
+          const followerEnd = p.followerLogEndOffset(replica)
+          const bytes = followerEnd < 0 ? p.logSize : p.log.bytesAfter(followerEnd)
+          if (bytes === undefined) continue
+          samples.push({ labels: { topic: p.topic, partition: p.partitionIndex, replica }, value: bytes })
+        }
+      }
+      return samples
+    }
+  )
 }

@@ -11,6 +11,7 @@ import { after, before, describe, it } from 'node:test'
 import type { ClusterState } from '../../../src/cli/cluster-command.js'
 import { parsePrometheusText, sampleValue } from '../../admin/prometheus-text.js'
 import { ensureEtcd } from '../../helpers/etcd-process.js'
+import { kcatProduce } from '../support/kcat.js'
 import { partitionOf, startReplicatedCluster, stopCluster, waitFor } from './cluster-kit.js'
 
 const TOPIC = 'watched'
@@ -73,5 +74,19 @@ describe('admin listener: a killed follower in metrics and cluster health', asyn
     assert.ok(health.underReplicatedPartitions.includes(`${TOPIC}/0`), JSON.stringify(health))
     assert.ok(health.unhealthyReasons.includes('nodes_down'))
     assert.ok(metricsMs < 15_000 && healthMs < 15_000)
+
+    // Records the dead follower misses are its lag, in records and in bytes, as the leader sees it.
+    const leaderPort = state!.brokers.find((b) => b.nodeId === p.leader)!.port
+    await kcatProduce(
+      `127.0.0.1:${leaderPort}`,
+      TOPIC,
+      Array.from({ length: 5 }, (_, i) => ({ key: null, value: Buffer.from(`missed-${i}`) })),
+      { partition: 0 }
+    )
+    const lagged = { topic: TOPIC, partition: '0', replica: String(victim.nodeId) }
+    const samples = parsePrometheusText(await (await fetch(`${leaderAdmin}/metrics`)).text())
+    assert.equal(sampleValue(samples, 'samsa_follower_lag_records', lagged), 5)
+    const size = sampleValue(samples, 'samsa_log_size_bytes', { topic: TOPIC, partition: '0' })
+    assert.equal(sampleValue(samples, 'samsa_follower_lag_bytes', lagged), size)
   })
 })
