@@ -19,8 +19,8 @@ install_peer() {
   echo "test peer missing: $1 ($2 failed); $3 will skip" >&2
 }
 
-# kcat and python3-confluent-kafka: many e2e tests need them, so their install is fatal everywhere.
-bash scripts/install-test-peers.sh || { echo "test peers missing: kcat / python3-confluent-kafka (scripts/install-test-peers.sh failed)" >&2; exit 1; }
+# kcat, python3-confluent-kafka and prometheus (promtool): e2e and admin tests need them; their install is fatal everywhere.
+bash scripts/install-test-peers.sh || { echo "test peers missing: kcat / python3-confluent-kafka / prometheus (scripts/install-test-peers.sh failed)" >&2; exit 1; }
 # librdkafka >= 2.10 for the KIP-848 tests, built from node-rdkafka's sources (minutes on a fresh machine).
 install_peer "KIP-848 client (node-rdkafka, librdkafka >= 2.10)" scripts/install-kip848-client.sh test/e2e/kip848
 # etcd for the cluster metadata tests.

@@ -4,6 +4,7 @@
  * log manager, the replica manager, the buffer pools and every API handler.
  */
 
+import { samsaVersion } from '../admin/samsa-version.js'
 import type { Controller } from '../cluster/controller/controller.js'
 import { LeaderRebalancer } from '../cluster/controller/leader-rebalancer.js'
 import type { MetadataCache } from '../cluster/metadata-cache.js'
@@ -86,6 +87,7 @@ import { createTxnOffsetCommitHandler } from '../server/handlers/txn-offset-comm
 import { createWriteTxnMarkersHandler } from '../server/handlers/write-txn-markers.js'
 import { type BrokerComponent, KafkaServer } from '../server/kafka-server.js'
 import { LogManager } from '../storage/log-manager.js'
+import { adminListenerComponent } from './admin-listener.js'
 import {
   clientQuotaComponent,
   clientQuotaHandlers,
@@ -265,6 +267,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
   // authorizer.class.name: the ACLs are loaded with the metadata, before any request is served.
   const authorizer = authorizerFromConfig(config)
   let unfollowAcls: (() => void) | undefined
+  let logsRecovered = false
 
   const required = <T>(value: T | undefined, what: string): T => {
     if (value === undefined) throw new Error(`${what} is not started`)
@@ -315,6 +318,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         onEvent: (event) => logStorageEvent(logger, event)
       })
       await logManager.startup()
+      logsRecovered = true
     },
     async () => {
       await logManager?.shutdown()
@@ -467,12 +471,31 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     () => transactionCoordination.shutdown()
   )
 
+  // The admin HTTP listener (src/admin) reads the running broker through these getters.
+  const adminListener = adminListenerComponent(
+    () => ({
+      config,
+      brokerConfigView: () => dynamicConfig.view(),
+      version: samsaVersion(),
+      metadataCache: () => cache,
+      replicaManager: () => replicaManager,
+      logsRecovered: () => logsRecovered,
+      server: () => server,
+      groups: groupCoordinator,
+      isActiveController: () => clusterMetadata?.controllerChannel.isActiveController() ?? false,
+      controllerId: () => clusterMetadata?.controllerChannel.controllerId() ?? -1,
+      auth: {
+        mechanisms: () => server?.saslMechanisms() ?? new Map(),
+        scramCredential: (user, mechanism) => scramCredentials?.credential(user, mechanism)
+      }
+    }),
+    logger
+  )
   server = new KafkaServer({
     config,
     logger,
     bufferPools,
     quotas: clientQuotas,
-    // Listeners are built before the metadata opens; AWS_MSK_IAM looks keys up once a client authenticates.
     // Listeners are built before the metadata opens; mechanisms look credentials up once a client authenticates.
     saslContext: {
       scramCredentials: { credential: (user, m) => scramCredentials?.credential(user, m) },
@@ -508,6 +531,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     ],
     authorizer,
     components: [
+      adminListener,
       metadata,
       clientQuotaComponent(clientQuotas, metadataStore),
       logs,

@@ -32,6 +32,8 @@ writes D/cluster.json, prints the bootstrap servers and returns. --override pass
 brokers among themselves on a second loopback listener over mutual TLS (SSL, free ports), each broker's
 settings in D/broker-<id>.properties;
 the client settings (password included, 0600) go to D/client.properties, whose path is printed.
+Each broker's admin HTTP listener (metrics, health, /v1) gets a free loopback port, recorded in cluster.json
+and printed (https with Basic authentication on a --secure cluster).
 stop: SIGTERM to the brokers and etcd named in D/cluster.json, SIGKILL after 15 s.
 Defaults: --dir ./samsa-cluster, --base-port 9092.`
 
@@ -59,6 +61,8 @@ export interface ClusterState {
     readonly port: number
     /** The inter-broker (BROKER) listener's port of a secure cluster. */
     readonly brokerPort?: number
+    /** The admin HTTP listener (admin.listeners): /metrics, /healthz, /readyz, /v1/... */
+    readonly adminUrl?: string
     readonly rack: string | null
     readonly logDir: string
   })[]
@@ -125,8 +129,10 @@ async function start(argv: readonly string[]): Promise<number> {
       const rack = racks.length > 0 ? racks[(nodeId - 1) % racks.length]! : null
       const logDir = join(dir, `broker-${nodeId}`)
       const secure = security && (await writeSecureBrokerProperties(dir, nodeId, port, security))
+      const adminUrl = `${security ? 'https' : 'http'}://127.0.0.1:${await freePort()}`
       const overrides = [
         `node.id=${nodeId}`,
+        `admin.listeners=${adminUrl}`,
         ...(secure ? [] : [`listeners=PLAINTEXT://127.0.0.1:${port}`]),
         `log.dirs=${logDir}`,
         'metadata.store=etcd',
@@ -150,6 +156,7 @@ async function start(argv: readonly string[]): Promise<number> {
         pid: child.pid!,
         port,
         ...(secure ? { brokerPort: secure.brokerPort } : {}),
+        adminUrl,
         rack,
         logDir,
         log
@@ -175,6 +182,7 @@ async function start(argv: readonly string[]): Promise<number> {
     }
     await writeFile(join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`)
     process.stdout.write(`${state.bootstrap}\n`)
+    for (const b of records) process.stdout.write(`broker ${b.nodeId} admin: ${b.adminUrl}\n`)
     if (clientPropertiesPath) {
       process.stdout.write(
         `${CLIENT_LISTENER} listeners: SASL_SSL, SASL/PLAIN user ${ADMIN_USER}; client settings in ${clientPropertiesPath}\n`

@@ -22,6 +22,8 @@ export const BROKER_CONFIG_KEYS: readonly ConfigKey[] = [
   { name: 'broker.rack', type: 'string', default: null },
   { name: 'listeners', type: 'list', default: 'PLAINTEXT://127.0.0.1:9092' },
   { name: 'advertised.listeners', type: 'list', default: null },
+  // Samsa's admin HTTP listener (metrics, health, /v1 admin API): http:// or https:// URLs; empty disables it.
+  { name: 'admin.listeners', type: 'list', default: 'http://127.0.0.1:9644' },
   {
     name: 'listener.security.protocol.map',
     type: 'list',

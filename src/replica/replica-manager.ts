@@ -6,6 +6,7 @@ import { ErrorCode, KafkaError } from '../protocol/error-codes.js'
 import type { LogConfig } from '../storage/log-config.js'
 import type { LogManager } from '../storage/log-manager.js'
 import type { LogAppendInfo } from '../storage/unified-log.js'
+import { BrokerTopicStats } from './broker-topic-stats.js'
 import { DelayedFetch } from './delayed-fetch.js'
 import { DelayedOperationPurgatory } from './delayed-operation-purgatory.js'
 import { DelayedProduce } from './delayed-produce.js'
@@ -60,6 +61,8 @@ export class ReplicaManager {
   readonly producePurgatory = new DelayedOperationPurgatory()
   /** The leader side of the replication throttle, applied to follower reads by fetchMessages. */
   readonly leaderReplicationQuota: LeaderReplicationQuota
+  /** Plain-number counters the admin listener's /metrics reads at scrape time. */
+  readonly stats = new BrokerTopicStats()
   private readonly logReader: LogReader
   private readonly fetchReadPool: BufferPool
   private readonly fetcherManager: ReplicaFetcherManager
@@ -90,7 +93,10 @@ export class ReplicaManager {
         const broker = opts.metadataCache.broker(nodeId)
         return broker && !broker.fenced ? { host: broker.host, port: broker.port } : undefined
       },
-      onError: (err, what) => opts.onError?.(err, what),
+      onError: (err, what) => {
+        this.stats.fetcherErrors++
+        opts.onError?.(err, what)
+      },
       config: opts.replicaFetcherConfig,
       // Consumers may read from this follower (KIP-392): its appends and high watermark wake their fetches.
       onFollowerAppend: (p) => this.fetchPurgatory.checkAndComplete(partitionKey(p.topic, p.partitionIndex)),
@@ -172,6 +178,11 @@ export class ReplicaManager {
     return this.open(topic, partitionIndex)
   }
 
+  /** The partitions open on this broker (for metrics and the admin API; read, never mutate). */
+  allPartitions(): IterableIterator<Partition> {
+    return this.partitions.values()
+  }
+
   /** The local partition if it is already open (synchronous, for the delayed-fetch checks). */
   onlinePartition(topicName: string, partitionIndex: number): Partition | undefined {
     return this.partitions.get(partitionKey(topicName, partitionIndex))
@@ -189,16 +200,24 @@ export class ReplicaManager {
    */
   async fetchMessages(
     params: FetchParams,
-    partitions: readonly FetchPartitionRequest[]
+    partitions: readonly FetchPartitionRequest[],
+    /** Told the bounds (performance.now()) of a wait in the purgatory, for the request's remote time. */
+    onWait?: (start: number, end: number) => void
   ): Promise<FetchPartitionData[]> {
     const first = await this.logReader.readFromLog(params, partitions)
     const answerNow =
       params.maxWaitMs <= 0 || partitions.length === 0 || first.bytes >= params.minBytes || first.answerNow
-    if (answerNow) return first.reads.map((r) => r.data)
+    if (answerNow)
+      return this.countFetched(
+        params,
+        partitions,
+        first.reads.map((r) => r.data)
+      )
     const watched = DelayedFetch.statusOf(
       partitions.map((p) => (p.topic === undefined ? undefined : this.onlinePartition(p.topic, p.partition))),
       first.reads.map((r) => r.endOffset)
     )
+    const waitStart = performance.now()
     await new Promise<void>((resolve) => {
       const delayed = new DelayedFetch(
         watched,
@@ -209,10 +228,33 @@ export class ReplicaManager {
       )
       this.fetchPurgatory.tryCompleteElseWatch(delayed, delayed.keys)
     })
+    onWait?.(waitStart, performance.now())
     // The first read is answered by the second: its pooled bytes are never written anywhere.
     releaseReads(first.reads, this.fetchReadPool)
     const second = await this.logReader.readFromLog(params, partitions)
-    return second.reads.map((r) => r.data)
+    return this.countFetched(
+      params,
+      partitions,
+      second.reads.map((r) => r.data)
+    )
+  }
+
+  /** Consumer fetches count toward BytesOut and FailedFetchRequests; follower fetches do not. */
+  private countFetched(
+    params: FetchParams,
+    partitions: readonly FetchPartitionRequest[],
+    data: FetchPartitionData[]
+  ): FetchPartitionData[] {
+    if (params.replicaId >= 0) return data
+    for (let i = 0; i < data.length; i++) {
+      const topic = partitions[i]?.topic
+      const d = data[i]!
+      if (topic === undefined) continue
+      const s = this.stats.of(topic)
+      s.bytesOut += d.records.length
+      if (d.errorCode !== 0) s.failedFetchRequests++
+    }
+    return data
   }
 
   /**
@@ -224,20 +266,35 @@ export class ReplicaManager {
     partitionIndex: number,
     records: Buffer,
     requiredAcks: number,
-    timeoutMs?: number
+    timeoutMs?: number,
+    /** Told the bounds (performance.now()) of an acks=all wait, for the request's remote time. */
+    onWait?: (start: number, end: number) => void
   ): Promise<LogAppendInfo> {
-    const partition = await this.getPartition(topic, partitionIndex)
-    const info = await partition.appendRecordsToLeader(records, requiredAcks)
+    let info: LogAppendInfo
+    let partition: Partition
+    try {
+      partition = await this.getPartition(topic, partitionIndex)
+      info = await partition.appendRecordsToLeader(records, requiredAcks)
+    } catch (err) {
+      // Only topics that exist get an entry, so requests naming random topics cannot grow the map.
+      if (this.opts.metadataCache.topicByName(topic)) this.stats.of(topic).failedProduceRequests++
+      throw err
+    }
+    const stats = this.stats.of(topic)
+    stats.bytesIn += records.length
+    stats.messagesIn += info.recordsCount
     // Parked follower fetches read up to the log end: they take the records now, and their next fetch
     // moves the high watermark that acks=all waits for (Kafka's addCompletePurgatoryAction).
     this.fetchPurgatory.checkAndComplete(partitionKey(topic, partitionIndex))
     if (requiredAcks !== -1 || timeoutMs === undefined) return info
+    const waitStart = performance.now()
     const error = await new Promise<Error | null>((resolve) => {
       this.producePurgatory.tryCompleteElseWatch(
         new DelayedProduce(partition, info.lastOffset + 1, timeoutMs, resolve),
         [partitionKey(topic, partitionIndex)]
       )
     })
+    onWait?.(waitStart, performance.now())
     if (error) throw error
     return info
   }
@@ -262,7 +319,7 @@ export class ReplicaManager {
           log,
           registration,
           (p) => this.onHighWatermarkChange(p),
-          this.opts.alterIsr
+          this.countedAlterIsr
         )
         // The topic's registration may have changed while the log opened.
         const latest = this.opts.metadataCache.partition(topic.name, partitionIndex)
@@ -279,6 +336,18 @@ export class ReplicaManager {
       )
     }
     return pending
+  }
+
+  /** The AlterIsr callback, counting the changes the controller applied (IsrShrinks/IsrExpands). */
+  private get countedAlterIsr(): AlterIsr | undefined {
+    const alterIsr = this.opts.alterIsr
+    if (alterIsr === undefined) return undefined
+    return async (partition, newIsr) => {
+      const shrink = newIsr.length < partition.registration.isr.length
+      await alterIsr(partition, newIsr)
+      if (shrink) this.stats.isrShrinks++
+      else this.stats.isrExpands++
+    }
   }
 
   private onHighWatermarkChange(p: Partition): void {
@@ -315,6 +384,7 @@ export class ReplicaManager {
       case 'topic-deleted': {
         for (const [key, partition] of this.partitions) {
           if (partition.topicId !== delta.topicId) continue
+          this.stats.remove(partition.topic)
           this.partitions.delete(key)
           this.fetcherManager.removeFetcherForPartition(key)
           this.track('delete log', this.opts.logManager.deleteLog(partition.topic, partition.partitionIndex))

@@ -43,6 +43,8 @@ export interface AuthenticatorContext {
   readonly now?: () => number
   /** Called once, when the connection first authenticates. */
   readonly onAuthenticated?: () => void
+  /** Every completed or failed (re-)authentication, for the authentication metrics. */
+  readonly onAuthenticationResult?: (mechanism: string, success: boolean) => void
 }
 
 interface Exchange {
@@ -218,6 +220,7 @@ export class ConnectionAuthenticator {
     this.mechanism = exchange.mechanism
     this.principalValue = principal
     if (previous === null) this.ctx.onAuthenticated?.()
+    this.ctx.onAuthenticationResult?.(exchange.mechanism, true)
     this.expiresAt = this.sessionExpiry(exchange.server)
     this.ctx.logger.debug(
       {
@@ -242,6 +245,7 @@ export class ConnectionAuthenticator {
   private fail(mechanism: string, reason: string, delayMs: number): void {
     this.failed = true
     this.exchange = null
+    this.ctx.onAuthenticationResult?.(mechanism, false)
     this.ctx.logger.warn(
       {
         connectionId: this.ctx.connectionId,

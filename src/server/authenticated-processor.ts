@@ -20,9 +20,9 @@ export function authenticatedProcessor(
   pipeline: RequestProcessor
 ): RequestProcessor {
   return {
-    process(payload: Buffer, connection: ConnectionInfo): Promise<RequestOutcome> {
+    process(payload: Buffer, connection: ConnectionInfo, receivedAt?: number): Promise<RequestOutcome> {
       return authenticator
-        .process(payload, (p) => pipeline.process(p, connection))
+        .process(payload, (p) => pipeline.process(p, connection, receivedAt))
         .catch((err: unknown) => {
           // Kafka closes a connection whose SASL request it cannot parse, as for any unknown version.
           const close = err instanceof AuthenticationCloseError || err instanceof UnsupportedApiVersionError

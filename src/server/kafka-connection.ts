@@ -12,6 +12,7 @@ import { ProtocolDecodeError } from '../protocol/decode-error.js'
 import { FrameDecoder, InvalidReceiveError } from '../protocol/frame-decoder.js'
 import { ProduceApi } from '../protocol/messages/produce.js'
 import type { KafkaPrincipal } from '../security/kafka-principal.js'
+import { PHASE_SEND, PHASE_TOTAL, type RequestStats } from './request-stats.js'
 import { readIntoSharedBuffer } from './socket-read-buffer.js'
 
 /** Response frame chunks (already size-prefixed), or null when the request gets no response (acks=0). */
@@ -29,7 +30,8 @@ export interface ConnectionInfo {
 }
 
 export interface RequestProcessor {
-  process(payload: Buffer, connection: ConnectionInfo): Promise<RequestOutcome>
+  /** `receivedAt` is performance.now() when the frame was read (for the request-queue time). */
+  process(payload: Buffer, connection: ConnectionInfo, receivedAt?: number): Promise<RequestOutcome>
 }
 
 /** Thrown by a processor when Kafka's answer to a request is to close the connection. */
@@ -58,6 +60,10 @@ interface Slot {
   outcome: RequestOutcome
   /** Set when this request's answer is to close the connection once earlier responses are written. */
   closeReason: string | null
+  apiKey: number
+  /** performance.now() at dispatch and when the outcome was ready, for the total and send phases. */
+  receivedAt: number
+  readyAt: number
 }
 
 export class KafkaConnection {
@@ -83,7 +89,9 @@ export class KafkaConnection {
     /** Frames are leased from `requestFrames`; fetched bytes go back to `fetchReads` once written. */
     private readonly pools: BrokerBufferPools,
     /** A buffer shared by the event loop's sockets to read into (see socket-read-buffer.ts). */
-    readBuffer?: Buffer
+    readBuffer?: Buffer,
+    /** Where the total and send phases of each request are recorded. */
+    private readonly stats?: RequestStats
   ) {
     this.decoder = new FrameDecoder(limits.maxRequestBytes, pools.requestFrames)
     this.closedPromise = new Promise((resolve) => socket.once('close', () => resolve()))
@@ -182,7 +190,15 @@ export class KafkaConnection {
         if (!(err instanceof InvalidReceiveError)) throw err
         this.logger.warn({ connectionId: this.info.connectionId, reason: err.message }, 'closing connection')
         // Responses to the requests before the bad frame are still written, then the connection closes.
-        this.slots.push({ done: true, outcome: null, closeReason: err.message })
+        const now = performance.now()
+        this.slots.push({
+          done: true,
+          outcome: null,
+          closeReason: err.message,
+          apiKey: -1,
+          receivedAt: now,
+          readyAt: now
+        })
         this.closing = true
         this.socket.pause()
         this.flush()
@@ -207,14 +223,17 @@ export class KafkaConnection {
   }
 
   private dispatch(payload: Buffer): void {
-    const slot: Slot = { done: false, outcome: null, closeReason: null }
+    const receivedAt = performance.now()
+    const apiKey = payload.length >= 2 ? payload.readInt16BE(0) : -1
+    const slot: Slot = { done: false, outcome: null, closeReason: null, apiKey, receivedAt, readyAt: 0 }
     this.slots.push(slot)
     const framePool = this.pools.requestFrames
-    const recycle = framePool.isLeased(payload) && RECYCLED_FRAME_API_KEYS.has(payload.readInt16BE(0))
-    this.processor.process(payload, this.info).then(
+    const recycle = framePool.isLeased(payload) && RECYCLED_FRAME_API_KEYS.has(apiKey)
+    this.processor.process(payload, this.info, receivedAt).then(
       (outcome) => {
         if (recycle) framePool.release(payload)
         slot.outcome = outcome
+        slot.readyAt = performance.now()
         this.complete(slot)
       },
       (err: unknown) => {
@@ -251,6 +270,11 @@ export class KafkaConnection {
         if (corked) this.socket.uncork()
         this.beginClose(slot.closeReason)
         return
+      }
+      if (this.stats !== undefined) {
+        const now = performance.now()
+        this.stats.recordPhase(PHASE_TOTAL, slot.apiKey, (now - slot.receivedAt) / 1000)
+        this.stats.recordPhase(PHASE_SEND, slot.apiKey, (now - slot.readyAt) / 1000)
       }
       if (slot.outcome === null) continue
       if (!corked) {

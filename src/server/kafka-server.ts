@@ -12,12 +12,14 @@ import { DenialAuditLog } from '../security/authorizer/denial-audit-log.js'
 import type { StandardAuthorizer } from '../security/authorizer/standard-authorizer.js'
 import { type ListenerSecurity, listenerSecurity } from '../security/listener-security.js'
 import type { SaslMechanismContext } from '../security/sasl/sasl-mechanisms.js'
+import type { SaslServerFactory } from '../security/sasl/sasl-server.js'
 import { type ApiHandler, ApiRegistry } from './api-registry.js'
 import { ConnectionQuotas } from './connection-quotas.js'
 import { defaultHandlers } from './handlers/index.js'
 import type { ConnectionLimits } from './kafka-connection.js'
 import type { ClientQuotas } from './quota/client-quotas.js'
 import { type PipelineServices, RequestPipeline } from './request-pipeline.js'
+import { ConnectionStats, RequestStats } from './request-stats.js'
 import { SocketServer } from './socket-server.js'
 
 /**
@@ -64,6 +66,9 @@ export class KafkaServer {
   readonly config: KafkaConfig
   readonly logger: Logger
   readonly apiRegistry: ApiRegistry
+  /** Plain-number request and connection counters, read by the admin listener's /metrics. */
+  readonly requestStats = new RequestStats()
+  readonly connectionStats = new ConnectionStats()
   private readonly components: readonly BrokerComponent[]
   private readonly socketServer: SocketServer
   private readonly shutdownGraceMs: number
@@ -100,7 +105,9 @@ export class KafkaServer {
         maxInFlightRequests: options.limits?.maxInFlightRequests ?? DEFAULT_MAX_IN_FLIGHT_REQUESTS,
         maxQueuedResponseBytes: options.limits?.maxQueuedResponseBytes ?? DEFAULT_MAX_QUEUED_RESPONSE_BYTES
       },
-      processor: new RequestPipeline(services),
+      processor: new RequestPipeline(services, this.requestStats),
+      requestStats: this.requestStats,
+      connectionStats: this.connectionStats,
       logger: this.logger,
       pools: options.bufferPools ?? createBrokerBufferPools(),
       security: () => this.security ?? new Map()
@@ -133,6 +140,25 @@ export class KafkaServer {
   /** The TLS options a listener's new connections use. */
   listenerTlsOptions(listenerName: string): TlsOptions | undefined {
     return this.socketServer.tlsOptionsInUse(listenerName)
+  }
+
+  /** new, starting, running, stopping or stopped (for /readyz). */
+  get lifecycleState(): State {
+    return this.state
+  }
+
+  /** The SASL mechanisms the listeners enable (the first listener's factory of each); empty before start. */
+  saslMechanisms(): ReadonlyMap<string, SaslServerFactory> {
+    const out = new Map<string, SaslServerFactory>()
+    for (const security of this.security?.values() ?? []) {
+      for (const [name, factory] of security.saslMechanisms ?? []) if (!out.has(name)) out.set(name, factory)
+    }
+    return out
+  }
+
+  /** Open client connections. */
+  get connectionCount(): number {
+    return this.socketServer.connectionCount
   }
 
   /** Listeners with their bound ports. */

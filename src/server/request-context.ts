@@ -46,12 +46,29 @@ const clientHost = (address: string): string => (address.startsWith('::ffff:') ?
 export class RequestContext {
   private childLogger: Logger | undefined
   private subjectValue: AuthorizationSubject | undefined
+  /** performance.now() bounds of the request's waits in a purgatory (Kafka's remote time); -1 when none. */
+  private waitStart = -1
+  private waitEnd = -1
 
   constructor(
     readonly header: RequestHeader,
     readonly connection: ConnectionInfo,
     readonly broker: BrokerServices
   ) {}
+
+  /**
+   * A wait of this request in a purgatory (acks=all, fetch.min.bytes), from `start` to `end` (performance.now()).
+   * Waits of several partitions overlap: the remote time is the span from the first start to the last end.
+   */
+  recordWait(start: number, end: number): void {
+    if (this.waitStart < 0 || start < this.waitStart) this.waitStart = start
+    if (end > this.waitEnd) this.waitEnd = end
+  }
+
+  /** Milliseconds the request spent waiting in a purgatory (0 when it did not wait). */
+  get remoteTimeMs(): number {
+    return this.waitStart < 0 ? 0 : this.waitEnd - this.waitStart
+  }
 
   get apiVersion(): number {
     return this.header.requestApiVersion

@@ -18,6 +18,7 @@ import {
 import type { ClientQuotas } from './quota/client-quotas.js'
 import { serveWithQuotas } from './quota/request-throttling.js'
 import { type BrokerServices, RequestContext } from './request-context.js'
+import { PHASE_LOCAL, PHASE_QUEUE, PHASE_REMOTE, type RequestStats } from './request-stats.js'
 
 /** The broker services, with the registry the pipeline looks handlers up in (handlers see less of it). */
 export interface PipelineServices extends BrokerServices {
@@ -31,9 +32,15 @@ const API_VERSIONS_KEY = ApiVersionsApi.apiKey
 const FIXED_HEADER_BYTES = 8
 
 export class RequestPipeline implements RequestProcessor {
-  constructor(private readonly broker: PipelineServices) {}
+  constructor(
+    private readonly broker: PipelineServices,
+    /** Where request counts and the queue and local phases are recorded (plain numbers, see request-stats.ts). */
+    private readonly stats?: RequestStats
+  ) {}
 
-  async process(payload: Buffer, connection: ConnectionInfo): Promise<RequestOutcome> {
+  /** `receivedAt` (performance.now()) is when the connection read the frame, for the queue phase. */
+  async process(payload: Buffer, connection: ConnectionInfo, receivedAt?: number): Promise<RequestOutcome> {
+    const startedAt = performance.now()
     if (payload.length < FIXED_HEADER_BYTES) {
       throw new ProtocolDecodeError(`request of ${payload.length} bytes is shorter than a request header`)
     }
@@ -58,8 +65,19 @@ export class RequestPipeline implements RequestProcessor {
     const quotas = this.broker.quotas
     if (quotas?.active) return serveWithQuotas(quotas, handler, body, ctx, payload.length)
     const response = await handler.handle(body, ctx)
-    if (response === NO_RESPONSE) return null
-    return encodeResponseFrame(apiKey, apiVersion, correlationId, response)
+    const outcome =
+      response === NO_RESPONSE ? null : encodeResponseFrame(apiKey, apiVersion, correlationId, response)
+    const stats = this.stats
+    if (stats !== undefined) {
+      // The top-level error code, where the response has one; per-partition errors are not counted here.
+      const errorCode = (response as { errorCode?: unknown } | null)?.errorCode
+      stats.recordRequest(apiKey, typeof errorCode === 'number' ? errorCode : 0)
+      if (receivedAt !== undefined) stats.recordPhase(PHASE_QUEUE, apiKey, (startedAt - receivedAt) / 1000)
+      const remoteMs = ctx.remoteTimeMs
+      stats.recordPhase(PHASE_LOCAL, apiKey, (performance.now() - startedAt - remoteMs) / 1000)
+      stats.recordPhase(PHASE_REMOTE, apiKey, remoteMs / 1000)
+    }
+    return outcome
   }
 
   /**

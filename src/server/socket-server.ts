@@ -23,6 +23,7 @@ import { sslPeerPrincipal } from '../security/ssl/ssl-peer-principal.js'
 import { authenticatedProcessor } from './authenticated-processor.js'
 import type { ConnectionQuotas } from './connection-quotas.js'
 import { type ConnectionLimits, KafkaConnection, type RequestProcessor } from './kafka-connection.js'
+import type { ConnectionStats, RequestStats } from './request-stats.js'
 
 const READ_BUFFER_BYTES = 256 * 1024
 /** A TLS client that has not finished its handshake by then is dropped (Node's default is 120 s). */
@@ -39,6 +40,9 @@ export interface SocketServerOptions {
   readonly security?: () => ReadonlyMap<string, ListenerSecurity>
   /** Connection limits and connection creation rates (see connection-quotas.ts); none without. */
   readonly connectionQuotas?: ConnectionQuotas
+  /** Plain-number counters for /metrics (see request-stats.ts). */
+  readonly requestStats?: RequestStats
+  readonly connectionStats?: ConnectionStats
 }
 
 /** A connection waiting for a slot or for its listener's creation throttle to pass. */
@@ -289,7 +293,9 @@ export class SocketServer {
           clientAddress,
           close: () => void connection.close(),
           logger: this.options.logger,
-          onAuthenticated: () => connection.setMaxRequestBytes(this.options.limits.maxRequestBytes)
+          onAuthenticated: () => connection.setMaxRequestBytes(this.options.limits.maxRequestBytes),
+          onAuthenticationResult: (mechanism, success) =>
+            this.options.connectionStats?.authentication(mechanism, success)
         },
         tlsPrincipal
       )
@@ -311,12 +317,15 @@ export class SocketServer {
       this.options.logger,
       this.options.pools,
       // TLS sockets decrypt into their own buffers; only plain TCP sockets read into the shared one.
-      security?.tls ? undefined : this.readBuffer
+      security?.tls ? undefined : this.readBuffer,
+      this.options.requestStats
     )
     this.connections.add(connection)
+    this.options.connectionStats?.connectionCreated(listenerName)
     this.options.logger.debug({ connectionId }, 'connection accepted')
     void connection.whenClosed.then(() => {
       this.connections.delete(connection)
+      this.options.connectionStats?.connectionClosed(listenerName)
       this.options.logger.debug({ connectionId }, 'connection closed')
     })
   }

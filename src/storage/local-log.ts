@@ -6,6 +6,7 @@ import { CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX } from './log-cleaner-recovery.js
 import type { LogConfig } from './log-config.js'
 import type { LogLoadSummary } from './log-events.js'
 import { DELETED_FILE_SUFFIX, type TopicPartition } from './log-file-names.js'
+import { LOG_FLUSH_LATENCY } from './log-flush-stats.js'
 import { type LoadedLog, loadLog } from './log-loader.js'
 import { LogSegment, type LogSegmentOptions } from './log-segment.js'
 import type { AbortedTxn } from './transaction-index.js'
@@ -152,6 +153,26 @@ export class LocalLog {
     this.configValue = config
   }
 
+  /**
+   * Bytes of the log after `offset` when its position is known without I/O (a batch boundary the segment
+   * recently wrote or served, as a follower's fetch position is); undefined otherwise. For follower lag.
+   */
+  bytesAfter(offset: number): number | undefined {
+    if (offset >= this.nextOffset) return 0
+    const list = this.segmentList
+    for (let i = list.length - 1; i >= 0; i--) {
+      const s = list[i]!
+      if (s.baseOffset > offset) continue
+      // A segment's base offset is where its first batch starts, at position 0.
+      const position = offset === s.baseOffset ? 0 : s.knownPosition(offset)
+      if (position === undefined) return undefined
+      let bytes = s.size - position
+      for (let j = i + 1; j < list.length; j++) bytes += list[j]!.size
+      return bytes
+    }
+    return undefined
+  }
+
   get segments(): readonly LogSegment[] {
     return this.segmentList
   }
@@ -264,6 +285,7 @@ export class LocalLog {
     const target = this.nextOffset
     const from = this.recoveryPointValue
     const list = this.segmentList
+    const startedAt = performance.now()
     try {
       for (let i = 0; i < list.length; i++) {
         const s = list[i]!
@@ -287,6 +309,7 @@ export class LocalLog {
     } catch (err) {
       throw this.markOffline(err)
     }
+    LOG_FLUSH_LATENCY.observe((performance.now() - startedAt) / 1000)
     this.recoveryPointValue = Math.max(this.recoveryPointValue, target)
     this.lastFlushTimeValue = this.time()
   }

@@ -231,6 +231,11 @@ export class UnifiedLog {
     return this.local.size
   }
 
+  /** Bytes after `offset` when known without I/O (see LocalLog.bytesAfter). */
+  bytesAfter(offset: number): number | undefined {
+    return this.local.bytesAfter(offset)
+  }
+
   get isOffline(): boolean {
     return this.local.isOffline
   }

@@ -65,6 +65,9 @@ export class BrokerProcess {
       'listeners=PLAINTEXT://127.0.0.1:0',
       '--override',
       `log.dirs=${logDir}`,
+      // Test brokers run side by side: each admin listener takes an ephemeral port (see adminPort).
+      '--override',
+      'admin.listeners=http://127.0.0.1:0',
       ...(options.overrides ?? []).flatMap((o) => ['--override', o])
     ]
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -89,6 +92,13 @@ export class BrokerProcess {
     const line = this.logs.find((l) => l.msg === 'listening' && l.listener === listenerName)
     if (!line || typeof line.port !== 'number')
       throw new Error(`broker has not logged listener ${listenerName}`)
+    return line.port
+  }
+
+  /** The admin HTTP listener's port, from its `admin listening` log line. */
+  get adminPort(): number {
+    const line = this.logs.find((l) => l.msg === 'admin listening')
+    if (!line || typeof line.port !== 'number') throw new Error('broker has not logged an admin port')
     return line.port
   }
 

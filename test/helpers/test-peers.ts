@@ -38,6 +38,7 @@ export function requirePeer(
 /** How each peer gets installed; the scripts are idempotent and need root for apt. */
 export const INSTALL = {
   etcd: 'sudo bash scripts/install-etcd.sh (Debian etcd-server)',
+  promtool: 'sudo bash scripts/install-test-peers.sh (Debian prometheus, for promtool)',
   kip848Client: 'bash scripts/install-kip848-client.sh (builds node-rdkafka 3.6.1, librdkafka >= 2.10)',
   benchPeers:
     'sudo bash scripts/install-bench-peers.sh (gcc, pkg-config, librdkafka-dev, libhiredis-dev, libnats-dev, redis-server, nats-server)'

@@ -69,8 +69,12 @@ async function fetchAuthorized(
     return ok
   }
   const permitted = targets.filter((t) => allowed(t.topic))
-  if (permitted.length === targets.length) return deps.replicaManager.fetchMessages(params, targets)
-  const fetched = permitted.length > 0 ? await deps.replicaManager.fetchMessages(params, permitted) : []
+  // Purgatory waits are Kafka's remote time in the request metrics.
+  const recordWait = (start: number, end: number) => ctx.recordWait(start, end)
+  if (permitted.length === targets.length)
+    return deps.replicaManager.fetchMessages(params, targets, recordWait)
+  const fetched =
+    permitted.length > 0 ? await deps.replicaManager.fetchMessages(params, permitted, recordWait) : []
   let next = 0
   return targets.map((t) =>
     allowed(t.topic) ? fetched[next++]! : denied(t.partition, ErrorCode.TOPIC_AUTHORIZATION_FAILED)

@@ -81,7 +81,8 @@ export function createProduceHandler(
     records: Buffer | null,
     acks: number,
     timeoutMs: number,
-    transactionalId: string | null
+    transactionalId: string | null,
+    ctx?: RequestContext
   ) {
     try {
       if (acks !== -1 && acks !== 0 && acks !== 1) {
@@ -95,7 +96,14 @@ export function createProduceHandler(
       }
       if (transactionalId && verifyTxn) await verifyTxn(transactionalId, topic, index, records)
       // acks=all answers once the ISR holds the records, or REQUEST_TIMED_OUT after timeoutMs.
-      const info = await deps.replicaManager.appendRecords(topic, index, records, acks, timeoutMs)
+      const info = await deps.replicaManager.appendRecords(
+        topic,
+        index,
+        records,
+        acks,
+        timeoutMs,
+        (start, end) => ctx?.recordWait(start, end)
+      )
       const response: PartitionResponse = {
         index,
         errorCode: ErrorCode.NONE,
@@ -132,7 +140,8 @@ export function createProduceHandler(
                       p.records,
                       request.acks,
                       request.timeoutMs,
-                      request.transactionalId ?? null
+                      request.transactionalId ?? null,
+                      ctx
                     )
               )
             )

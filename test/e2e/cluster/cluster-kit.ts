@@ -228,6 +228,8 @@ export class RestartedBroker {
       `log.dirs=${broker.logDir}`,
       'metadata.store=etcd',
       `etcd.endpoints=${state.etcd.endpoint}`,
+      // The restarted broker keeps its admin listener's port, as cluster.json records it.
+      ...(broker.adminUrl ? [`admin.listeners=${broker.adminUrl}`] : []),
       ...overrides
     ]
     const fd = openSync(broker.log, 'a')

@@ -176,7 +176,9 @@ describe('network partition: the leader cut off in its own network namespace', a
         'metadata.store=etcd',
         `etcd.endpoints=${clientUrl}`,
         `broker.session.timeout.ms=${SESSION_TIMEOUT_MS}`,
-        'replica.lag.time.max.ms=4000'
+        'replica.lag.time.max.ms=4000',
+        // Three brokers on one machine: the default admin port would be taken twice.
+        'admin.listeners='
       ]
       const node = [process.execPath, CLI_PATH, 'broker', ...overrides.flatMap((o) => ['--override', o])]
       const [command, ...args] = nodeId === 3 ? ['ip', 'netns', 'exec', NETNS, ...node] : node

@@ -50,7 +50,14 @@ describe('samsa cluster: 3 brokers on etcd', async () => {
       overrides: [`broker.session.timeout.ms=${SESSION_TIMEOUT_MS}`]
     })
     state = started.state
-    assert.equal(started.stdout.trim(), state.bootstrap)
+    const [bootstrapLine, ...adminLines] = started.stdout.trim().split('\n')
+    assert.equal(bootstrapLine, state.bootstrap)
+    // Each broker's admin listener, on its own port, as cluster.json records it.
+    assert.deepEqual(
+      adminLines,
+      state.brokers.map((b) => `broker ${b.nodeId} admin: ${b.adminUrl}`)
+    )
+    assert.equal(new Set(state.brokers.map((b) => b.adminUrl)).size, state.brokers.length)
   })
 
   after(async () => {
