@@ -2,6 +2,12 @@
 
 import { BROKER_USAGE, runBroker } from './broker-command.js'
 import { CERTS_USAGE, runCerts } from './certs-command.js'
+import {
+  CLIENT_CLUSTER_SUBCOMMANDS,
+  CLIENT_COMMANDS,
+  CLIENT_USAGE,
+  runClientProgram
+} from './client-program.js'
 import { CLUSTER_USAGE, runCluster } from './cluster-command.js'
 import { IAM_USAGE, runIam } from './iam-command.js'
 import { runStorage, STORAGE_USAGE } from './storage-command.js'
@@ -15,6 +21,8 @@ Commands:
   certs     create a development CA with broker and client certificates
   iam       manage the AWS access keys of AWS_MSK_IAM clients
 
+${CLIENT_USAGE}
+
 ${BROKER_USAGE}
 
 ${CLUSTER_USAGE}
@@ -27,6 +35,9 @@ ${IAM_USAGE}`
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv
+  if ((CLIENT_COMMANDS as readonly string[]).includes(command ?? '')) return runClientProgram(argv)
+  if (command === 'cluster' && (CLIENT_CLUSTER_SUBCOMMANDS as readonly string[]).includes(rest[0] ?? ''))
+    return runClientProgram(argv)
   switch (command) {
     case 'broker':
       return runBroker(rest)

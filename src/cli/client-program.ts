@@ -1,0 +1,103 @@
+/**
+ * The client commands of `samsa` (topic, produce, consume, group, config, acl, user, quota, cluster info|health,
+ * partition, version), in the style of rpk and Kafka's tools, on commander. Exit codes: 0 ok, 1 failure, 2 usage
+ * error (commander's parse errors and UsageError).
+ */
+
+import { Command, CommanderError } from 'commander'
+import { UsageError } from './cli-errors.js'
+import { registerAcl } from './commands/acl.js'
+import { registerClusterInfo } from './commands/cluster.js'
+import { finishLeaves } from './commands/command-kit.js'
+import { registerConfig } from './commands/config.js'
+import { registerConsume } from './commands/consume.js'
+import { registerGroup } from './commands/group.js'
+import { registerPartition } from './commands/partition.js'
+import { registerProduce } from './commands/produce.js'
+import { registerQuota } from './commands/quota.js'
+import { registerTopic } from './commands/topic.js'
+import { registerUser } from './commands/user.js'
+import { registerVersion } from './commands/version.js'
+
+/** The nouns this program serves; main.ts sends these to it. */
+export const CLIENT_COMMANDS = [
+  'topic',
+  'produce',
+  'consume',
+  'group',
+  'config',
+  'acl',
+  'user',
+  'quota',
+  'partition',
+  'version'
+] as const
+
+/** `cluster` subcommands served here; the others (start, stop, ...) belong to cluster-command.ts. */
+export const CLIENT_CLUSTER_SUBCOMMANDS = ['info', 'health'] as const
+
+export const CLIENT_USAGE = `Client commands (any Kafka-compatible cluster; each has --help):
+  topic       create | list | describe | delete | alter-config | add-partitions
+  produce     produce lines from stdin or a file
+  consume     consume records as a group member or from assigned partitions
+  group       list | describe | reset-offsets | delete
+  config      describe | alter broker and topic configs
+  acl         create | list | delete
+  user        create | delete | list SCRAM users
+  quota       describe | alter client quotas
+  cluster     info | health
+  partition   reassign (generate | execute | verify) | elect-leaders
+  version     print the version
+
+Connection: --brokers host:port,... (env SAMSA_BROKERS, -X brokers=...), --tls-enabled --tls-ca --tls-cert
+--tls-key, --sasl-mechanism --user --password, or a profile (--profile, ~/.config/samsa/profile.yaml).`
+
+function buildProgram(): Command {
+  const program = new Command('samsa')
+  program.exitOverride()
+  program.configureOutput({
+    writeErr: (s) => process.stderr.write(s),
+    writeOut: (s) => process.stdout.write(s)
+  })
+  program.showHelpAfterError('(run with --help for usage)')
+  registerTopic(program)
+  registerProduce(program)
+  registerConsume(program)
+  registerGroup(program)
+  registerConfig(program)
+  registerAcl(program)
+  registerUser(program)
+  registerQuota(program)
+  registerClusterInfo(program)
+  registerPartition(program)
+  registerVersion(program)
+  finishLeaves()
+  return program
+}
+
+/** Runs a client command; resolves with the exit code. */
+export async function runClientProgram(argv: readonly string[]): Promise<number> {
+  const program = buildProgram()
+  try {
+    await program.parseAsync([...argv], { from: 'user' })
+    return 0
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2
+    if (err instanceof UsageError) {
+      process.stderr.write(`samsa: ${err.message}\n`)
+      return 2
+    }
+    process.stderr.write(`samsa: ${describeError(err)}\n`)
+    return 1
+  }
+}
+
+/** The library wraps protocol errors; show the innermost messages that say what went wrong. */
+export function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return String(err)
+  const parts = [err.message]
+  const nested = (err as { errors?: unknown[] }).errors
+  if (Array.isArray(nested)) for (const e of nested) parts.push(describeError(e))
+  else if (err.cause) parts.push(describeError(err.cause))
+  return [...new Set(parts)].join(': ')
+}
