@@ -11,12 +11,16 @@ export async function clusterHealth(admin: Admin) {
   const md = await admin.metadata({ topics, forceUpdate: true })
   const leaderless: { topic: string; partition: number }[] = []
   const underReplicated: { topic: string; partition: number; replicas: number[]; isr: number[] }[] = []
-  for (const [topic, t] of md.topics)
+  for (const topic of topics) {
+    // Ask by name: the client's topic map may hold entries it has not filled.
+    const t = md.topics.get(topic)
+    if (!t) continue
     t.partitions.forEach((p, partition) => {
       if (p.leader < 0) leaderless.push({ topic, partition })
       if (p.isr.length < p.replicas.length)
         underReplicated.push({ topic, partition, replicas: p.replicas, isr: p.isr })
     })
+  }
   return {
     healthy: leaderless.length === 0 && underReplicated.length === 0,
     controllerId: md.controllerId,
