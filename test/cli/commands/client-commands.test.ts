@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { BrokerProcess } from '../../helpers/broker-process.js'
-import { samsa, samsaJson } from './samsa-cli.js'
+import { samsa, samsaInProcess, samsaJson } from './samsa-cli.js'
 
 interface Described {
   name: string
@@ -372,7 +372,7 @@ describe('samsa client commands', () => {
       ['version']
     ]
     for (const c of commands) {
-      const r = await samsa([...c, '--help'])
+      const r = await samsaInProcess([...c, '--help'])
       assert.equal(r.code, 0, `${c.join(' ')} --help: ${r.stderr}`)
       assert.match(r.stdout, /Usage: samsa/, c.join(' '))
     }
@@ -388,10 +388,13 @@ describe('samsa client commands', () => {
       ['group', 'reset-offsets', 'g', '--topic', 'x', ...b],
       ['topic', 'tea']
     ]) {
-      const r = await samsa(args)
+      const r = await samsaInProcess(args)
       assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`)
       assert.ok(r.stderr.length > 0)
     }
+    // The same exit codes through the real process.
+    assert.equal((await samsa(['topic', 'create'])).code, 2)
+    assert.equal((await samsa(['group', '--help'])).code, 0)
     const missing = await samsa(['topic', 'describe', 'no-such-topic', ...b])
     assert.equal(missing.code, 1)
     assert.match(missing.stderr, /^samsa: /)

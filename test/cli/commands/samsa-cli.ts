@@ -46,3 +46,30 @@ export async function samsaJson<T = unknown>(args: readonly string[], stdin?: st
   if (r.code !== 0) throw new Error(`samsa ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
   return JSON.parse(r.stdout) as T
 }
+
+/**
+ * Runs a client command inside this process (no process start-up, for the many --help and usage-error cases),
+ * capturing what it writes to stdout and stderr.
+ */
+export async function samsaInProcess(args: readonly string[]): Promise<CliResult> {
+  const { runClientProgram } = await import('../../../src/cli/client-program.js')
+  let stdout = ''
+  let stderr = ''
+  const out = process.stdout.write
+  const err = process.stderr.write
+  process.stdout.write = ((s: string | Uint8Array) => {
+    stdout += String(s)
+    return true
+  }) as typeof process.stdout.write
+  process.stderr.write = ((s: string | Uint8Array) => {
+    stderr += String(s)
+    return true
+  }) as typeof process.stderr.write
+  try {
+    const code = await runClientProgram(args)
+    return { code, stdout, stderr }
+  } finally {
+    process.stdout.write = out
+    process.stderr.write = err
+  }
+}
