@@ -6,6 +6,7 @@
 
 import { Command, CommanderError } from 'commander'
 import { UsageError } from './cli-errors.js'
+import { io } from './cli-io.js'
 import { registerAcl } from './commands/acl.js'
 import { registerClusterInfo } from './commands/cluster.js'
 import { finishLeaves } from './commands/command-kit.js'
@@ -23,8 +24,8 @@ function buildProgram(): Command {
   const program = new Command('samsa')
   program.exitOverride()
   program.configureOutput({
-    writeErr: (s) => process.stderr.write(s),
-    writeOut: (s) => process.stdout.write(s)
+    writeErr: (s) => io.err(s),
+    writeOut: (s) => io.out(s)
   })
   program.showHelpAfterError('(run with --help for usage)')
   registerTopic(program)
@@ -51,10 +52,10 @@ export async function runClientProgram(argv: readonly string[]): Promise<number>
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2
     if (err instanceof UsageError) {
-      process.stderr.write(`samsa: ${err.message}\n`)
+      io.err(`samsa: ${err.message}\n`)
       return 2
     }
-    process.stderr.write(`samsa: ${describeError(err)}\n`)
+    io.err(`samsa: ${describeError(err)}\n`)
     return 1
   }
 }

@@ -7,6 +7,7 @@ import Table from 'cli-table3'
 import type { Command } from 'commander'
 import { stringify as toYaml } from 'yaml'
 import { UsageError } from './cli-errors.js'
+import { io } from './cli-io.js'
 
 export const FORMATS = ['table', 'json', 'yaml'] as const
 export type Format = (typeof FORMATS)[number]
@@ -64,11 +65,7 @@ export interface Printable {
   tables: { title?: string; rows: readonly object[]; columns?: readonly string[] }[]
 }
 
-export function print(
-  format: Format,
-  out: Printable,
-  write: (s: string) => void = (s) => process.stdout.write(s)
-) {
+export function print(format: Format, out: Printable, write: (s: string) => void = (s) => io.out(s)) {
   if (format === 'json') return write(`${JSON.stringify(plain(out.data), null, 2)}\n`)
   if (format === 'yaml') return write(toYaml(plain(out.data)))
   const parts = out.tables.map((t) => (t.title ? `${t.title}\n` : '') + formatTable(t.rows, t.columns))

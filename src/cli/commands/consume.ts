@@ -6,6 +6,7 @@
 import { type Admin, Consumer, type Message } from '@platformatic/kafka'
 import type { Command } from 'commander'
 import { UsageError } from '../cli-errors.js'
+import { io } from '../cli-io.js'
 import { addConnectionOptions, clientOptions, resolveConnection } from '../client-options.js'
 import { withAdmin } from '../kafka-session.js'
 import { type ConsumedRecord, recordPrinter } from '../record-format.js'
@@ -76,7 +77,7 @@ export function registerConsume(program: Command): void {
       const num = intOption(flags.num, '--num', 1)
       const start = parseStartOffset(flags.offset)
       const printer = recordPrinter(flags.format ?? 'text', flags.template)
-      const emit = (r: ConsumedRecord) => process.stdout.write(printer(r))
+      const emit = (r: ConsumedRecord) => io.out(printer(r))
       if (flags.group !== undefined) {
         if (flags.partitions !== undefined)
           throw new UsageError('--group and --partitions exclude each other')

@@ -2,6 +2,7 @@
 
 import type { Command } from 'commander'
 import { UsageError } from '../cli-errors.js'
+import { io } from '../cli-io.js'
 import { withAdmin } from '../kafka-session.js'
 import { print, printRows } from '../output.js'
 import { collect, type Flags, formatOf, leaf } from './command-kit.js'
@@ -161,8 +162,7 @@ export function registerGroup(program: Command): void {
         }
         return out
       })
-      if (!flags.execute && format === 'table')
-        process.stderr.write('dry run: pass --execute to commit these offsets\n')
+      if (!flags.execute && format === 'table') io.err('dry run: pass --execute to commit these offsets\n')
       print(format, {
         data: { group: groupId, executed: flags.execute === true, partitions: rows },
         tables: [{ rows }]

@@ -40,36 +40,34 @@ export function samsa(
   })
 }
 
-/** Runs a command that must succeed and parses its JSON output. */
+/**
+ * Runs a command that must succeed and parses its JSON output: in this process, or as a process of its own when
+ * it reads stdin.
+ */
 export async function samsaJson<T = unknown>(args: readonly string[], stdin?: string): Promise<T> {
-  const r = await samsa([...args, '--format', 'json'], stdin === undefined ? {} : { stdin })
+  const full = [...args, '--format', 'json']
+  const r = stdin === undefined ? await samsaInProcess(full) : await samsa(full, { stdin })
   if (r.code !== 0) throw new Error(`samsa ${args.join(' ')} exited ${r.code}: ${r.stderr}`)
   return JSON.parse(r.stdout) as T
 }
 
 /**
  * Runs a client command inside this process (no process start-up, for the many --help and usage-error cases),
- * capturing what it writes to stdout and stderr.
+ * collecting what it writes.
  */
 export async function samsaInProcess(args: readonly string[]): Promise<CliResult> {
   const { runClientProgram } = await import('../../../src/cli/client-program.js')
+  const { withIo } = await import('../../../src/cli/cli-io.js')
   let stdout = ''
   let stderr = ''
-  const out = process.stdout.write
-  const err = process.stderr.write
-  process.stdout.write = ((s: string | Uint8Array) => {
-    stdout += String(s)
-    return true
-  }) as typeof process.stdout.write
-  process.stderr.write = ((s: string | Uint8Array) => {
-    stderr += String(s)
-    return true
-  }) as typeof process.stderr.write
-  try {
-    const code = await runClientProgram(args)
-    return { code, stdout, stderr }
-  } finally {
-    process.stdout.write = out
-    process.stderr.write = err
+  const sink = {
+    out: (s: string) => {
+      stdout += s
+    },
+    err: (s: string) => {
+      stderr += s
+    }
   }
+  const code = await withIo(sink, () => runClientProgram(args))
+  return { code, stdout, stderr }
 }
