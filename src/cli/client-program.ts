@@ -63,7 +63,13 @@ export async function runClientProgram(argv: readonly string[]): Promise<number>
 /** The library wraps protocol errors; show the innermost messages that say what went wrong. */
 export function describeError(err: unknown): string {
   if (!(err instanceof Error)) return String(err)
-  const parts = [err.message]
+  // A broker's error: its name and message say more than the library's generic text.
+  const server = err as { apiId?: string; serverErrorMessage?: string | null }
+  const parts = [
+    server.apiId
+      ? `${server.apiId}${server.serverErrorMessage ? `: ${server.serverErrorMessage}` : ''}`
+      : err.message
+  ]
   const nested = (err as { errors?: unknown[] }).errors
   if (Array.isArray(nested)) for (const e of nested) parts.push(describeError(e))
   else if (err.cause) parts.push(describeError(err.cause))

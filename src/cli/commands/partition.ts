@@ -97,7 +97,7 @@ export function registerPartition(program: Command): void {
       const result = await withAdmin(flags, async (admin) => {
         const topics = [...new Set(plan.partitions.map((p) => p.topic))]
         const current = await currentAssignment(admin, topics)
-        if (throttle !== undefined) await setThrottles(admin, plan, current, throttle)
+        const rateApplied = throttle !== undefined ? await setThrottles(admin, plan, current, throttle) : null
         const node = await controllerId(admin)
         const res = await rawRequest(admin, node, AlterPartitionReassignmentsApi, 0, {
           timeoutMs: 30_000,
@@ -112,7 +112,7 @@ export function registerPartition(program: Command): void {
         for (const t of res.responses)
           for (const p of t.partitions)
             checkErrorCode(p.errorCode, p.errorMessage, `${t.name}-${p.partitionIndex}`)
-        if (!flags.wait) return { started: plan.partitions.length, complete: false }
+        if (!flags.wait) return { started: plan.partitions.length, complete: false, rateApplied }
         const progress = new Progress()
         try {
           for (;;) {
@@ -128,7 +128,11 @@ export function registerPartition(program: Command): void {
           progress.done()
         }
         if (throttle !== undefined) await removeThrottles(admin, plan)
-        return { started: plan.partitions.length, complete: (await verify(admin, plan)).complete }
+        return {
+          started: plan.partitions.length,
+          complete: (await verify(admin, plan)).complete,
+          rateApplied
+        }
       })
       print(format, {
         data: { ...result, throttle: throttle ?? null },

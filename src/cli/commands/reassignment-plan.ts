@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs'
 import type { Admin } from '@platformatic/kafka'
 import { UsageError } from '../cli-errors.js'
+import { io } from '../cli-io.js'
 
 export interface PlanEntry {
   topic: string
@@ -66,12 +67,39 @@ export function proposeAssignment(current: Plan, brokerIds: number[]): Plan {
 
 const BROKER = 4
 const TOPIC = 2
+const INVALID_REQUEST = 42
+const RATES = ['leader.replication.throttled.rate', 'follower.replication.throttled.rate']
+const REPLICAS = ['leader.replication.throttled.replicas', 'follower.replication.throttled.replicas']
+
+type ConfigResources = Parameters<Admin['incrementalAlterConfigs']>[0]['resources']
+
+function hasApiCode(err: unknown, code: number): boolean {
+  if (typeof err !== 'object' || err === null) return false
+  if ((err as { apiCode?: number }).apiCode === code) return true
+  const nested = (err as { errors?: unknown[] }).errors
+  return Array.isArray(nested) && nested.some((e) => hasApiCode(e, code))
+}
+
+/**
+ * Sets or removes the brokers' throttle rates. A broker that reads them only from its own configuration (as
+ * Samsa does) answers INVALID_REQUEST; the move then runs at that configured rate, and this says so.
+ */
+async function brokerRates(admin: Admin, resources: ConfigResources): Promise<boolean> {
+  try {
+    await admin.incrementalAlterConfigs({ resources })
+    return true
+  } catch (err) {
+    if (!hasApiCode(err, INVALID_REQUEST)) throw err
+    io.err('warning: the brokers take no dynamic replication throttle rate; their configured rate applies\n')
+    return false
+  }
+}
 
 /**
  * Kafka's throttle for a reassignment: the rate on every broker involved, and per topic the replicas that lead
- * (existing) and follow (being added) the moved partitions.
+ * (existing) and follow (being added) the moved partitions. Resolves with whether the brokers took the rate.
  */
-export async function setThrottles(admin: Admin, plan: Plan, current: Plan, rate: number): Promise<void> {
+export async function setThrottles(admin: Admin, plan: Plan, current: Plan, rate: number): Promise<boolean> {
   const brokers = new Set<number>()
   const leaders = new Map<string, string[]>()
   const followers = new Map<string, string[]>()
@@ -82,71 +110,48 @@ export async function setThrottles(admin: Admin, plan: Plan, current: Plan, rate
     const existing = before?.replicas ?? []
     const adding = target.replicas.filter((r) => !existing.includes(r))
     for (const b of [...existing, ...target.replicas]) brokers.add(b)
-    leaders.set(target.topic, [
-      ...(leaders.get(target.topic) ?? []),
-      ...existing.map((b) => `${target.partition}:${b}`)
-    ])
-    followers.set(target.topic, [
-      ...(followers.get(target.topic) ?? []),
-      ...adding.map((b) => `${target.partition}:${b}`)
-    ])
+    const tag = (b: number) => `${target.partition}:${b}`
+    leaders.set(target.topic, [...(leaders.get(target.topic) ?? []), ...existing.map(tag)])
+    followers.set(target.topic, [...(followers.get(target.topic) ?? []), ...adding.map(tag)])
   }
   await admin.incrementalAlterConfigs({
-    resources: [
-      ...[...brokers].map((b) => ({
-        resourceType: BROKER as typeof BROKER,
-        resourceName: String(b),
-        configs: ['leader.replication.throttled.rate', 'follower.replication.throttled.rate'].map((name) => ({
-          name,
-          value: String(rate),
-          configOperation: 0 as const
-        }))
-      })),
-      ...[...leaders.keys()].map((topic) => ({
-        resourceType: TOPIC as typeof TOPIC,
-        resourceName: topic,
-        configs: [
-          {
-            name: 'leader.replication.throttled.replicas',
-            value: leaders.get(topic)!.join(','),
-            configOperation: 0 as const
-          },
-          {
-            name: 'follower.replication.throttled.replicas',
-            value: followers.get(topic)!.join(','),
-            configOperation: 0 as const
-          }
-        ]
-      }))
-    ]
+    resources: [...leaders.keys()].map((topic) => ({
+      resourceType: TOPIC as typeof TOPIC,
+      resourceName: topic,
+      configs: [
+        { name: REPLICAS[0]!, value: leaders.get(topic)!.join(','), configOperation: 0 as const },
+        { name: REPLICAS[1]!, value: followers.get(topic)!.join(','), configOperation: 0 as const }
+      ]
+    }))
   })
+  return brokerRates(
+    admin,
+    [...brokers].map((b) => ({
+      resourceType: BROKER as typeof BROKER,
+      resourceName: String(b),
+      configs: RATES.map((name) => ({ name, value: String(rate), configOperation: 0 as const }))
+    }))
+  )
 }
 
 export async function removeThrottles(admin: Admin, plan: Plan): Promise<void> {
   const topics = [...new Set(plan.partitions.map((p) => p.topic))]
-  const brokers = [...new Set(plan.partitions.flatMap((p) => p.replicas))]
+  const brokers = new Set(plan.partitions.flatMap((p) => p.replicas))
   const md = await admin.metadata({ topics: [], forceUpdate: true })
-  for (const b of md.brokers.keys()) if (!brokers.includes(b)) brokers.push(b)
+  for (const b of md.brokers.keys()) brokers.add(b)
   await admin.incrementalAlterConfigs({
-    resources: [
-      ...brokers.map((b) => ({
-        resourceType: BROKER as typeof BROKER,
-        resourceName: String(b),
-        configs: ['leader.replication.throttled.rate', 'follower.replication.throttled.rate'].map((name) => ({
-          name,
-          configOperation: 1 as const
-        }))
-      })),
-      ...topics.map((topic) => ({
-        resourceType: TOPIC as typeof TOPIC,
-        resourceName: topic,
-        configs: ['leader.replication.throttled.replicas', 'follower.replication.throttled.replicas'].map(
-          (name) => ({
-            name,
-            configOperation: 1 as const
-          })
-        )
-      }))
-    ]
+    resources: topics.map((topic) => ({
+      resourceType: TOPIC as typeof TOPIC,
+      resourceName: topic,
+      configs: REPLICAS.map((name) => ({ name, configOperation: 1 as const }))
+    }))
   })
+  await brokerRates(
+    admin,
+    [...brokers].map((b) => ({
+      resourceType: BROKER as typeof BROKER,
+      resourceName: String(b),
+      configs: RATES.map((name) => ({ name, configOperation: 1 as const }))
+    }))
+  )
 }

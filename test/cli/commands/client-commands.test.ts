@@ -303,6 +303,64 @@ describe('samsa client commands', () => {
         [1, 'already leader']
       ]
     )
+
+    // A plan onto the one broker: generate, execute with a throttle and wait, verify (which lifts the throttle).
+    const dir = await mkdtemp(join(tmpdir(), 'samsa-plan-'))
+    try {
+      const planFile = join(dir, 'plan.json')
+      const plan = await samsaJson<{
+        proposed: { partitions: { topic: string; partition: number; replicas: number[] }[] }
+      }>([
+        'partition',
+        'reassign',
+        'generate',
+        '--topics',
+        'elect',
+        '--broker-ids',
+        '1',
+        '--output',
+        planFile,
+        ...b
+      ])
+      assert.deepEqual(plan.proposed.partitions, [
+        { topic: 'elect', partition: 0, replicas: [1] },
+        { topic: 'elect', partition: 1, replicas: [1] }
+      ])
+      const executed = await samsaJson<{ complete: boolean; throttle: number }>([
+        'partition',
+        'reassign',
+        'execute',
+        '--plan',
+        planFile,
+        '--throttle',
+        '1048576',
+        '--wait',
+        ...b
+      ])
+      assert.deepEqual([executed.complete, executed.throttle], [true, 1048576])
+      const verified = await samsaJson<{ complete: boolean }>([
+        'partition',
+        'reassign',
+        'verify',
+        '--plan',
+        planFile,
+        ...b
+      ])
+      assert.equal(verified.complete, true)
+      const cfg = await samsaJson<{ configs: { name: string }[] }>([
+        'config',
+        'describe',
+        'topic',
+        'elect',
+        ...b
+      ])
+      assert.equal(
+        cfg.configs.some((c) => c.name.endsWith('replication.throttled.replicas')),
+        false
+      )
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('takes the brokers from -X, SAMSA_BROKERS and a profile file, flags first', async () => {
