@@ -110,10 +110,11 @@ async function consumeAsMember(
   emit: (r: ConsumedRecord) => void
 ): Promise<void> {
   const consumer = new Consumer({ ...clientOptions(resolveConnection(flags)), groupId, autocommit: false })
-  let stopping = false
-  const stop = () => {
-    stopping = true
-  }
+  // Ctrl-C ends the wait for the next record, then what was printed is committed as on --num.
+  let stop = () => {}
+  const stopped = new Promise<'stopped'>((resolve) => {
+    stop = () => resolve('stopped')
+  })
   process.once('SIGINT', stop)
   try {
     const stream = await consumer.consume({
@@ -126,8 +127,11 @@ async function consumeAsMember(
     const last = new Map<number, Message>()
     let count = 0
     try {
-      for await (const m of stream) {
-        const message = m as Message
+      const records = stream[Symbol.asyncIterator]()
+      for (;;) {
+        const next = await Promise.race([records.next(), stopped])
+        if (next === 'stopped' || next.done) break
+        const message = next.value as Message
         emit({
           topic: message.topic,
           partition: message.partition,
@@ -139,7 +143,7 @@ async function consumeAsMember(
         })
         last.set(message.partition, message)
         count++
-        if ((num !== undefined && count >= num) || stopping) break
+        if (num !== undefined && count >= num) break
       }
       // Committed after the loop: one commit per partition, of the last record printed.
       for (const message of last.values()) await message.commit()
