@@ -68,6 +68,14 @@ export async function samsaInProcess(args: readonly string[]): Promise<CliResult
       stderr += s
     }
   }
-  const code = await withIo(sink, () => runClientProgram(args))
-  return { code, stdout, stderr }
+  // As for a spawned CLI: no SAMSA_* settings or profile of the machine running the tests.
+  const saved = { ...process.env }
+  for (const k of Object.keys(process.env)) if (k.startsWith('SAMSA_')) delete process.env[k]
+  process.env.HOME = '/nonexistent'
+  try {
+    const code = await withIo(sink, () => runClientProgram(args))
+    return { code, stdout, stderr }
+  } finally {
+    process.env = saved
+  }
 }
