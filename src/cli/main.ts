@@ -1,12 +1,20 @@
-/** Entry point of the `samsa` command (bin/samsa.js): dispatches to a subcommand and sets the exit code. */
+/**
+ * Entry point of the `samsa` command (bin/samsa.js): dispatches to a subcommand and sets the exit code. Each
+ * subcommand's module is imported only when it runs, so a client command does not load the broker.
+ */
 
-import { BROKER_USAGE, runBroker } from './broker-command.js'
-import { CERTS_USAGE, runCerts } from './certs-command.js'
-import { CLUSTER_USAGE, runCluster } from './cluster-command.js'
-import { IAM_USAGE, runIam } from './iam-command.js'
-import { runStorage, STORAGE_USAGE } from './storage-command.js'
+import { CLIENT_CLUSTER_SUBCOMMANDS, CLIENT_COMMANDS, CLIENT_USAGE } from './client-routing.js'
 
-const USAGE = `Usage: samsa <command> [options]
+async function usage(): Promise<string> {
+  const [{ BROKER_USAGE }, { CLUSTER_USAGE }, { STORAGE_USAGE }, { CERTS_USAGE }, { IAM_USAGE }] =
+    await Promise.all([
+      import('./broker-command.js'),
+      import('./cluster-command.js'),
+      import('./storage-command.js'),
+      import('./certs-command.js'),
+      import('./iam-command.js')
+    ])
+  return `Usage: samsa <command> [options]
 
 Commands:
   broker    run a broker
@@ -14,6 +22,8 @@ Commands:
   storage   format a broker's storage before its first start (meta.properties, first SCRAM users)
   certs     create a development CA with broker and client certificates
   iam       manage the AWS access keys of AWS_MSK_IAM clients
+
+${CLIENT_USAGE}
 
 ${BROKER_USAGE}
 
@@ -24,27 +34,33 @@ ${STORAGE_USAGE}
 ${CERTS_USAGE}
 
 ${IAM_USAGE}`
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...rest] = argv
+  if (
+    (CLIENT_COMMANDS as readonly string[]).includes(command ?? '') ||
+    (command === 'cluster' && (CLIENT_CLUSTER_SUBCOMMANDS as readonly string[]).includes(rest[0] ?? ''))
+  )
+    return (await import('./client-program.js')).runClientProgram(argv)
   switch (command) {
     case 'broker':
-      return runBroker(rest)
+      return (await import('./broker-command.js')).runBroker(rest)
     case 'cluster':
-      return runCluster(rest)
+      return (await import('./cluster-command.js')).runCluster(rest)
     case 'storage':
-      return runStorage(rest)
+      return (await import('./storage-command.js')).runStorage(rest)
     case 'certs':
-      return runCerts(rest)
+      return (await import('./certs-command.js')).runCerts(rest)
     case 'iam':
-      return runIam(rest)
+      return (await import('./iam-command.js')).runIam(rest)
     case undefined:
     case '--help':
     case '-h':
-      process.stdout.write(`${USAGE}\n`)
+      process.stdout.write(`${await usage()}\n`)
       return command === undefined ? 1 : 0
     default:
-      process.stderr.write(`samsa: unknown command ${command}\n${USAGE}\n`)
+      process.stderr.write(`samsa: unknown command ${command}\n${await usage()}\n`)
       return 1
   }
 }
