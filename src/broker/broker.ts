@@ -82,6 +82,7 @@ import { type BrokerComponent, KafkaServer } from '../server/kafka-server.js'
 import { LogManager } from '../storage/log-manager.js'
 import { type ClusterMetadata, openClusterMetadata } from './cluster-metadata.js'
 import { controlledShutdown } from './controlled-shutdown.js'
+import { logDirLocks } from './log-dir-locks.js'
 import { awsCredentialsFor } from './sasl-services.js'
 
 /** Every handler this broker serves, one per API key. */
@@ -420,7 +421,15 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
         () => required(scramCredentials, 'metadata')
       )
     ],
-    components: [metadata, logs, replicas, groups, transactions, leaderRebalance(config, deps, logger)],
+    components: [
+      logDirLocks(config.logDirs),
+      metadata,
+      logs,
+      replicas,
+      groups,
+      transactions,
+      leaderRebalance(config, deps, logger)
+    ],
     beforeShutdown: async () => {
       // A cluster of one has nobody to hand leadership to.
       if (config.getString('metadata.store') !== 'etcd' || !config.getBoolean('controlled.shutdown.enable'))
