@@ -9,7 +9,7 @@ describe('samsa cluster (arguments)', () => {
   it('exits 1 with the usage on a missing action, a missing --brokers or a bad --base-port', async () => {
     const none = await runCli(['cluster'])
     assert.equal(none.code, 1)
-    assert.match(none.stderr, /missing start or stop[\s\S]*Usage: samsa cluster start/)
+    assert.match(none.stderr, /missing the action \(start, [\s\S]*Usage: samsa cluster start/)
     const noBrokers = await runCli(['cluster', 'start', '--dir', '/nonexistent-samsa'])
     assert.equal(noBrokers.code, 1)
     assert.match(noBrokers.stderr, /--brokers is required/)
