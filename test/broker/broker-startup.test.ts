@@ -68,6 +68,54 @@ describe('broker start-up safety', () => {
     }
   })
 
+  it('a taken listener port and an unreachable etcd each end with one clear last line', async () => {
+    const blocker = await new Promise<Server>((resolve) => {
+      const s = createServer()
+      s.listen(0, '127.0.0.1', () => resolve(s))
+    })
+    const taken = (blocker.address() as { port: number }).port
+    try {
+      const r = await runCli(
+        [
+          'broker',
+          '--override',
+          `listeners=PLAINTEXT://127.0.0.1:${taken}`,
+          '--override',
+          `log.dirs=${join(dir, 'port')}`
+        ],
+        20_000
+      )
+      assert.equal(r.code, 1)
+      assert.match(
+        lastLine(r.stderr),
+        new RegExp(`^samsa broker: failed to start: a listener's port is already in use .*:${taken}`)
+      )
+    } finally {
+      blocker.close()
+    }
+    // Nothing listens on the etcd port: the connection is refused.
+    const closed = await freePort()
+    const r = await runCli(
+      [
+        'broker',
+        '--override',
+        `listeners=PLAINTEXT://127.0.0.1:${await freePort()}`,
+        '--override',
+        `log.dirs=${join(dir, 'etcd')}`,
+        '--override',
+        'metadata.store=etcd',
+        '--override',
+        `etcd.endpoints=http://127.0.0.1:${closed}`
+      ],
+      45_000
+    )
+    assert.equal(r.code, 1)
+    assert.match(
+      lastLine(r.stderr),
+      new RegExp(`^samsa broker: failed to start: etcd is unreachable at http://127\\.0\\.0\\.1:${closed}`)
+    )
+  })
+
   it('an unwritable log dir exits non-zero fast', async (t) => {
     if (process.getuid?.() === 0) return t.skip('running as root: file modes do not stop root')
     const { chmod, mkdir } = await import('node:fs/promises')
