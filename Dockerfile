@@ -4,10 +4,15 @@
 # and the production dependencies (their native modules come prebuilt for linux-x64-gnu / linux-arm64-gnu).
 
 FROM node:24-bookworm-slim AS build
+# zstd-napi fetches a prebuilt binary at install and compiles one when none fits: the toolchain for that.
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
+  && rm -rf /var/lib/apt/lists/*
 WORKDIR /build
 COPY package.json package-lock.json ./
-# --ignore-scripts: `prepare` compiles, and the sources are not copied yet.
-RUN npm ci --ignore-scripts
+# --ignore-scripts: `prepare` compiles, and the sources are not copied yet. The one production dependency
+# with an install script (zstd-napi) runs it through npm rebuild.
+RUN npm ci --ignore-scripts && npm rebuild zstd-napi
 COPY tsconfig.json ./
 COPY src ./src
 COPY bin ./bin

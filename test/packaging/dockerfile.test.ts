@@ -132,6 +132,26 @@ describe('Dockerfile', () => {
     assert.deepEqual(config.unknownKeys, [])
   })
 
+  it('runs the install script of every production dependency that has one, though npm ci ignores scripts', () => {
+    const build = stages
+      .slice(0, -1)
+      .flatMap((s) => all(s, 'RUN').map((r) => r.args))
+      .join('\n')
+    if (!/npm ci[^\n&]*--ignore-scripts/.test(build)) return
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      dependencies: Record<string, string>
+    }
+    const withInstallScripts = Object.keys(pkg.dependencies).filter((dep) => {
+      const manifest = JSON.parse(readFileSync(join(ROOT, 'node_modules', dep, 'package.json'), 'utf8')) as {
+        scripts?: Record<string, string>
+      }
+      return ['preinstall', 'install', 'postinstall'].some((s) => manifest.scripts?.[s] !== undefined)
+    })
+    assert.ok(withInstallScripts.includes('zstd-napi'), 'zstd-napi installs its binary with a script')
+    for (const dep of withInstallScripts)
+      assert.match(build, new RegExp(`npm rebuild [^\n]*\\b${dep}\\b`), dep)
+  })
+
   it('.dockerignore admits exactly what the build stage copies from the context', () => {
     const ignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8')
       .split('\n')
