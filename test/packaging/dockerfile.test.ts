@@ -157,7 +157,7 @@ describe('Dockerfile', () => {
       .split('\n')
       .map((l) => l.trim())
       .filter((l) => l !== '' && !l.startsWith('#'))
-    assert.equal(ignore[0], '**')
+    assert.equal(ignore[0], '*')
     const admitted = ignore.filter((l) => l.startsWith('!')).map((l) => l.slice(1).replace(/\/\*\*$/, ''))
     const copied = stages
       .slice(0, -1)
