@@ -9,6 +9,8 @@
  * reused, as it always is in a container where the broker is pid 1). A stale lock is removed and taken
  * over; a clean shutdown removes the file. Without /proc (not Linux) the start time is unknown and pid
  * liveness alone decides.
+ * The pid means something on this host only: two hosts sharing a directory over a network file system are
+ * not told apart (Kafka's OS lock is not reliable there either).
  */
 
 import { readFileSync } from 'node:fs'
@@ -122,11 +124,16 @@ export class LogDirLock {
         try {
           await handle.writeFile(content)
           await handle.sync()
-        } finally {
-          await handle.close()
+        } catch (err) {
+          // A full disk: leave no empty lock behind to block the next start.
+          await handle.close().catch(() => {})
+          await unlink(path).catch(() => {})
+          throw new LogDirError(`log dir ${dir} is unusable: ${(err as Error).message}`)
         }
+        await handle.close()
         return new LogDirLock(dir, content)
       } catch (err) {
+        if (err instanceof LogDirError) throw err
         const code = (err as NodeJS.ErrnoException).code
         if (code !== 'EEXIST') {
           const reason =
