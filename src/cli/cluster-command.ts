@@ -260,7 +260,8 @@ async function stop(argv: readonly string[]): Promise<number> {
 
 async function stateFrom(
   argv: readonly string[],
-  extra: Record<string, { type: 'string' }> = {}
+  extra: Record<string, { type: 'string' }> = {},
+  positionalsAllowed = 0
 ): Promise<{
   dir: string
   state: ClusterState
@@ -273,6 +274,8 @@ async function stateFrom(
     allowPositionals: true,
     options: { dir: { type: 'string', default: 'samsa-cluster' }, ...extra }
   })
+  if (positionals.length > positionalsAllowed)
+    throw new UsageError(`unexpected argument ${positionals.slice(positionalsAllowed).join(' ')}`)
   const dir = resolve(values.dir as string)
   const state = await readState(dir)
   if (!state) throw new Error(`no cluster state in ${join(dir, STATE_FILE)}`)
@@ -315,7 +318,7 @@ function brokerOf(state: ClusterState, raw: string | undefined): BrokerRecord {
 
 /** restart-broker N: SIGTERM (a controlled shutdown), then the same command line again; waits until it serves. */
 async function restartBroker(argv: readonly string[]): Promise<number> {
-  const { dir, state, positionals } = await stateFrom(argv)
+  const { dir, state, positionals } = await stateFrom(argv, {}, 1)
   const broker = brokerOf(state, positionals[0])
   if (!broker.args)
     throw new Error(`${join(dir, STATE_FILE)} predates restart-broker: stop and start the cluster`)
@@ -361,7 +364,7 @@ async function addBroker(argv: readonly string[]): Promise<number> {
  * yet) and its log dir stays on disk.
  */
 async function removeBroker(argv: readonly string[]): Promise<number> {
-  const { dir, state, positionals } = await stateFrom(argv)
+  const { dir, state, positionals } = await stateFrom(argv, {}, 1)
   const broker = brokerOf(state, positionals[0])
   if (state.brokers.length === 1) throw new Error('cannot remove the last broker: use samsa cluster stop')
   if (isOurs(broker.pid, dir)) await stopProcess(broker.pid)

@@ -19,6 +19,12 @@ describe('samsa cluster (arguments)', () => {
     const badRacks = await runCli(['cluster', 'start', '--brokers', '2', '--racks', 'a,,b'])
     assert.equal(badRacks.code, 1)
     assert.match(badRacks.stderr, /--racks must be a comma-separated list/)
+    const extra = await runCli(['cluster', 'status', 'extra', '--dir', '/nonexistent-samsa'])
+    assert.equal(extra.code, 1)
+    assert.match(extra.stderr, /unexpected argument extra[\s\S]*Usage: samsa cluster start/)
+    const unknown = await runCli(['cluster', 'frobnicate'])
+    assert.equal(unknown.code, 1)
+    assert.match(unknown.stderr, /unknown action frobnicate/)
   })
 
   it('stop exits 1 naming the state file when no cluster was started there', async () => {
