@@ -28,7 +28,28 @@ install_peer etcd scripts/install-etcd.sh "test/cluster/etcd and test/e2e/cluste
 # C toolchain, librdkafka-dev, Redis and NATS for the benchmark smoke test.
 install_peer "bench peers (C toolchain, librdkafka-dev, hiredis, NATS C client, Redis, NATS)" \
   scripts/install-bench-peers.sh test/bench
+# Node.js 22 and 24 from the npm registry's `node` package: the native-module test loads the native
+# dependencies under each, and the suite runs a second time under Node 24 below.
+# runtime_missing <major> <what skips>
+runtime_missing() {
+  if [ "$ci" = true ]; then
+    echo "test peer missing: Node.js $1 (scripts/install-node-runtime.sh $1 failed); CI=true requires it for $2" >&2
+    exit 1
+  fi
+  echo "test peer missing: Node.js $1 (scripts/install-node-runtime.sh $1 failed); $2 will skip" >&2
+}
+node24=$(bash scripts/install-node-runtime.sh 24) || { runtime_missing 24 "the Node 24 run"; node24=""; }
+bash scripts/install-node-runtime.sh 22 >/dev/null || runtime_missing 22 test/packaging/native-modules
 npx biome check .
 npx tsc -p tsconfig.json
 node dist/scripts/import-rules/check-imports.js
 node --test --test-concurrency=2 $(find dist/test -name '*.test.js' | sort)
+# The same build under Node 24: every unit test and a representative e2e subset (clients, kcat, a
+# three-broker cluster on etcd, transactions); the brokers the tests spawn run on Node 24 too.
+if [ -n "$node24" ]; then
+  echo "== under $("$node24" --version) =="
+  unit=$(find dist/test -name '*.test.js' -not -path 'dist/test/e2e/*' -not -path 'dist/test/bench/*' | sort)
+  e2e="dist/test/e2e/kafkajs.test.js dist/test/e2e/kcat.test.js dist/test/e2e/idempotent-produce.test.js
+    dist/test/e2e/cluster/three-broker-cluster.test.js dist/test/e2e/cluster/transactions.test.js"
+  "$node24" --test --test-concurrency=2 $unit $e2e
+fi

@@ -101,6 +101,7 @@ import {
   listenerTlsReconfigurable,
   replicationThrottleReconfigurable
 } from './dynamic-reconfigurables.js'
+import { logDirLocks } from './log-dir-locks.js'
 import { logStorageEvent, MetadataEventLog } from './operator-log.js'
 import { awsCredentialsFor } from './sasl-services.js'
 
@@ -531,6 +532,7 @@ export function createBroker(config: KafkaConfig, logger: Logger): KafkaServer {
     ],
     authorizer,
     components: [
+      logDirLocks(config.logDirs),
       adminListener,
       metadata,
       clientQuotaComponent(clientQuotas, metadataStore),

@@ -1,19 +1,36 @@
 /**
- * `samsa cluster start|stop`: a local multi-broker cluster on loopback for development and tests. `start`
- * runs etcd (the cluster metadata) and N broker processes in the background, records them in a state file
- * and returns; `stop` ends exactly the processes that file names.
+ * `samsa cluster start|stop|status|restart-broker|add-broker|remove-broker`: a local multi-broker cluster on
+ * loopback for development and tests. `start` runs etcd (the cluster metadata) and N broker processes in the
+ * background, records them in D/cluster.json (cluster/cluster-state.ts) and returns; the other actions act
+ * on exactly the processes that file names.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { closeSync, constants, openSync, readFileSync } from 'node:fs'
-import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
-import { connect, createServer } from 'node:net'
+import { mkdir, readFile, rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { connect as tlsConnect } from 'node:tls'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { createDevCertificates, DEFAULT_HOSTS, writeSecret } from './certs/dev-certificates.js'
+import { brokerAnswers } from './cluster/broker-readiness.js'
+import {
+  freePort,
+  isAlive,
+  isExecutable,
+  isOurs,
+  sleep,
+  spawnDetached,
+  stopProcess,
+  tail
+} from './cluster/cluster-processes.js'
+import {
+  type BrokerRecord,
+  type ClusterState,
+  type ProcessRecord,
+  readState,
+  STATE_FILE,
+  writeState
+} from './cluster/cluster-state.js'
 import {
   CLIENT_LISTENER,
   clientProperties,
@@ -22,51 +39,40 @@ import {
   secureBrokerProperties
 } from './secure-cluster-config.js'
 
+export { isAlive } from './cluster/cluster-processes.js'
+export type { ClusterState } from './cluster/cluster-state.js'
+
 export const CLUSTER_USAGE = `Usage: samsa cluster start --brokers N [--racks a,b,c] [--dir D] [--base-port P] [--secure] [--override k=v ...]
+       samsa cluster status [--dir D]
+       samsa cluster restart-broker N [--dir D]
+       samsa cluster add-broker [--port P] [--dir D]
+       samsa cluster remove-broker N [--dir D]
        samsa cluster stop [--dir D]
 
 start: runs etcd (/usr/bin/etcd, on free loopback ports, data in D/etcd) and N brokers on 127.0.0.1 ports
 P, P+1, ... (node.id 1..N, broker.rack from --racks round-robin, log.dirs D/broker-<id>, metadata.store=etcd),
-writes D/cluster.json, prints the bootstrap servers and returns. --override passes a config to every broker.
+waits until each broker answers ApiVersions and lists itself in Metadata, writes D/cluster.json, prints the
+bootstrap servers and returns; a broker that fails to start fails the command. --override passes a config
+to every broker.
 --secure: certificates in D/certs (as samsa certs create), clients on SASL_SSL (PLAIN, user admin) at P...,
 brokers among themselves on a second loopback listener over mutual TLS (SSL, free ports), each broker's
 settings in D/broker-<id>.properties;
 the client settings (password included, 0600) go to D/client.properties, whose path is printed.
 Each broker's admin HTTP listener (metrics, health, /v1) gets a free loopback port, recorded in cluster.json
 and printed (https with Basic authentication on a --secure cluster).
-stop: SIGTERM to the brokers and etcd named in D/cluster.json, SIGKILL after 15 s.
+status: each process, alive or not, with its pid, ports and admin URL; exit code 1 when any is down.
+restart-broker: a controlled shutdown (SIGTERM) of broker N, then the same command line again.
+add-broker: the next node id on the next port (or P), with start's --override and --racks.
+remove-broker: a controlled shutdown of broker N, which unregisters it, then drops it from D/cluster.json
+(its partitions are not moved away first; its log dir is kept).
+stop: SIGTERM to the brokers and etcd named in D/cluster.json, SIGKILL after 15 s; names those already dead.
 Defaults: --dir ./samsa-cluster, --base-port 9092.`
 
-const STATE_FILE = 'cluster.json'
 const CERTS_DIR = 'certs'
 const CLIENT_PROPERTIES = 'client.properties'
 const ADMIN_USER = 'admin'
 const START_TIMEOUT_MS = 30_000
-const STOP_TIMEOUT_MS = 15_000
 const MAIN_PATH = fileURLToPath(new URL('./main.js', import.meta.url))
-
-interface ProcessRecord {
-  readonly pid: number
-  readonly log: string
-}
-
-export interface ClusterState {
-  readonly dir: string
-  readonly bootstrap: string
-  readonly etcd: ProcessRecord & { readonly endpoint: string; readonly dataDir: string }
-  /** Present when started with --secure. */
-  readonly secure?: { readonly certsDir: string; readonly clientProperties: string }
-  readonly brokers: readonly (ProcessRecord & {
-    readonly nodeId: number
-    readonly port: number
-    /** The inter-broker (BROKER) listener's port of a secure cluster. */
-    readonly brokerPort?: number
-    /** The admin HTTP listener (admin.listeners): /metrics, /healthz, /readyz, /v1/... */
-    readonly adminUrl?: string
-    readonly rack: string | null
-    readonly logDir: string
-  })[]
-}
 
 class UsageError extends Error {}
 
@@ -79,12 +85,24 @@ export async function runCluster(argv: readonly string[]): Promise<number> {
         return await start(rest)
       case 'stop':
         return await stop(rest)
+      case 'status':
+        return await status(rest)
+      case 'restart-broker':
+        return await restartBroker(rest)
+      case 'add-broker':
+        return await addBroker(rest)
+      case 'remove-broker':
+        return await removeBroker(rest)
       case '--help':
       case '-h':
         process.stdout.write(`${CLUSTER_USAGE}\n`)
         return 0
       default:
-        throw new UsageError(action === undefined ? 'missing start or stop' : `unknown action ${action}`)
+        throw new UsageError(
+          action === undefined
+            ? 'missing the action (start, status, restart-broker, add-broker, remove-broker, stop)'
+            : `unknown action ${action}`
+        )
     }
   } catch (err) {
     const usage = err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')
@@ -123,52 +141,17 @@ async function start(argv: readonly string[]): Promise<number> {
   try {
     const etcd = await startEtcd(dir)
     started.push(etcd)
-    const records: ClusterState['brokers'][number][] = []
+    const records: BrokerRecord[] = []
     for (let nodeId = 1; nodeId <= brokers; nodeId++) {
-      const port = basePort + nodeId - 1
-      const rack = racks.length > 0 ? racks[(nodeId - 1) % racks.length]! : null
-      const logDir = join(dir, `broker-${nodeId}`)
-      const secure = security && (await writeSecureBrokerProperties(dir, nodeId, port, security))
-      const adminUrl = `${security ? 'https' : 'http'}://127.0.0.1:${await freePort()}`
-      const overrides = [
-        `node.id=${nodeId}`,
-        `admin.listeners=${adminUrl}`,
-        ...(secure ? [] : [`listeners=PLAINTEXT://127.0.0.1:${port}`]),
-        `log.dirs=${logDir}`,
-        'metadata.store=etcd',
-        `etcd.endpoints=${etcd.endpoint}`,
-        ...(rack === null ? [] : [`broker.rack=${rack}`]),
-        ...values.override
-      ]
-      const log = join(dir, `broker-${nodeId}.log`)
-      const child = spawnDetached(
-        process.execPath,
-        [
-          MAIN_PATH,
-          'broker',
-          ...(secure ? [secure.properties] : []),
-          ...overrides.flatMap((o) => ['--override', o])
-        ],
-        log
-      )
-      const record = {
-        nodeId,
-        pid: child.pid!,
-        port,
-        ...(secure ? { brokerPort: secure.brokerPort } : {}),
-        adminUrl,
-        rack,
-        logDir,
-        log
-      }
+      const record = await launchBroker(dir, etcd.endpoint, nodeId, basePort + nodeId - 1, {
+        racks,
+        overrides: values.override,
+        security
+      })
       started.push(record)
       records.push(record)
     }
-    // Brokers bind their listener only once registered in etcd, so an accepting port means a live broker.
-    // A secure listener is probed with a full TLS handshake against the CA: that proves the certificates
-    // work, and a connection dropped before its handshake would keep the broker's shutdown waiting.
-    const ca = security ? await readFile(security.truststore) : undefined
-    await Promise.all(records.map((b) => waitForPort(b.port, b.pid, b.log, ca)))
+    await Promise.all(records.map((b) => waitForBroker(b, security)))
     const bootstrap = records.map((b) => `127.0.0.1:${b.port}`).join(',')
     const clientPropertiesPath = security && (await writeClientProperties(dir, bootstrap, security))
     const state: ClusterState = {
@@ -178,9 +161,11 @@ async function start(argv: readonly string[]): Promise<number> {
       ...(security && clientPropertiesPath
         ? { secure: { certsDir: security.certsDir, clientProperties: clientPropertiesPath } }
         : {}),
+      overrides: values.override,
+      racks,
       brokers: records
     }
-    await writeFile(join(dir, STATE_FILE), `${JSON.stringify(state, null, 2)}\n`)
+    await writeState(state)
     process.stdout.write(`${state.bootstrap}\n`)
     for (const b of records) process.stdout.write(`broker ${b.nodeId} admin: ${b.adminUrl}\n`)
     if (clientPropertiesPath) {
@@ -195,21 +180,203 @@ async function start(argv: readonly string[]): Promise<number> {
   }
 }
 
+interface LaunchOptions {
+  readonly racks: readonly string[]
+  readonly overrides: readonly string[]
+  readonly security: ClusterSecurity | null
+}
+
+/** Starts broker `nodeId` on `port` in the background; waitForBroker says when it serves. */
+async function launchBroker(
+  dir: string,
+  etcdEndpoint: string,
+  nodeId: number,
+  port: number,
+  options: LaunchOptions
+): Promise<BrokerRecord> {
+  const { racks, security } = options
+  const rack = racks.length > 0 ? racks[(nodeId - 1) % racks.length]! : null
+  const logDir = join(dir, `broker-${nodeId}`)
+  const secure = security && (await writeSecureBrokerProperties(dir, nodeId, port, security))
+  const adminUrl = `${security ? 'https' : 'http'}://127.0.0.1:${await freePort()}`
+  const overrides = [
+    `node.id=${nodeId}`,
+    `admin.listeners=${adminUrl}`,
+    ...(secure ? [] : [`listeners=PLAINTEXT://127.0.0.1:${port}`]),
+    `log.dirs=${logDir}`,
+    'metadata.store=etcd',
+    `etcd.endpoints=${etcdEndpoint}`,
+    ...(rack === null ? [] : [`broker.rack=${rack}`]),
+    ...options.overrides
+  ]
+  const args = [...(secure ? [secure.properties] : []), ...overrides.flatMap((o) => ['--override', o])]
+  const log = join(dir, `broker-${nodeId}.log`)
+  const child = spawnDetached(process.execPath, [MAIN_PATH, 'broker', ...args], log)
+  return {
+    nodeId,
+    pid: child.pid!,
+    port,
+    ...(secure ? { brokerPort: secure.brokerPort } : {}),
+    adminUrl,
+    rack,
+    logDir,
+    log,
+    args
+  }
+}
+
+/**
+ * Waits until the broker answers as itself (cluster/broker-readiness.ts), on its PLAINTEXT client listener
+ * or, in a secure cluster, on its PLAINTEXT inter-broker one; a secure client listener must then also
+ * complete a TLS handshake trusting the cluster's CA, which proves the certificates work.
+ */
+async function waitForBroker(broker: BrokerRecord, security: ClusterSecurity | null): Promise<void> {
+  const { nodeId, port, pid, log } = broker
+  const probePort = broker.brokerPort ?? port
+  const ca = security ? await readFile(security.truststore) : undefined
+  const deadline = Date.now() + START_TIMEOUT_MS
+  while (Date.now() < deadline) {
+    if (!isAlive(pid))
+      throw new Error(`broker ${nodeId} (port ${port}) exited during startup; see ${log}\n${await tail(log)}`)
+    if ((await brokerAnswers(probePort, nodeId)) && (ca === undefined || (await tlsAccepts(port, ca)))) return
+    await sleep(200)
+  }
+  throw new Error(
+    `broker ${nodeId} (port ${port}) did not answer ApiVersions and Metadata within ${START_TIMEOUT_MS} ms; see ${log}`
+  )
+}
+
 async function stop(argv: readonly string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: [...argv],
-    strict: true,
-    options: { dir: { type: 'string', default: 'samsa-cluster' } }
-  })
-  const dir = resolve(values.dir)
-  const state = await readState(dir)
-  if (!state) throw new Error(`no cluster state in ${join(dir, STATE_FILE)}`)
+  const { dir, state } = await stateFrom(argv)
   // Brokers first, so they can resign the controllership and revoke their leases while etcd still runs.
   // A pid from the state file may have been reused by an unrelated process since: only ours are signalled.
+  const dead = state.brokers.filter((b) => !isOurs(b.pid, dir))
   await Promise.all(state.brokers.filter((b) => isOurs(b.pid, dir)).map((b) => stopProcess(b.pid)))
-  if (isOurs(state.etcd.pid, dir)) await stopProcess(state.etcd.pid)
+  const etcdDead = !isOurs(state.etcd.pid, dir)
+  if (!etcdDead) await stopProcess(state.etcd.pid)
   await rm(join(dir, STATE_FILE), { force: true })
-  process.stdout.write(`stopped ${state.brokers.length} broker(s) and etcd\n`)
+  process.stdout.write(
+    `stopped ${state.brokers.length - dead.length} broker(s)${etcdDead ? '' : ' and etcd'}\n`
+  )
+  for (const b of dead)
+    process.stdout.write(`broker ${b.nodeId} (pid ${b.pid}) was already dead; see ${b.log}\n`)
+  if (etcdDead) process.stdout.write(`etcd (pid ${state.etcd.pid}) was already dead; see ${state.etcd.log}\n`)
+  return 0
+}
+
+async function stateFrom(
+  argv: readonly string[],
+  extra: Record<string, { type: 'string' }> = {},
+  positionalsAllowed = 0
+): Promise<{
+  dir: string
+  state: ClusterState
+  values: Record<string, string | undefined>
+  positionals: string[]
+}> {
+  const { values, positionals } = parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: true,
+    options: { dir: { type: 'string', default: 'samsa-cluster' }, ...extra }
+  })
+  if (positionals.length > positionalsAllowed)
+    throw new UsageError(`unexpected argument ${positionals.slice(positionalsAllowed).join(' ')}`)
+  const dir = resolve(values.dir as string)
+  const state = await readState(dir)
+  if (!state) throw new Error(`no cluster state in ${join(dir, STATE_FILE)}`)
+  return { dir, state, values: values as Record<string, string | undefined>, positionals }
+}
+
+/** Each process of the cluster: alive or not, pid, ports, admin URL. Exit code 1 when any is down. */
+async function status(argv: readonly string[]): Promise<number> {
+  const { dir, state } = await stateFrom(argv)
+  const lines: string[] = []
+  const etcdUp = isOurs(state.etcd.pid, dir)
+  lines.push(`etcd      ${etcdUp ? 'alive' : 'DEAD '}  pid ${state.etcd.pid}  ${state.etcd.endpoint}`)
+  let down = etcdUp ? 0 : 1
+  for (const b of state.brokers) {
+    const up = isOurs(b.pid, dir)
+    const serving = up && (await brokerAnswers(b.brokerPort ?? b.port, b.nodeId))
+    if (!serving) down++
+    const health = !up ? 'DEAD ' : serving ? 'alive' : 'not answering'
+    lines.push(
+      `broker ${b.nodeId}  ${health}  pid ${b.pid}  127.0.0.1:${b.port}` +
+        (b.brokerPort === undefined ? '' : `  inter-broker 127.0.0.1:${b.brokerPort}`) +
+        (b.rack === null ? '' : `  rack ${b.rack}`) +
+        (b.adminUrl === undefined ? '' : `  admin ${b.adminUrl}`) +
+        (up ? '' : `  log ${b.log}`)
+    )
+  }
+  process.stdout.write(`cluster in ${dir}, bootstrap ${state.bootstrap}\n${lines.join('\n')}\n`)
+  return down === 0 ? 0 : 1
+}
+
+function brokerOf(state: ClusterState, raw: string | undefined): BrokerRecord {
+  if (raw === undefined) throw new UsageError('missing the broker node id')
+  const broker = state.brokers.find((b) => String(b.nodeId) === raw)
+  if (!broker)
+    throw new Error(
+      `no broker ${raw} in this cluster (brokers: ${state.brokers.map((b) => b.nodeId).join(', ')})`
+    )
+  return broker
+}
+
+/** restart-broker N: SIGTERM (a controlled shutdown), then the same command line again; waits until it serves. */
+async function restartBroker(argv: readonly string[]): Promise<number> {
+  const { dir, state, positionals } = await stateFrom(argv, {}, 1)
+  const broker = brokerOf(state, positionals[0])
+  if (!broker.args)
+    throw new Error(`${join(dir, STATE_FILE)} predates restart-broker: stop and start the cluster`)
+  if (isOurs(broker.pid, dir)) await stopProcess(broker.pid)
+  const child = spawnDetached(process.execPath, [MAIN_PATH, 'broker', ...broker.args], broker.log)
+  const restarted: BrokerRecord = { ...broker, pid: child.pid! }
+  await writeState({ ...state, brokers: state.brokers.map((b) => (b === broker ? restarted : b)) })
+  await waitForBroker(restarted, state.secure ? await prepareSecurity(dir) : null)
+  process.stdout.write(`broker ${broker.nodeId} restarted (pid ${restarted.pid})\n`)
+  return 0
+}
+
+/** add-broker [--port P]: the next node id, on the port after the highest one unless --port says otherwise. */
+async function addBroker(argv: readonly string[]): Promise<number> {
+  const { dir, state, values } = await stateFrom(argv, { port: { type: 'string' } })
+  if (!isOurs(state.etcd.pid, dir)) throw new Error(`etcd of the cluster in ${dir} is not running`)
+  const nodeId = Math.max(0, ...state.brokers.map((b) => b.nodeId)) + 1
+  const port =
+    values.port === undefined
+      ? Math.max(...state.brokers.map((b) => b.port)) + 1
+      : integerOption('--port', values.port, 1, 65535)
+  const security = state.secure ? await prepareSecurity(dir) : null
+  const record = await launchBroker(dir, state.etcd.endpoint, nodeId, port, {
+    racks: state.racks ?? [],
+    overrides: state.overrides ?? [],
+    security
+  })
+  try {
+    await waitForBroker(record, security)
+  } catch (err) {
+    await stopProcess(record.pid)
+    throw err
+  }
+  const brokers = [...state.brokers, record]
+  await writeState({ ...state, brokers, bootstrap: brokers.map((b) => `127.0.0.1:${b.port}`).join(',') })
+  process.stdout.write(`broker ${nodeId} added on 127.0.0.1:${port} (pid ${record.pid})\n`)
+  return 0
+}
+
+/**
+ * remove-broker N: a controlled shutdown (SIGTERM: the broker hands its leaderships over and revokes its
+ * etcd registration), then the broker leaves cluster.json. Its partitions are not moved first (no draining
+ * yet) and its log dir stays on disk.
+ */
+async function removeBroker(argv: readonly string[]): Promise<number> {
+  const { dir, state, positionals } = await stateFrom(argv, {}, 1)
+  const broker = brokerOf(state, positionals[0])
+  if (state.brokers.length === 1) throw new Error('cannot remove the last broker: use samsa cluster stop')
+  if (isOurs(broker.pid, dir)) await stopProcess(broker.pid)
+  const brokers = state.brokers.filter((b) => b !== broker)
+  await writeState({ ...state, brokers, bootstrap: brokers.map((b) => `127.0.0.1:${b.port}`).join(',') })
+  process.stdout.write(`broker ${broker.nodeId} stopped and removed; its log dir ${broker.logDir} is kept\n`)
   return 0
 }
 
@@ -312,19 +479,6 @@ async function startEtcd(dir: string): Promise<ProcessRecord & { endpoint: strin
   }
 }
 
-/** Starts a process that outlives this command: its own process group, output appended to `log`. */
-function spawnDetached(command: string, args: readonly string[], log: string): ChildProcess {
-  const fd = openSync(log, 'a')
-  try {
-    const child = spawn(command, args, { detached: true, stdio: ['ignore', fd, fd] })
-    if (child.pid === undefined) throw new Error(`could not start ${command}`)
-    child.unref()
-    return child
-  } finally {
-    closeSync(fd)
-  }
-}
-
 async function waitForEtcd(url: string, pid: number, log: string): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS
   while (Date.now() < deadline) {
@@ -340,30 +494,15 @@ async function waitForEtcd(url: string, pid: number, log: string): Promise<void>
   throw new Error(`etcd did not become healthy within ${START_TIMEOUT_MS} ms; see ${log}`)
 }
 
-async function waitForPort(port: number, pid: number, log: string, ca?: Buffer): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS
-  while (Date.now() < deadline) {
-    if (!isAlive(pid))
-      throw new Error(`the broker on port ${port} exited during startup; see ${log}\n${await tail(log)}`)
-    if (await accepts(port, ca)) return
-    await sleep(100)
-  }
-  throw new Error(`the broker on port ${port} did not start within ${START_TIMEOUT_MS} ms; see ${log}`)
-}
-
-/** Whether the port accepts a connection, or with `ca` completes a TLS handshake trusting it. */
-function accepts(port: number, ca?: Buffer): Promise<boolean> {
+/** Whether the port completes a TLS handshake trusting `ca`. */
+function tlsAccepts(port: number, ca: Buffer): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket =
-      ca === undefined ? connect({ host: '127.0.0.1', port }) : tlsConnect({ host: '127.0.0.1', port, ca })
+    const socket = tlsConnect({ host: '127.0.0.1', port, ca })
     socket.setTimeout(1000)
     const done = (ok: boolean): void => {
       socket.destroy()
       resolve(ok)
     }
-    socket.once('connect', () => {
-      if (ca === undefined) done(true)
-    })
     // A TLS connection is closed with close_notify (end), not dropped: a broker waits at shutdown for a
     // TLS connection its client destroyed (seen with the security branch's listeners).
     socket.once('secureConnect', () => {
@@ -377,67 +516,6 @@ function accepts(port: number, ca?: Buffer): Promise<boolean> {
   })
 }
 
-/** SIGTERM, then SIGKILL when the process has not exited within STOP_TIMEOUT_MS. */
-async function stopProcess(pid: number): Promise<void> {
-  if (!isAlive(pid)) return
-  signal(pid, 'SIGTERM')
-  const deadline = Date.now() + STOP_TIMEOUT_MS
-  while (Date.now() < deadline) {
-    if (!isAlive(pid)) return
-    await sleep(100)
-  }
-  signal(pid, 'SIGKILL')
-  const killDeadline = Date.now() + 5000
-  while (isAlive(pid) && Date.now() < killDeadline) await sleep(50)
-}
-
-function signal(pid: number, name: NodeJS.Signals): void {
-  try {
-    process.kill(pid, name)
-  } catch {
-    // Already gone.
-  }
-}
-
-/**
- * Whether `pid` runs. A zombie counts as gone: the brokers outlive `start`, and whoever inherits them (init,
- * or a container's first process) may be slow to reap them.
- */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-  } catch {
-    return false
-  }
-  try {
-    // /proc/<pid>/stat: "pid (comm) state ..."; comm may contain spaces, the state follows the last ')'.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z'
-  } catch {
-    return true
-  }
-}
-
-/** Whether `pid` is still a process this cluster started (its command line names the cluster dir). */
-function isOurs(pid: number, dir: string): boolean {
-  if (!isAlive(pid)) return false
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(dir)
-  } catch {
-    // No /proc: trust the state file.
-    return true
-  }
-}
-
-async function readState(dir: string): Promise<ClusterState | null> {
-  try {
-    return JSON.parse(await readFile(join(dir, STATE_FILE), 'utf8')) as ClusterState
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null
-    throw err
-  }
-}
-
 function integerOption(name: string, raw: string | undefined, min: number, max: number): number {
   if (raw === undefined) throw new UsageError(`${name} is required`)
   const n = Number(raw)
@@ -445,37 +523,4 @@ function integerOption(name: string, raw: string | undefined, min: number, max: 
     throw new UsageError(`${name} must be an integer between ${min} and ${max}, got ${raw}`)
   }
   return n
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function isExecutable(path: string): Promise<boolean> {
-  try {
-    await access(path, constants.X_OK)
-    return true
-  } catch {
-    return false
-  }
-}
-
-async function tail(path: string): Promise<string> {
-  try {
-    return (await readFile(path, 'utf8')).split('\n').slice(-20).join('\n')
-  } catch {
-    return ''
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms))
 }

@@ -21,6 +21,11 @@ export interface ConfigKey {
   readonly validValues?: readonly string[]
   /** Accepted for compatibility with Kafka's server.properties, but has no effect in Samsa. */
   readonly ignored?: boolean
+  /**
+   * Changeable at run time (AlterConfigs on the broker resource). Samsa has no dynamic broker configs yet,
+   * so no key sets it; docs/configuration.md reports it.
+   */
+  readonly dynamic?: boolean
 }
 
 const INT_RANGE = { int: [-(2 ** 31), 2 ** 31 - 1], short: [-(2 ** 15), 2 ** 15 - 1] } as const

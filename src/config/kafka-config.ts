@@ -30,6 +30,8 @@ export class KafkaConfig {
   readonly nodeId: number
   readonly brokerRack: string | null
   readonly listeners: readonly EndPoint[]
+  /** Listeners of `listeners` that controller.listener.names names: KRaft's, never opened by Samsa. */
+  readonly controllerListeners: readonly EndPoint[]
   /** What clients are told to connect to; port 0 here means "the port `listeners` actually bound". */
   readonly advertisedListeners: readonly EndPoint[]
   /** The listener brokers reach each other on (`inter.broker.listener.name` / `security.inter.broker.protocol`). */
@@ -75,12 +77,33 @@ export class KafkaConfig {
       'listener.security.protocol.map',
       this.getList('listener.security.protocol.map')
     )
-    this.listeners = parseEndPoints('listeners', this.getList('listeners'), protocolMap)
+    // A KRaft server.properties names its controller listeners in controller.listener.names. Samsa has no
+    // KRaft quorum (metadata lives in metadata.store), so those listeners are not opened: opening them would
+    // serve clients on the controller port.
+    const controllerNames = new Set(
+      (this.getString('controller.listener.names') ?? '')
+        .split(',')
+        .map((n) => n.trim().toUpperCase())
+        .filter((n) => n !== '')
+    )
+    const configured = parseEndPoints('listeners', this.getList('listeners'), protocolMap)
+    this.listeners = configured.filter((l) => !controllerNames.has(l.listenerName))
+    this.controllerListeners = configured.filter((l) => controllerNames.has(l.listenerName))
     if (this.listeners.length === 0)
-      throw ConfigError.invalidValue('listeners', '', 'at least one listener is required')
+      throw ConfigError.invalidValue(
+        'listeners',
+        this.getList('listeners').join(','),
+        controllerNames.size > 0
+          ? 'names only controller listeners (controller.listener.names); Samsa needs a broker listener'
+          : 'at least one listener is required'
+      )
     const advertised = this.get('advertised.listeners') as string[] | null
     this.advertisedListeners =
-      advertised === null ? this.listeners : parseEndPoints('advertised.listeners', advertised, protocolMap)
+      advertised === null
+        ? this.listeners
+        : parseEndPoints('advertised.listeners', advertised, protocolMap).filter(
+            (l) => !controllerNames.has(l.listenerName)
+          )
     for (const a of this.advertisedListeners) {
       if (!this.listeners.some((l) => l.listenerName === a.listenerName)) {
         throw ConfigError.invalidValue(

@@ -22,6 +22,8 @@ export interface TopicConfigDef {
    * levels): topics may set them and DescribeConfigs reports them, but LogConfig does not hold them.
    */
   readonly logConfig: boolean
+  /** Accepted (validated, stored, described) for compatibility with Kafka, but has no effect in Samsa. */
+  readonly ignored?: boolean
 }
 
 const INT_MAX = 2 ** 31 - 1
@@ -76,14 +78,38 @@ export const TOPIC_CONFIG_DEFS: readonly TopicConfigDef[] = [
   },
   { name: 'min.insync.replicas', type: 'int', min: 1, default: '1', logConfig: true },
   { name: 'unclean.leader.election.enable', type: 'boolean', default: 'false', logConfig: true },
-  { name: 'compression.gzip.level', type: 'int', min: -1, max: 9, default: '-1', logConfig: false },
-  { name: 'compression.lz4.level', type: 'int', min: 1, max: 17, default: '9', logConfig: false },
-  { name: 'compression.zstd.level', type: 'int', min: -131072, max: 22, default: '3', logConfig: false },
+  {
+    name: 'compression.gzip.level',
+    type: 'int',
+    min: -1,
+    max: 9,
+    default: '-1',
+    logConfig: false,
+    ignored: true
+  },
+  {
+    name: 'compression.lz4.level',
+    type: 'int',
+    min: 1,
+    max: 17,
+    default: '9',
+    logConfig: false,
+    ignored: true
+  },
+  {
+    name: 'compression.zstd.level',
+    type: 'int',
+    min: -131072,
+    max: 22,
+    default: '3',
+    logConfig: false,
+    ignored: true
+  },
   { name: 'follower.replication.throttled.replicas', type: 'list', default: '', logConfig: false },
   { name: 'leader.replication.throttled.replicas', type: 'list', default: '', logConfig: false },
-  { name: 'local.retention.bytes', type: 'long', min: -2, default: '-2', logConfig: false },
-  { name: 'local.retention.ms', type: 'long', min: -2, default: '-2', logConfig: false },
-  { name: 'remote.storage.enable', type: 'boolean', default: 'false', logConfig: false }
+  { name: 'local.retention.bytes', type: 'long', min: -2, default: '-2', logConfig: false, ignored: true },
+  { name: 'local.retention.ms', type: 'long', min: -2, default: '-2', logConfig: false, ignored: true },
+  { name: 'remote.storage.enable', type: 'boolean', default: 'false', logConfig: false, ignored: true }
 ]
 
 const DEF_BY_NAME: ReadonlyMap<string, TopicConfigDef> = new Map(TOPIC_CONFIG_DEFS.map((k) => [k.name, k]))

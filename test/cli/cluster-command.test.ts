@@ -9,7 +9,7 @@ describe('samsa cluster (arguments)', () => {
   it('exits 1 with the usage on a missing action, a missing --brokers or a bad --base-port', async () => {
     const none = await runCli(['cluster'])
     assert.equal(none.code, 1)
-    assert.match(none.stderr, /missing start or stop[\s\S]*Usage: samsa cluster start/)
+    assert.match(none.stderr, /missing the action \(start, [\s\S]*Usage: samsa cluster start/)
     const noBrokers = await runCli(['cluster', 'start', '--dir', '/nonexistent-samsa'])
     assert.equal(noBrokers.code, 1)
     assert.match(noBrokers.stderr, /--brokers is required/)
@@ -19,6 +19,12 @@ describe('samsa cluster (arguments)', () => {
     const badRacks = await runCli(['cluster', 'start', '--brokers', '2', '--racks', 'a,,b'])
     assert.equal(badRacks.code, 1)
     assert.match(badRacks.stderr, /--racks must be a comma-separated list/)
+    const extra = await runCli(['cluster', 'status', 'extra', '--dir', '/nonexistent-samsa'])
+    assert.equal(extra.code, 1)
+    assert.match(extra.stderr, /unexpected argument extra[\s\S]*Usage: samsa cluster start/)
+    const unknown = await runCli(['cluster', 'frobnicate'])
+    assert.equal(unknown.code, 1)
+    assert.match(unknown.stderr, /unknown action frobnicate/)
   })
 
   it('stop exits 1 naming the state file when no cluster was started there', async () => {

@@ -224,3 +224,45 @@ describe('KafkaConfig security keys', () => {
     }
   })
 })
+
+describe('KafkaConfig with a KRaft server.properties', () => {
+  const kraft = {
+    'process.roles': 'broker,controller',
+    'controller.listener.names': 'CONTROLLER',
+    'listener.security.protocol.map': 'CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT',
+    listeners: 'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093'
+  }
+
+  it('keeps the controller listeners out of listeners and advertised.listeners', () => {
+    const c = config({ ...kraft, 'advertised.listeners': 'PLAINTEXT://h:9092,CONTROLLER://h:9093' })
+    assert.deepEqual(
+      c.listeners.map((l) => l.listenerName),
+      ['PLAINTEXT']
+    )
+    assert.deepEqual(
+      c.advertisedListeners.map((l) => `${l.listenerName}://${l.host}:${l.port}`),
+      ['PLAINTEXT://h:9092']
+    )
+    assert.deepEqual(
+      c.controllerListeners.map((l) => `${l.listenerName}:${l.port}`),
+      ['CONTROLLER:9093']
+    )
+    assert.deepEqual(c.ignoredKeys, ['process.roles', 'controller.listener.names'])
+  })
+
+  it('without controller.listener.names every listener is a broker listener', () => {
+    const c = config({
+      listeners: 'PLAINTEXT://127.0.0.1:9092,CONTROLLER://127.0.0.1:9093',
+      'listener.security.protocol.map': kraft['listener.security.protocol.map']
+    })
+    assert.equal(c.listeners.length, 2)
+    assert.deepEqual(c.controllerListeners, [])
+  })
+
+  it('refuses a controller-only configuration, naming listeners', () => {
+    assertConfigError(
+      { ...kraft, 'process.roles': 'controller', listeners: 'CONTROLLER://127.0.0.1:9093' },
+      /configuration listeners: names only controller listeners/
+    )
+  })
+})
