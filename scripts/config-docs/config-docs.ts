@@ -8,6 +8,11 @@
 
 import { BROKER_CONFIG_KEYS } from '../../src/config/broker-config-keys.js'
 import type { ConfigKey } from '../../src/config/config-def.js'
+import {
+  dynamicBrokerKey,
+  isPerBrokerOnly,
+  RECONFIGURABLE_SSL_KEYS
+} from '../../src/config/dynamic-broker-config-keys.js'
 import { TOPIC_CONFIG_DEFS, type TopicConfigDef } from '../../src/storage/log-config.js'
 
 export const CONFIGURATION_DOC = 'docs/configuration.md'
@@ -54,9 +59,7 @@ export function renderConfigDocs(
 ): string {
   const byName = <T extends { name: string }>(list: readonly T[]) =>
     [...list].sort((a, b) => a.name.localeCompare(b.name))
-  const broker = byName(brokerKeys).map((k) =>
-    row(k, k.dynamic ? 'yes (AlterConfigs, broker resource)' : 'no: restart the broker')
-  )
+  const broker = byName(brokerKeys).map((k) => row(k, brokerRuntimeChange(k)))
   const topic = byName(topicKeys).map((k) => row(k, 'yes (AlterConfigs, topic resource)'))
   const ignoredBroker = brokerKeys.filter((k) => k.ignored).length
   const ignoredTopic = topicKeys.filter((k) => k.ignored).length
@@ -72,8 +75,10 @@ against the types and ranges below at start-up, and an invalid one stops the bro
 - **honoured by Samsa**: "yes" when Samsa acts on the key; "accepted, no effect" when it is accepted (and
   validated) so that a stock Kafka configuration loads, but changes nothing (${ignoredBroker} broker keys,
   ${ignoredTopic} topic keys). Unknown keys are logged and ignored, as Kafka does.
-- **changes at run time**: Samsa has no dynamic broker configs yet, so a broker key changes with a restart;
-  topic keys change at run time through AlterConfigs / IncrementalAlterConfigs (e.g. \`kafka-configs.sh\`).
+- **changes at run time**: Kafka's dynamic broker keys (KIP-226) are set with AlterConfigs /
+  IncrementalAlterConfigs on a BROKER resource (a node id, or the cluster-wide default), kept in the cluster
+  metadata and applied at once where the column says so; the others change with a restart. Topic keys change
+  at run time through AlterConfigs / IncrementalAlterConfigs (e.g. \`kafka-configs.sh\`).
 - Defaults are written as a properties file would hold them. Samsa's own defaults differ from Kafka's for
   \`listeners\` (\`PLAINTEXT://127.0.0.1:9092\`), \`log.dirs\` (\`./data\`) and \`node.id\` (\`1\`), so that
   \`samsa broker\` runs with no configuration.
@@ -95,4 +100,21 @@ Set at creation (CreateTopics) or later (AlterConfigs); a topic without a value 
 ${HEADER}
 ${topic.join('\n')}
 `
+}
+
+/** Dynamic keys Samsa applies at run time today; the other dynamic keys are stored and described only. */
+function appliedAtRunTime(name: string): boolean {
+  if (name.startsWith('log.cleaner.')) return false
+  return (
+    name.startsWith('log.') ||
+    name === 'message.max.bytes' ||
+    name.endsWith('.replication.throttled.rate') ||
+    RECONFIGURABLE_SSL_KEYS.has(name)
+  )
+}
+
+function brokerRuntimeChange(k: ConfigKey): string {
+  if (dynamicBrokerKey(k.name) === undefined) return 'no: restart the broker'
+  const scope = isPerBrokerOnly(k.name) ? 'per broker' : 'per broker or cluster default'
+  return appliedAtRunTime(k.name) ? `yes (${scope})` : `accepted and stored (${scope}), not acted on yet`
 }

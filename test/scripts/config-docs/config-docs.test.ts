@@ -38,8 +38,20 @@ describe('docs/configuration.md', () => {
     assert.match(doc, /\| `remote\.storage\.enable` \|.*accepted, no effect \|/)
   })
 
-  it('reports a dynamic broker key as changeable at run time', () => {
-    const doc = renderConfigDocs([{ name: 'x.y', type: 'int', default: '1', dynamic: true }], [])
-    assert.match(doc, /\| `x\.y` \| int \| `1` \| {2}\| yes \(AlterConfigs, broker resource\) \| yes \|/)
+  it('reports dynamic broker keys (KIP-226) as changeable at run time, and static ones as not', () => {
+    const doc = renderConfigDocs(
+      [
+        { name: 'log.retention.ms', type: 'long', default: null },
+        { name: 'num.io.threads', type: 'int', default: '8' },
+        { name: 'log.dirs', type: 'list', default: null }
+      ],
+      []
+    )
+    assert.match(doc, /\| `log\.retention\.ms` \|.*\| yes \(per broker or cluster default\) \| yes \|/)
+    assert.match(
+      doc,
+      /\| `num\.io\.threads` \|.*\| accepted and stored \(per broker or cluster default\), not acted on yet \|/
+    )
+    assert.match(doc, /\| `log\.dirs` \|.*\| no: restart the broker \|/)
   })
 })
