@@ -11,6 +11,7 @@ import { join, resolve } from 'node:path'
 import { connect as tlsConnect } from 'node:tls'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { type BrokerChannelSecurity, PLAINTEXT_CHANNEL } from '../network/broker-channel-security.js'
 import { createDevCertificates, DEFAULT_HOSTS, writeSecret } from './certs/dev-certificates.js'
 import { brokerAnswers } from './cluster/broker-readiness.js'
 import {
@@ -227,18 +228,33 @@ async function launchBroker(
 
 /**
  * Waits until the broker answers as itself (cluster/broker-readiness.ts), on its PLAINTEXT client listener
- * or, in a secure cluster, on its PLAINTEXT inter-broker one; a secure client listener must then also
+ * or, in a secure cluster, on its mutual-TLS inter-broker one; a secure client listener must then also
  * complete a TLS handshake trusting the cluster's CA, which proves the certificates work.
  */
 async function waitForBroker(broker: BrokerRecord, security: ClusterSecurity | null): Promise<void> {
   const { nodeId, port, pid, log } = broker
   const probePort = broker.brokerPort ?? port
   const ca = security ? await readFile(security.truststore) : undefined
+  // A secure cluster's BROKER listener is SSL with client certificates: probe it as a broker would.
+  const keystore = security ? await readFile(security.keystore) : undefined
+  const channel: BrokerChannelSecurity =
+    ca === undefined || keystore === undefined
+      ? PLAINTEXT_CHANNEL
+      : {
+          securityProtocol: 'SSL',
+          tls: { ca, key: keystore, cert: keystore },
+          hostnameVerification: false,
+          sasl: null
+        }
   const deadline = Date.now() + START_TIMEOUT_MS
   while (Date.now() < deadline) {
     if (!isAlive(pid))
       throw new Error(`broker ${nodeId} (port ${port}) exited during startup; see ${log}\n${await tail(log)}`)
-    if ((await brokerAnswers(probePort, nodeId)) && (ca === undefined || (await tlsAccepts(port, ca)))) return
+    if (
+      (await brokerAnswers(probePort, nodeId, channel)) &&
+      (ca === undefined || (await tlsAccepts(port, ca)))
+    )
+      return
     await sleep(200)
   }
   throw new Error(
