@@ -151,11 +151,57 @@ describe('samsa acl and quota commands', () => {
     ])
     const all = await json<QuotaRow[]>(['quota', 'describe'])
     assert.equal(all.length, 3)
+    assert.deepEqual(new Set(all.map((r) => r.entity)), new Set(['user=bob', 'client-id=<default>']))
+
+    // A (user, client-id) entity is one entity of two components, apart from the user's own.
+    await json([
+      'quota',
+      'alter',
+      '--quota-user',
+      'bob',
+      '--client-id',
+      'app',
+      '--add',
+      'producer_byte_rate=100'
+    ])
+    const both = await json<QuotaRow[]>(['quota', 'describe', '--quota-user', 'bob', '--client-id', 'app'])
+    assert.equal(both.length, 1)
+    assert.deepEqual(both[0]?.entity.split(',').sort(), ['client-id=app', 'user=bob'])
+    assert.deepEqual([both[0]?.key, both[0]?.value], ['producer_byte_rate', 100])
 
     await json(['quota', 'alter', '--quota-user', 'bob', '--delete', 'producer_byte_rate'])
     assert.deepEqual(await json<QuotaRow[]>(['quota', 'describe', '--quota-user', 'bob']), [
       { entity: 'user=bob', key: 'consumer_byte_rate', value: 2097152 }
     ])
+  })
+
+  it('exits 1 with the broker error when the broker refuses an ACL or a quota', async () => {
+    // A principal without its type is INVALID_REQUEST per creation, not a failure of the whole request.
+    const acl = await samsa([
+      'acl',
+      'create',
+      '--allow-principal',
+      'bob',
+      '--operation',
+      'read',
+      '--topic',
+      't',
+      ...as('admin')
+    ])
+    assert.equal(acl.code, 1, acl.stdout)
+    assert.match(acl.stderr, /samsa: .*(INVALID_REQUEST|[Ii]nvalid)/)
+    assert.deepEqual(await json<AclRow[]>(['acl', 'list', '--topic', 't']), [])
+    const quota = await samsa([
+      'quota',
+      'alter',
+      '--quota-user',
+      'bob',
+      '--add',
+      'no_such_quota=1',
+      ...as('admin')
+    ])
+    assert.equal(quota.code, 1, quota.stdout)
+    assert.match(quota.stderr, /samsa: .*(INVALID_REQUEST|[Ii]nvalid|[Uu]nknown)/)
   })
 
   it('is refused the ACL APIs as a user without cluster permissions', async () => {
