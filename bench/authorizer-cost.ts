@@ -16,6 +16,13 @@
  *  - Rounds alternate off and on (default 2 each) on fresh brokers; the on/off ratio is of the medians.
  * Run: npx tsc -p tsconfig.json && node dist/bench/authorizer-cost.js [records] [size] [rounds]
  *      (default 500000 records of 100 bytes, 2 rounds)
+ *
+ * Results (one run, 2026-12-08, 2 cores, load average 0.3 at start, Node 20, librdkafka 2.0.2; 500,000 × 100 B,
+ * 2 rounds): produce off 1,822k and 1,509k records/s (0.18, 0.28 us broker CPU per record), on 1,602k and
+ * 2,075k (0.24, 0.18 us): medians 1,666k vs 1,838k, on/off 1.10. Fetch off 651k and 629k (0.22, 0.38 us), on
+ * 615k and 673k (0.30, 0.36 us): medians 640k vs 644k, on/off 1.01. No cost shows above the run-to-run spread:
+ * the authorizer is asked once per topic per request (not per record or batch), so with batches of thousands
+ * of records its cost is amortised away.
  */
 
 import kafkajs from 'kafkajs'
