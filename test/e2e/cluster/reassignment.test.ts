@@ -10,6 +10,7 @@ import assert from 'node:assert/strict'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { after, before, describe, it } from 'node:test'
+import { setTimeout as delay } from 'node:timers/promises'
 import kafkajs from 'kafkajs'
 import type { ClusterState } from '../../../src/cli/cluster-command.js'
 import { ErrorCode } from '../../../src/protocol/error-codes.js'
@@ -43,6 +44,7 @@ const OVERRIDES = ['broker.session.timeout.ms=3000', 'auto.leader.rebalance.enab
 /** Broker 4 catches up at 100 kB/s, so the preloaded ~600 kB keep the reassignments in progress a while. */
 const THROTTLE_BYTES_PER_SEC = 100_000
 const PRELOAD_RECORDS = 200
+const PRODUCE_PAUSE_MS = 10
 
 async function metadataAt(port: number): Promise<{ brokers: number[]; partitions: PartitionView[] }> {
   const { brokers, partitions } = await topicMetadataAt(port, TOPIC)
@@ -141,6 +143,9 @@ describe('reassignment: scaling out onto a 4th broker', async () => {
         } catch (err) {
           surfaced.push(String((err as { type?: string }).type ?? err))
         }
+        // Paced well below the throttle: flat out, a quiet machine appends to the moving partitions faster
+        // than the throttled follower may copy them, and the reassignment could never converge.
+        await delay(PRODUCE_PAUSE_MS)
       }
     })()
     try {
