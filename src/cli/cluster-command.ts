@@ -140,14 +140,16 @@ async function start(argv: readonly string[]): Promise<number> {
   const security = values.secure ? await prepareSecurity(dir) : null
   const started: ProcessRecord[] = []
   try {
-    const etcd = await startEtcd(dir)
+    const clientPorts = new Set(Array.from({ length: brokers }, (_, i) => basePort + i))
+    const etcd = await startEtcd(dir, clientPorts)
     started.push(etcd)
     const records: BrokerRecord[] = []
     for (let nodeId = 1; nodeId <= brokers; nodeId++) {
       const record = await launchBroker(dir, etcd.endpoint, nodeId, basePort + nodeId - 1, {
         racks,
         overrides: values.override,
-        security
+        security,
+        clientPorts
       })
       started.push(record)
       records.push(record)
@@ -185,6 +187,8 @@ interface LaunchOptions {
   readonly racks: readonly string[]
   readonly overrides: readonly string[]
   readonly security: ClusterSecurity | null
+  /** The cluster's client ports: the admin and inter-broker ports picked for this broker must avoid them. */
+  readonly clientPorts: ReadonlySet<number>
 }
 
 /** Starts broker `nodeId` on `port` in the background; waitForBroker says when it serves. */
@@ -198,8 +202,9 @@ async function launchBroker(
   const { racks, security } = options
   const rack = racks.length > 0 ? racks[(nodeId - 1) % racks.length]! : null
   const logDir = join(dir, `broker-${nodeId}`)
-  const secure = security && (await writeSecureBrokerProperties(dir, nodeId, port, security))
-  const adminUrl = `${security ? 'https' : 'http'}://127.0.0.1:${await freePort()}`
+  const secure =
+    security && (await writeSecureBrokerProperties(dir, nodeId, port, security, options.clientPorts))
+  const adminUrl = `${security ? 'https' : 'http'}://127.0.0.1:${await freePort(options.clientPorts)}`
   const overrides = [
     `node.id=${nodeId}`,
     `admin.listeners=${adminUrl}`,
@@ -366,7 +371,8 @@ async function addBroker(argv: readonly string[]): Promise<number> {
   const record = await launchBroker(dir, state.etcd.endpoint, nodeId, port, {
     racks: state.racks ?? [],
     overrides: state.overrides ?? [],
-    security
+    security,
+    clientPorts: new Set([port, ...state.brokers.map((b) => b.port)])
   })
   try {
     await waitForBroker(record, security)
@@ -434,9 +440,10 @@ async function writeSecureBrokerProperties(
   dir: string,
   nodeId: number,
   port: number,
-  security: ClusterSecurity
+  security: ClusterSecurity,
+  clientPorts: ReadonlySet<number>
 ): Promise<{ properties: string; brokerPort: number }> {
-  const brokerPort = await freePort()
+  const brokerPort = await freePort(clientPorts)
   const properties = join(dir, `broker-${nodeId}.properties`)
   const entries = secureBrokerProperties({
     host: '127.0.0.1',
@@ -462,14 +469,17 @@ async function writeClientProperties(dir: string, bootstrap: string, security: C
   return path
 }
 
-async function startEtcd(dir: string): Promise<ProcessRecord & { endpoint: string; dataDir: string }> {
+async function startEtcd(
+  dir: string,
+  brokerPorts: ReadonlySet<number>
+): Promise<ProcessRecord & { endpoint: string; dataDir: string }> {
   const dataDir = join(dir, 'etcd')
   const log = join(dir, 'etcd.log')
   const binary = (await isExecutable('/usr/bin/etcd')) ? '/usr/bin/etcd' : 'etcd'
   // A port found free can be taken before etcd binds it: another pair is tried then.
   for (let attempt = 1; ; attempt++) {
-    const clientUrl = `http://127.0.0.1:${await freePort()}`
-    const peerUrl = `http://127.0.0.1:${await freePort()}`
+    const clientUrl = `http://127.0.0.1:${await freePort(brokerPorts)}`
+    const peerUrl = `http://127.0.0.1:${await freePort(brokerPorts)}`
     const child = spawnDetached(
       binary,
       [

@@ -59,6 +59,8 @@ export class ConnectionAuthenticator {
   private exchange: Exchange | null = null
   private mechanism: string | null = null
   private expiresAt: number | null = null
+  /** The session lifetime the last successful exchange granted (KIP-368), for SaslAuthenticate. */
+  private sessionLifetimeMs = 0
   private failed = false
   /**
    * The step of an initial authentication being evaluated. Kafka reads nothing more from a connection while it
@@ -168,7 +170,7 @@ export class ConnectionAuthenticator {
       encodeResponseFrame(SASL_AUTHENTICATE, header.requestApiVersion, header.correlationId, r)
     try {
       const challenge = await this.evaluate(exchange, (body as SaslAuthenticateRequest).authBytes)
-      const lifetime = this.exchange === null && this.expiresAt !== null ? this.expiresAt - this.now() : 0
+      const lifetime = this.exchange === null && this.expiresAt !== null ? this.sessionLifetimeMs : 0
       return [
         ...reply({
           errorCode: ErrorCode.NONE,
@@ -238,7 +240,11 @@ export class ConnectionAuthenticator {
     const credential = server.sessionLifetimeMs?.()
     const max = this.security.maxReauthMs
     const lifetimes = [credential, max > 0 ? max : undefined].filter((n): n is number => n !== undefined)
-    return lifetimes.length === 0 ? null : this.now() + Math.min(...lifetimes)
+    if (lifetimes.length === 0) return null
+    // SaslAuthenticate reports this lifetime as computed here, at the end of the exchange, as Kafka does
+    // (not re-derived from the expiry later, which would lose a millisecond to the clock).
+    this.sessionLifetimeMs = Math.min(...lifetimes)
+    return this.now() + this.sessionLifetimeMs
   }
 
   /** Logs one line (never a secret), refuses further requests and closes after `delayMs`. */

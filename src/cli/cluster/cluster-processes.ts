@@ -72,7 +72,24 @@ export function isOurs(pid: number, dir: string): boolean {
   }
 }
 
-export function freePort(): Promise<number> {
+/** Ports this process handed out: none is bound until its broker starts, so the OS may offer one twice. */
+const handedOut = new Set<number>()
+
+/**
+ * A loopback port nothing listens on, never one this process handed out before nor one in `reserved` (the
+ * cluster's client ports, which brokers bind only once they start).
+ */
+export async function freePort(reserved: ReadonlySet<number> = new Set()): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await ephemeralPort()
+    if (handedOut.has(port) || reserved.has(port)) continue
+    handedOut.add(port)
+    return port
+  }
+  throw new Error('no free loopback port found in 100 attempts')
+}
+
+function ephemeralPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
